@@ -1,0 +1,57 @@
+package dev.codexledger.localcassandra;
+
+import java.nio.file.Path;
+
+/** The configuration files of a local single-node Cassandra. */
+final class CassandraYaml {
+
+    private CassandraYaml() {}
+
+    static String render(CassandraPorts ports, int heapMb) {
+        // memtables bounded to a quarter of the heap: unbounded memtables ran a 1 GB node out of heap
+        int memtableMb = Math.max(64, heapMb / 4);
+        return """
+                cluster_name: codex-ledger-local
+                num_tokens: 16
+                partitioner: org.apache.cassandra.dht.Murmur3Partitioner
+                endpoint_snitch: SimpleSnitch
+                commitlog_sync: periodic
+                commitlog_sync_period: 10000ms
+                seed_provider:
+                  - class_name: org.apache.cassandra.locator.SimpleSeedProvider
+                    parameters:
+                      - seeds: "127.0.0.1:%d"
+                listen_address: 127.0.0.1
+                rpc_address: 127.0.0.1
+                storage_port: %d
+                native_transport_port: %d
+                start_native_transport: true
+                memtable_heap_space: %dMiB
+                memtable_offheap_space: %dMiB
+                concurrent_compactors: 1
+                authenticator: AllowAllAuthenticator
+                authorizer: AllowAllAuthorizer
+                """.formatted(ports.storagePort(), ports.storagePort(), ports.nativePort(), memtableMb, memtableMb);
+    }
+
+    static String logback(Path logDir) {
+        return """
+                <configuration>
+                  <appender name="FILE" class="ch.qos.logback.core.rolling.RollingFileAppender">
+                    <file>%1$s/system.log</file>
+                    <rollingPolicy class="ch.qos.logback.core.rolling.FixedWindowRollingPolicy">
+                      <fileNamePattern>%1$s/system.log.%%i.zip</fileNamePattern>
+                      <minIndex>1</minIndex>
+                      <maxIndex>5</maxIndex>
+                    </rollingPolicy>
+                    <triggeringPolicy class="ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy">
+                      <maxFileSize>20MB</maxFileSize>
+                    </triggeringPolicy>
+                    <encoder><pattern>%%-5level [%%thread] %%date{ISO8601} %%F:%%L - %%msg%%n</pattern></encoder>
+                  </appender>
+                  <root level="INFO"><appender-ref ref="FILE"/></root>
+                  <logger name="org.apache.cassandra" level="INFO"/>
+                </configuration>
+                """.formatted(logDir);
+    }
+}

@@ -1,0 +1,19 @@
+package dev.codexledger.node;
+
+import com.typesafe.config.ConfigFactory;
+
+/** Runs a Ledger node until it is stopped (SIGTERM or Ctrl-C run a coordinated shutdown). */
+public final class Main {
+
+    private Main() {}
+
+    public static void main(String[] args) throws Exception {
+        LedgerNode.Running node = LedgerNode.start(ConfigFactory.load());
+        String url = "http://" + node.httpAddress().getHostString() + ":" + node.httpAddress().getPort();
+        System.out.println("Codex Ledger is up at " + url);
+        node.generatedAdminKey().ifPresentOrElse(
+                key -> System.out.println("Admin key (shown once, stored only as a hash): " + key),
+                () -> System.out.println("Admin key: the one set in LEDGER_ADMIN_KEY or printed at first start"));
+        System.out.flush();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.codexledger.node;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.CqlSessionBuilder;
+import com.datastax.oss.driver.internal.core.config.typesafe.DefaultDriverConfigLoader;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import dev.codexledger.localcassandra.LocalCassandra;
+import dev.codexledger.storage.CassandraSettings;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The node's Cassandra: the configured cluster, or a local node started here when none is configured.
+ * Also produces the config the Pekko persistence plugin's driver reads.
+ */
+record Storage(CassandraSettings settings, Optional<LocalCassandra> local) {
+
+    static Storage connect(Config config) throws IOException, InterruptedException {
+        CassandraSettings settings = CassandraSettings.fromConfig(config);
+        if (!settings.embedded()) {
+            return new Storage(settings, Optional.empty());
+        }
+        Config node = config.getConfig("ledger.node");
+        LocalCassandra local = LocalCassandra.start(LocalCassandra.Settings
+                .defaults(Path.of(node.getString("cassandra-runtime-lib")), Path.of(node.getString("data-dir"))
+                        .resolve("cassandra"))
+                .withHeapMb(node.getInt("embedded-cassandra-heap-mb")));
+        return new Storage(settings.withContactPoint(local.contactPoint()), Optional.of(local));
+    }
+
+    /** The config with the driver pointed at this storage (contact points, credentials). */
+    Config driverConfig(Config config) {
+        Config overrides = ConfigFactory.empty().withValue("datastax-java-driver.basic.contact-points",
+                ConfigValueFactory.fromIterable(settings.contactPointStrings()));
+        if (!settings.username().isEmpty()) {
+            overrides = overrides.withValue("datastax-java-driver.advanced.auth-provider", ConfigValueFactory.fromMap(
+                    Map.of("class", "PlainTextAuthProvider", "username", settings.username(),
+                            "password", settings.password())));
+        }
+        return overrides.withFallback(config).resolve();
+    }
+
+    CqlSession openSession(Config driverConfig) {
+        CqlSessionBuilder builder = CqlSession.builder()
+                .withConfigLoader(new DefaultDriverConfigLoader(() -> driverConfig.getConfig("datastax-java-driver")));
+        return builder.build();
+    }
+
+    void stopLocal() {
+        local.ifPresent(LocalCassandra::close);
+    }
+}

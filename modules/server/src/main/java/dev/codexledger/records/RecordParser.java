@@ -1,0 +1,274 @@
+package dev.codexledger.records;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codexledger.workspace.NewRecord;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns a records API body (a JSON array, or NDJSON) into validated {@link NewRecord}s with canonical
+ * content. The first problem found aborts the whole body with an {@link InvalidRecords} naming the field.
+ *
+ * <p>Canonical content: the validated record as JSON with object keys sorted (Java string order) at every
+ * level, no insignificant whitespace, the timestamp normalized to UTC ({@link Instant#toString()}),
+ * numbers as given. The chain hash is computed over exactly that text, which is what the API returns.
+ */
+public final class RecordParser {
+
+    public static final Set<String> EVENT_TYPES = Set.of("CODEX_LOG", "CODEX_SECURITY_LOG", "AUTH_LOG");
+    private static final Set<String> TEXT_FIELDS =
+            Set.of("surface", "conversation_id", "model", "prompt", "response", "action");
+    private static final Set<String> USAGE_FIELDS =
+            Set.of("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens");
+    private static final Set<String> USER_FIELDS = Set.of("id", "email");
+    private static final int MAX_EVENT_ID_LENGTH = 256;
+
+    private final ObjectMapper mapper;
+    private final int maxRecords;
+
+    public RecordParser(int maxRecords, int maxNestingDepth, int maxStringLength) {
+        this.maxRecords = maxRecords;
+        JsonFactory factory = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(maxNestingDepth)
+                        .maxStringLength(maxStringLength)
+                        .build())
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
+        this.mapper = JsonMapper.builder(factory)
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(JsonNodeFeature.WRITE_PROPERTIES_SORTED)
+                .build();
+    }
+
+    /** A JSON array of records (a single object is taken as a batch of one). */
+    public List<NewRecord> parseJson(byte[] body) {
+        JsonNode root = readTree(body, "body");
+        if (root == null || root.isMissingNode()) {
+            throw new InvalidRecords("body", "empty body: send a JSON array of records");
+        }
+        if (root.isObject()) {
+            return List.of(toRecord(root, 0));
+        }
+        if (!root.isArray()) {
+            throw new InvalidRecords("body", "expected a JSON array of record objects");
+        }
+        checkCount(root.size());
+        List<NewRecord> records = new ArrayList<>(root.size());
+        for (int i = 0; i < root.size(); i++) {
+            records.add(toRecord(root.get(i), i));
+        }
+        return requireSome(records);
+    }
+
+    /** One JSON object per line; blank lines are skipped; record numbers count non-blank lines from 0. */
+    public List<NewRecord> parseNdjson(byte[] body) {
+        String text = new String(body, StandardCharsets.UTF_8);
+        List<NewRecord> records = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            int index = records.size();
+            checkCount(index + 1);
+            records.add(toRecord(readTree(line.getBytes(StandardCharsets.UTF_8), "records[" + index + "]"), index));
+        }
+        return requireSome(records);
+    }
+
+    private JsonNode readTree(byte[] json, String field) {
+        try {
+            return mapper.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new InvalidRecords(field, "malformed JSON: " + e.getOriginalMessage()
+                    + locationOf(e));
+        } catch (IOException e) {
+            throw new InvalidRecords(field, "unreadable JSON: " + e.getMessage());
+        }
+    }
+
+    private static String locationOf(JsonProcessingException e) {
+        return e.getLocation() == null ? ""
+                : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+    }
+
+    private void checkCount(int count) {
+        if (count > maxRecords) {
+            throw new InvalidRecords("body", "more than " + maxRecords + " records in one request");
+        }
+    }
+
+    private static List<NewRecord> requireSome(List<NewRecord> records) {
+        if (records.isEmpty()) {
+            throw new InvalidRecords("body", "no records in the body");
+        }
+        return records;
+    }
+
+    private NewRecord toRecord(JsonNode node, int index) {
+        String at = "records[" + index + "]";
+        if (node == null || !node.isObject()) {
+            throw new InvalidRecords(at, "each record must be a JSON object");
+        }
+        ObjectNode canonical = mapper.createObjectNode();
+        String eventId = null;
+        String eventType = null;
+        Instant timestamp = null;
+        String userId = "";
+        for (Map.Entry<String, JsonNode> field : node.properties()) {
+            String name = field.getKey();
+            JsonNode value = field.getValue();
+            String path = at + "." + name;
+            if (value.isNull()) {
+                continue;
+            }
+            switch (name) {
+                case "event_id" -> eventId = eventId(value, path);
+                case "event_type" -> eventType = eventType(value, path);
+                case "timestamp" -> timestamp = timestamp(value, path);
+                case "user" -> {
+                    canonical.set("user", user(value, path));
+                    userId = value.path("id").asText("");
+                }
+                case "usage" -> canonical.set("usage", usage(value, path));
+                case "attributes" -> {
+                    if (!value.isObject()) {
+                        throw new InvalidRecords(path, "must be a JSON object");
+                    }
+                    canonical.set("attributes", value);
+                }
+                default -> {
+                    if (!TEXT_FIELDS.contains(name)) {
+                        throw new InvalidRecords(path, "unknown field; put free-form data under \"attributes\"");
+                    }
+                    canonical.put(name, text(value, path));
+                }
+            }
+        }
+        if (eventType == null) {
+            throw new InvalidRecords(at + ".event_type", "required: one of " + sorted(EVENT_TYPES));
+        }
+        if (timestamp == null) {
+            throw new InvalidRecords(at + ".timestamp", "required: an RFC 3339 date-time");
+        }
+        canonical.put("event_type", eventType);
+        canonical.put("timestamp", timestamp.toString());
+        if (eventId == null) {
+            eventId = derivedId(write(canonical));
+        }
+        canonical.put("event_id", eventId);
+        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, timestamp);
+        return new NewRecord(eventId, eventType, micros, userId, write(canonical));
+    }
+
+    /** The id of a record sent without one: a hash of its canonical content, so a re-send gets the same id. */
+    static String derivedId(String canonicalWithoutId) {
+        return "sha256:" + HexFormat.of().formatHex(
+                dev.codexledger.workspace.Digest.sha256(canonicalWithoutId).toBytes(), 0, 16);
+    }
+
+    private String write(ObjectNode node) {
+        try {
+            return mapper.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a parsed JSON tree always serializes", e);
+        }
+    }
+
+    private static String eventId(JsonNode value, String path) {
+        String id = text(value, path);
+        if (id.isEmpty() || id.length() > MAX_EVENT_ID_LENGTH) {
+            throw new InvalidRecords(path, "must be 1 to " + MAX_EVENT_ID_LENGTH + " characters");
+        }
+        if (id.chars().anyMatch(Character::isISOControl)) {
+            throw new InvalidRecords(path, "must not contain control characters");
+        }
+        return id;
+    }
+
+    private static String eventType(JsonNode value, String path) {
+        String type = text(value, path);
+        if (!EVENT_TYPES.contains(type)) {
+            throw new InvalidRecords(path, "must be one of " + sorted(EVENT_TYPES));
+        }
+        return type;
+    }
+
+    private static Instant timestamp(JsonNode value, String path) {
+        try {
+            return OffsetDateTime.parse(text(value, path), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new InvalidRecords(path, "not an RFC 3339 date-time with offset (e.g. 2026-11-22T10:15:30Z)");
+        }
+    }
+
+    private ObjectNode user(JsonNode value, String path) {
+        if (!value.isObject()) {
+            throw new InvalidRecords(path, "must be an object with \"id\" and/or \"email\"");
+        }
+        ObjectNode user = mapper.createObjectNode();
+        for (Map.Entry<String, JsonNode> field : value.properties()) {
+            if (!USER_FIELDS.contains(field.getKey())) {
+                throw new InvalidRecords(path + "." + field.getKey(), "unknown field; user has \"id\" and \"email\"");
+            }
+            if (!field.getValue().isNull()) {
+                user.put(field.getKey(), text(field.getValue(), path + "." + field.getKey()));
+            }
+        }
+        return user;
+    }
+
+    private ObjectNode usage(JsonNode value, String path) {
+        if (!value.isObject()) {
+            throw new InvalidRecords(path, "must be an object of token counts");
+        }
+        ObjectNode usage = mapper.createObjectNode();
+        for (Map.Entry<String, JsonNode> field : value.properties()) {
+            String fieldPath = path + "." + field.getKey();
+            if (!USAGE_FIELDS.contains(field.getKey())) {
+                throw new InvalidRecords(fieldPath, "unknown token kind; one of " + sorted(USAGE_FIELDS));
+            }
+            JsonNode count = field.getValue();
+            if (count.isNull()) {
+                continue;
+            }
+            if (!count.isIntegralNumber() || !count.canConvertToLong() || count.asLong() < 0) {
+                throw new InvalidRecords(fieldPath, "must be a non-negative integer");
+            }
+            usage.put(field.getKey(), count.asLong());
+        }
+        return usage;
+    }
+
+    private static String text(JsonNode value, String path) {
+        if (!value.isTextual()) {
+            throw new InvalidRecords(path, "must be a string");
+        }
+        return value.textValue();
+    }
+
+    private static String sorted(Set<String> values) {
+        return values.stream().sorted().toList().toString();
+    }
+}

@@ -1,0 +1,62 @@
+package dev.codexledger.records;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Reads a {@link RecordQuery} from query parameters, refusing bad or unknown ones by name. */
+final class RecordQueries {
+
+    private static final Set<String> PARAMETERS = Set.of("from", "to", "user", "event_type", "limit", "cursor");
+
+    private RecordQueries() {}
+
+    static RecordQuery parse(String workspace, Map<String, String> params, RecordsSettings settings) {
+        for (String name : params.keySet()) {
+            if (!PARAMETERS.contains(name)) {
+                throw new InvalidRecords(name, "unknown query parameter; known: " + PARAMETERS.stream().sorted().toList());
+            }
+        }
+        Optional<Long> from = Optional.ofNullable(params.get("from")).map(v -> micros(v, "from"));
+        Optional<Long> to = Optional.ofNullable(params.get("to")).map(v -> micros(v, "to"));
+        Optional<String> eventType = Optional.ofNullable(params.get("event_type"));
+        if (eventType.isPresent() && !RecordParser.EVENT_TYPES.contains(eventType.get())) {
+            throw new InvalidRecords("event_type", "must be one of " + RecordParser.EVENT_TYPES.stream().sorted().toList());
+        }
+        int limit = settings.defaultPageSize();
+        if (params.containsKey("limit")) {
+            try {
+                limit = Integer.parseInt(params.get("limit"));
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > settings.maxPageSize()) {
+                throw new InvalidRecords("limit", "must be an integer from 1 to " + settings.maxPageSize());
+            }
+        }
+        RecordCursor cursor = RecordCursor.START;
+        if (params.containsKey("cursor")) {
+            try {
+                cursor = RecordCursor.decode(params.get("cursor"));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidRecords("cursor", e.getMessage());
+            }
+        }
+        return new RecordQuery(workspace, from, to, Optional.ofNullable(params.get("user")), eventType, limit, cursor,
+                settings.scanBudget());
+    }
+
+    private static long micros(String value, String field) {
+        try {
+            Instant instant = OffsetDateTime.parse(value, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+            return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+        } catch (DateTimeParseException e) {
+            throw new InvalidRecords(field, "not an RFC 3339 date-time with offset (e.g. 2026-11-22T10:15:30Z)");
+        }
+    }
+}

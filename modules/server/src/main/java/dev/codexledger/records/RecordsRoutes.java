@@ -1,0 +1,162 @@
+package dev.codexledger.records;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
+import static org.apache.pekko.http.javadsl.server.Directives.extractStrictEntity;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterMap;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codexledger.http.ApiErrors;
+import dev.codexledger.workspace.NewRecord;
+import dev.codexledger.workspace.WorkspaceLedger;
+import dev.codexledger.workspace.WorkspaceLedgers;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaType;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.Route;
+import scala.concurrent.duration.FiniteDuration;
+
+/**
+ * {@code POST /v1/workspaces/{ws}/records} (JSON array or NDJSON) and
+ * {@code GET /v1/workspaces/{ws}/records?from&to&user&event_type&limit&cursor}.
+ */
+public final class RecordsRoutes {
+
+    private static final Pattern WORKSPACE_ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final WorkspaceLedgers ledgers;
+    private final RecordTable table;
+    private final RecordParser parser;
+    private final RecordsSettings settings;
+    private final Executor blockingReads;
+
+    public RecordsRoutes(WorkspaceLedgers ledgers, RecordTable table, RecordsSettings settings,
+                         Executor blockingReads) {
+        this.ledgers = ledgers;
+        this.table = table;
+        this.settings = settings;
+        this.blockingReads = blockingReads;
+        this.parser = new RecordParser(settings.maxRecordsPerRequest(), settings.maxJsonDepth(),
+                settings.maxStringLength());
+    }
+
+    public Route routes() {
+        return pathPrefix("workspaces", () -> pathPrefix(segment(), workspace ->
+                path("records", () -> withWorkspace(workspace, () -> concat(
+                        post(() -> append(workspace)),
+                        get(() -> list(workspace)))))));
+    }
+
+    private Route withWorkspace(String workspace, java.util.function.Supplier<Route> inner) {
+        if (!WORKSPACE_ID.matcher(workspace).matches()) {
+            return complete(ApiErrors.error(StatusCodes.BAD_REQUEST,
+                    "workspace ids are 1-64 characters of a-z, 0-9, '-' and '_', starting with a letter or digit",
+                    "workspace"));
+        }
+        return inner.get();
+    }
+
+    // ---------------------------------------------------------------- POST
+
+    private Route append(String workspace) {
+        return extractRequestEntity(entity -> {
+            Optional<Function<byte[], List<NewRecord>>> decoder = decoderFor(entity.getContentType().mediaType());
+            if (decoder.isEmpty()) {
+                return complete(ApiErrors.error(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
+                        "unsupported content type " + entity.getContentType()
+                                + "; send application/json (an array of records) or application/x-ndjson",
+                        "Content-Type"));
+            }
+            FiniteDuration timeout = FiniteDuration.fromNanos(settings.bodyReadTimeout().toNanos());
+            return extractStrictEntity(timeout, settings.maxBodyBytes(), strict -> {
+                List<NewRecord> records;
+                try {
+                    records = decoder.get().apply(strict.getData().toArray());
+                } catch (InvalidRecords invalid) {
+                    return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, invalid.getMessage(), invalid.field()));
+                }
+                return onComplete(ledgers.append(workspace, records), result -> complete(
+                        result.isSuccess() ? toResponse(result.get()) : ApiErrors.fromFailure(result.failed().get())));
+            });
+        });
+    }
+
+    private Optional<Function<byte[], List<NewRecord>>> decoderFor(MediaType mediaType) {
+        String type = mediaType.mainType() + "/" + mediaType.subType();
+        return switch (type) {
+            case "application/json" -> Optional.of(parser::parseJson);
+            case "application/x-ndjson", "application/jsonl", "application/json-seq" ->
+                    Optional.of(parser::parseNdjson);
+            default -> Optional.empty();
+        };
+    }
+
+    private static HttpResponse toResponse(WorkspaceLedger.AppendResult result) {
+        if (result instanceof WorkspaceLedger.Accepted accepted) {
+            ObjectNode body = JSON.createObjectNode()
+                    .put("accepted", accepted.accepted())
+                    .put("duplicates", accepted.duplicates());
+            if (accepted.accepted() > 0) {
+                body.put("first_seq", accepted.firstSeq()).put("last_seq", accepted.lastSeq());
+            } else {
+                body.putNull("first_seq").putNull("last_seq");
+            }
+            return ApiErrors.json(StatusCodes.OK, body);
+        }
+        if (result instanceof WorkspaceLedger.Conflict conflict) {
+            return ApiErrors.json(StatusCodes.CONFLICT, JSON.createObjectNode()
+                    .put("error", "event_id " + conflict.eventId() + " is already stored with different content")
+                    .put("field", "records[" + conflict.index() + "].event_id")
+                    .put("event_id", conflict.eventId()));
+        }
+        return ApiErrors.unavailable(((WorkspaceLedger.Unavailable) result).reason());
+    }
+
+    // ---------------------------------------------------------------- GET
+
+    private Route list(String workspace) {
+        return pathEndOrSingleSlash(() -> parameterMap(params -> {
+            RecordQuery query;
+            try {
+                query = RecordQueries.parse(workspace, params, settings);
+            } catch (InvalidRecords invalid) {
+                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, invalid.getMessage(), invalid.field()));
+            }
+            return onComplete(CompletableFuture.supplyAsync(() -> table.read(query), blockingReads), page -> complete(
+                    page.isSuccess() ? toResponse(page.get()) : ApiErrors.fromFailure(page.failed().get())));
+        }));
+    }
+
+    private static HttpResponse toResponse(RecordPage page) {
+        StringBuilder body = new StringBuilder(256 + page.records().size() * 512).append("{\"records\":[");
+        for (int i = 0; i < page.records().size(); i++) {
+            if (i > 0) {
+                body.append(',');
+            }
+            body.append(page.records().get(i).toJson());
+        }
+        body.append("],\"next_cursor\":");
+        body.append(page.next() == null ? "null" : "\"" + page.next().encode() + "\"");
+        body.append('}');
+        return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, body.toString());
+    }
+
+}

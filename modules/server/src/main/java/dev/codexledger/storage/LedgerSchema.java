@@ -1,0 +1,51 @@
+package dev.codexledger.storage;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import java.time.Duration;
+
+/**
+ * The ledger's own tables. The journal and snapshot tables are created by the Pekko persistence plugin
+ * in the same keyspace. Rows carry their TTL explicitly (USING TTL); the table default is the backstop.
+ */
+public final class LedgerSchema {
+
+    private LedgerSchema() {}
+
+    public static void create(CqlSession session, CassandraSettings settings, Duration defaultTtl) {
+        String ks = settings.keyspace();
+        long ttl = defaultTtl.toSeconds();
+        session.execute("CREATE KEYSPACE IF NOT EXISTS " + ks + " WITH replication = " + settings.replication());
+        // One partition per workspace and hour of acceptance: rows of an hour expire together, which is
+        // what TWCS compacts best, and the partition stays bounded however long a workspace lives.
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.records (
+                  workspace text, bucket bigint, seq bigint,
+                  event_id text, event_type text, ts_micros bigint, user_id text,
+                  content text, content_hash blob, chain_hash blob, accepted_at timestamp,
+                  PRIMARY KEY ((workspace, bucket), seq))
+                WITH CLUSTERING ORDER BY (seq ASC)
+                AND default_time_to_live = %d
+                AND compaction = {'class': 'TimeWindowCompactionStrategy',
+                                  'compaction_window_unit': 'DAYS', 'compaction_window_size': 1}
+                """.formatted(ks, ttl));
+        // Point reads for ids of records older than a ledger's in-memory window.
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.record_ids (
+                  workspace text, event_id text, seq bigint, content_hash blob,
+                  PRIMARY KEY ((workspace, event_id)))
+                WITH default_time_to_live = %d
+                """.formatted(ks, ttl));
+        // Which hour buckets of a workspace hold rows, so a scan never walks empty hours.
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.record_buckets (
+                  workspace text, bucket bigint,
+                  PRIMARY KEY ((workspace), bucket))
+                WITH CLUSTERING ORDER BY (bucket ASC)
+                AND default_time_to_live = %d
+                """.formatted(ks, ttl));
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.api_keys (
+                  key_hash text PRIMARY KEY, name text, created_at timestamp)
+                """.formatted(ks));
+    }
+}

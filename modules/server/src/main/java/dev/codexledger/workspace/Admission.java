@@ -1,0 +1,55 @@
+package dev.codexledger.workspace;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** What a ledger decides about an incoming batch: take the new records, or refuse it whole. */
+public sealed interface Admission {
+
+    /** The new records, in request order, and how many were re-sends of stored ones. */
+    record Admitted(List<NewRecord> fresh, int duplicates) implements Admission {}
+
+    /** Record {@code index} of the request reuses a stored (or earlier) id with different content. */
+    record Conflicting(int index, String eventId) implements Admission {}
+
+    /** The ids whose stored state the window cannot tell: they must be looked up in the records table. */
+    static Set<String> idsToLookUp(Collection<NewRecord> batch, DedupWindow window) {
+        Set<String> ids = new LinkedHashSet<>();
+        for (NewRecord record : batch) {
+            if (window.contentHashOf(record.eventId()).isEmpty() && window.needsLookup(record.timestampMicros())) {
+                ids.add(record.eventId());
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * Decides on a batch given the window and the looked-up content hashes of ids below the horizon.
+     * A record whose id is already known is a duplicate when its content is the same, a conflict otherwise;
+     * the same holds between records of the one batch.
+     */
+    static Admission decide(List<NewRecord> batch, DedupWindow window, Map<String, Digest> stored) {
+        Map<String, Digest> seenInBatch = new HashMap<>();
+        List<NewRecord> fresh = new ArrayList<>();
+        int duplicates = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            NewRecord record = batch.get(i);
+            Digest known = window.contentHashOf(record.eventId())
+                    .orElseGet(() -> stored.getOrDefault(record.eventId(), seenInBatch.get(record.eventId())));
+            if (known == null) {
+                fresh.add(record);
+                seenInBatch.put(record.eventId(), record.contentHash());
+            } else if (known.equals(record.contentHash())) {
+                duplicates++;
+            } else {
+                return new Conflicting(i, record.eventId());
+            }
+        }
+        return new Admitted(List.copyOf(fresh), duplicates);
+    }
+}

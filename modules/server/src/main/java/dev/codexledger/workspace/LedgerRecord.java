@@ -1,0 +1,12 @@
+package dev.codexledger.workspace;
+
+/** An accepted record: a {@link NewRecord} with its place in the workspace's sequence and hash chain. */
+public record LedgerRecord(long seq, String eventId, String eventType, long timestampMicros, String userId,
+                           String content, Digest contentHash, Digest chainHash) {
+
+    static LedgerRecord append(NewRecord record, long seq, Digest previous) {
+        return new LedgerRecord(seq, record.eventId(), record.eventType(), record.timestampMicros(),
+                record.userId(), record.content(), record.contentHash(),
+                Digest.chain(previous, seq, record.content()));
+    }
+}

@@ -1,0 +1,114 @@
+package dev.codexledger.workspace;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.codexledger.protocol.ledger.v1.WorkspaceLedgerSnapshot;
+import java.io.NotSerializableException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
+
+/**
+ * Protobuf serialization of the ledger's events and snapshots (proto/ledger/v1/ledger.proto). The
+ * identifier and manifests are persisted with every journal row: append-only, never change one.
+ */
+public final class LedgerSerializer extends SerializerWithStringManifest {
+
+    static final int IDENTIFIER = 7301;
+    static final String RECORDS_APPENDED_V1 = "RecordsAppended.v1";
+    static final String SNAPSHOT_V1 = "WorkspaceLedgerSnapshot.v1";
+
+    private final int dedupWindowSize;
+
+    public LedgerSerializer(ExtendedActorSystem system) {
+        this(system.settings().config().getInt("ledger.workspace.dedup-window-size"));
+    }
+
+    LedgerSerializer(int dedupWindowSize) {
+        this.dedupWindowSize = dedupWindowSize;
+    }
+
+    @Override
+    public int identifier() {
+        return IDENTIFIER;
+    }
+
+    @Override
+    public String manifest(Object o) {
+        if (o instanceof RecordsAppended) {
+            return RECORDS_APPENDED_V1;
+        }
+        if (o instanceof LedgerState) {
+            return SNAPSHOT_V1;
+        }
+        throw new IllegalArgumentException("LedgerSerializer cannot serialize " + o.getClass().getName());
+    }
+
+    @Override
+    public byte[] toBinary(Object o) {
+        if (o instanceof RecordsAppended event) {
+            return toProto(event).toByteArray();
+        }
+        if (o instanceof LedgerState state) {
+            return WorkspaceLedgerSnapshot.newBuilder()
+                    .setNextSeq(state.nextSeq())
+                    .setHeadHash(bytes(state.headHash()))
+                    .setDedupHorizonMicros(state.window().horizonWithoutIds())
+                    .setLastBatch(toProto(state.lastBatch()))
+                    .build()
+                    .toByteArray();
+        }
+        throw new IllegalArgumentException("LedgerSerializer cannot serialize " + o.getClass().getName());
+    }
+
+    @Override
+    public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
+        try {
+            return switch (manifest) {
+                case RECORDS_APPENDED_V1 -> fromProto(
+                        dev.codexledger.protocol.ledger.v1.RecordsAppended.parseFrom(bytes));
+                case SNAPSHOT_V1 -> snapshotFromProto(WorkspaceLedgerSnapshot.parseFrom(bytes));
+                default -> throw new NotSerializableException("unknown manifest " + manifest);
+            };
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("corrupt " + manifest, e);
+        }
+    }
+
+    private LedgerState snapshotFromProto(WorkspaceLedgerSnapshot proto) {
+        return new LedgerState(proto.getNextSeq(), Digest.of(proto.getHeadHash().toByteArray()),
+                fromProto(proto.getLastBatch()), new DedupWindow(dedupWindowSize, proto.getDedupHorizonMicros()));
+    }
+
+    private static dev.codexledger.protocol.ledger.v1.RecordsAppended toProto(RecordsAppended event) {
+        var builder = dev.codexledger.protocol.ledger.v1.RecordsAppended.newBuilder()
+                .setAcceptedAtMicros(event.acceptedAtMicros());
+        for (LedgerRecord record : event.records()) {
+            builder.addRecords(dev.codexledger.protocol.ledger.v1.LedgerRecord.newBuilder()
+                    .setSeq(record.seq())
+                    .setEventId(record.eventId())
+                    .setEventType(record.eventType())
+                    .setTimestampMicros(record.timestampMicros())
+                    .setUserId(record.userId())
+                    .setContent(record.content())
+                    .setContentHash(bytes(record.contentHash()))
+                    .setChainHash(bytes(record.chainHash())));
+        }
+        return builder.build();
+    }
+
+    private static RecordsAppended fromProto(dev.codexledger.protocol.ledger.v1.RecordsAppended proto) {
+        List<LedgerRecord> records = new ArrayList<>(proto.getRecordsCount());
+        for (var record : proto.getRecordsList()) {
+            records.add(new LedgerRecord(record.getSeq(), record.getEventId(), record.getEventType(),
+                    record.getTimestampMicros(), record.getUserId(), record.getContent(),
+                    Digest.of(record.getContentHash().toByteArray()), Digest.of(record.getChainHash().toByteArray())));
+        }
+        return new RecordsAppended(proto.getAcceptedAtMicros(), records);
+    }
+
+    private static ByteString bytes(Digest digest) {
+        return ByteString.copyFrom(digest.toBytes());
+    }
+}

@@ -1,0 +1,27 @@
+package dev.codexledger.workspace;
+
+import com.typesafe.config.Config;
+import java.time.Clock;
+
+/**
+ * Settings of the workspace ledgers, from the {@code ledger.workspace} config block.
+ *
+ * @param dedupWindowSize ids of recent records each ledger keeps in memory to spot re-sends
+ * @param snapshotEvery   a snapshot every this many batches; older journal rows are then deleted
+ * @param keepSnapshots   snapshots kept (journal rows are kept back to the oldest of them)
+ */
+public record LedgerSettings(int dedupWindowSize, int snapshotEvery, int keepSnapshots, Clock clock) {
+
+    public static LedgerSettings fromConfig(Config config) {
+        Config block = config.getConfig("ledger.workspace");
+        return new LedgerSettings(
+                block.getInt("dedup-window-size"),
+                block.getInt("snapshot-every"),
+                block.getInt("keep-snapshots"),
+                Clock.systemUTC());
+    }
+
+    public LedgerSettings withClock(Clock value) {
+        return new LedgerSettings(dedupWindowSize, snapshotEvery, keepSnapshots, value);
+    }
+}

@@ -1,0 +1,27 @@
+package dev.codexledger.workspace;
+
+/**
+ * State of one workspace's ledger. Domain only, no Pekko types.
+ *
+ * @param nextSeq   the sequence number the next accepted record gets (gap-free from 1)
+ * @param headHash  the chain hash of the last accepted record ({@link Digest#ZERO} before the first)
+ * @param lastBatch the last accepted batch, written again on recovery in case it never reached the tables
+ * @param window    recently accepted ids (see {@link DedupWindow}); mutated by {@link #apply} only
+ */
+public record LedgerState(long nextSeq, Digest headHash, RecordsAppended lastBatch, DedupWindow window) {
+
+    public static LedgerState empty(int dedupWindowSize) {
+        return new LedgerState(1, Digest.ZERO, RecordsAppended.NONE, DedupWindow.empty(dedupWindowSize));
+    }
+
+    /** The acceptance time for a new batch: the clock, but never before the previous batch. */
+    public long acceptanceTime(long nowMicros) {
+        return Math.max(nowMicros, lastBatch.acceptedAtMicros());
+    }
+
+    public LedgerState apply(RecordsAppended event) {
+        event.records().forEach(window::add);
+        LedgerRecord last = event.records().get(event.records().size() - 1);
+        return new LedgerState(last.seq() + 1, last.chainHash(), event, window);
+    }
+}

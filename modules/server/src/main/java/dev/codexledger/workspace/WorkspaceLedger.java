@@ -1,0 +1,234 @@
+package dev.codexledger.workspace;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * The single writer of one workspace's audit ledger. Invariant: every accepted record has a gap-free
+ * sequence number and a chain hash over its predecessor; an id is accepted once (a re-send with the same
+ * content is a duplicate, with other content a conflict); and a batch is acknowledged only after its
+ * event is in the journal <em>and</em> its rows are in the read tables.
+ *
+ * <p>One batch is in flight at a time: while the ledger looks up ids or writes rows, further commands
+ * wait in the stash. So only the last persisted batch can ever be missing from the tables, and recovery
+ * writes that batch again.
+ */
+public final class WorkspaceLedger
+        extends EventSourcedBehaviorWithEnforcedReplies<WorkspaceLedger.Command, RecordsAppended, LedgerState> {
+
+    public static final EntityTypeKey<Command> ENTITY_TYPE_KEY =
+            EntityTypeKey.create(Command.class, "WorkspaceLedger");
+
+    public static void init(ActorSystem<?> system, LedgerReadModel readModel, LedgerSettings settings) {
+        ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
+                entityContext -> create(entityContext.getEntityId(), readModel, settings)));
+    }
+
+    // ---------------------------------------------------------------- protocol
+
+    public sealed interface Command {}
+
+    /** Append a batch; the reply comes once it is durable and queryable, or refused. */
+    public record Append(List<NewRecord> records, ActorRef<AppendResult> replyTo) implements Command {}
+
+    public record GetHead(ActorRef<Head> replyTo) implements Command {}
+
+    private record LookedUp(Append append, Map<String, Digest> stored, Throwable failure) implements Command {}
+
+    private record Materialized(ActorRef<AppendResult> replyTo, Accepted result, Throwable failure)
+            implements Command {}
+
+    private record Rematerialized(Throwable failure) implements Command {}
+
+    public sealed interface AppendResult {}
+
+    /** {@code firstSeq} and {@code lastSeq} are 0 when nothing new was accepted. */
+    public record Accepted(int accepted, int duplicates, long firstSeq, long lastSeq) implements AppendResult {}
+
+    public record Conflict(int index, String eventId) implements AppendResult {}
+
+    public record Unavailable(String reason) implements AppendResult {}
+
+    public record Head(long nextSeq, Digest headHash, int windowSize) {}
+
+    // ---------------------------------------------------------------- factory
+
+    public static Behavior<Command> create(String workspace, LedgerReadModel readModel, LedgerSettings settings) {
+        return Behaviors.setup(context -> new WorkspaceLedger(context, workspace, readModel, settings));
+    }
+
+    private final ActorContext<Command> context;
+    private final String workspace;
+    private final LedgerReadModel readModel;
+    private final LedgerSettings settings;
+    /** Not state: whether a lookup or a write is under way. Commands meanwhile wait in the stash. */
+    private boolean busy;
+
+    private WorkspaceLedger(ActorContext<Command> context, String workspace, LedgerReadModel readModel,
+                            LedgerSettings settings) {
+        super(PersistenceId.of(ENTITY_TYPE_KEY.name(), workspace),
+                SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
+        this.context = context;
+        this.workspace = workspace;
+        this.readModel = readModel;
+        this.settings = settings;
+    }
+
+    @Override
+    public LedgerState emptyState() {
+        return LedgerState.empty(settings.dedupWindowSize());
+    }
+
+    @Override
+    public RetentionCriteria retentionCriteria() {
+        return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.keepSnapshots())
+                .withDeleteEventsOnSnapshot();
+    }
+
+    @Override
+    public SignalHandler<LedgerState> signalHandler() {
+        return newSignalHandlerBuilder()
+                .onSignal(RecoveryCompleted.instance(), this::rematerializeLastBatch)
+                .build();
+    }
+
+    private void rematerializeLastBatch(LedgerState state) {
+        if (state.lastBatch().isEmpty()) {
+            return;
+        }
+        busy = true;
+        context.pipeToSelf(readModel.write(workspace, state.lastBatch()), (ok, failure) -> new Rematerialized(failure));
+    }
+
+    // ---------------------------------------------------------------- command handlers
+
+    @Override
+    public CommandHandlerWithReply<Command, RecordsAppended, LedgerState> commandHandler() {
+        return newCommandHandlerWithReplyBuilder()
+                .forAnyState()
+                .onCommand(Append.class, this::onAppend)
+                .onCommand(LookedUp.class, this::onLookedUp)
+                .onCommand(Materialized.class, this::onMaterialized)
+                .onCommand(Rematerialized.class, this::onRematerialized)
+                .onCommand(GetHead.class, this::onGetHead)
+                .build();
+    }
+
+    private ReplyEffect<RecordsAppended, LedgerState> onAppend(LedgerState state, Append append) {
+        if (busy) {
+            return Effect().stash();
+        }
+        Set<String> unknown = Admission.idsToLookUp(append.records(), state.window());
+        if (unknown.isEmpty()) {
+            return admit(state, append, Map.of());
+        }
+        busy = true;
+        context.pipeToSelf(readModel.storedContentHashes(workspace, unknown),
+                (stored, failure) -> new LookedUp(append, stored, failure));
+        return Effect().noReply();
+    }
+
+    private ReplyEffect<RecordsAppended, LedgerState> onLookedUp(LedgerState state, LookedUp lookedUp) {
+        busy = false;
+        if (lookedUp.failure() != null) {
+            context.getLog().warn("id lookup failed for workspace {}", workspace, lookedUp.failure());
+            return Effect().reply(lookedUp.append().replyTo(), new Unavailable("storage read failed")).thenUnstashAll();
+        }
+        return admit(state, lookedUp.append(), lookedUp.stored());
+    }
+
+    private ReplyEffect<RecordsAppended, LedgerState> admit(LedgerState state, Append append,
+                                                            Map<String, Digest> stored) {
+        Admission admission = Admission.decide(append.records(), state.window(), stored);
+        if (admission instanceof Admission.Conflicting conflict) {
+            return Effect().reply(append.replyTo(), new Conflict(conflict.index(), conflict.eventId())).thenUnstashAll();
+        }
+        Admission.Admitted admitted = (Admission.Admitted) admission;
+        if (admitted.fresh().isEmpty()) {
+            return Effect().reply(append.replyTo(), new Accepted(0, admitted.duplicates(), 0, 0)).thenUnstashAll();
+        }
+        RecordsAppended event = sequence(state, admitted.fresh());
+        Accepted result = new Accepted(event.records().size(), admitted.duplicates(), event.firstSeq(),
+                event.lastSeq());
+        busy = true;
+        return Effect().persist(event)
+                .thenRun(newState -> materialize(event, append.replyTo(), result))
+                .thenNoReply();
+    }
+
+    private RecordsAppended sequence(LedgerState state, List<NewRecord> fresh) {
+        long now = ChronoUnit.MICROS.between(Instant.EPOCH, settings.clock().instant());
+        List<LedgerRecord> records = new ArrayList<>(fresh.size());
+        long seq = state.nextSeq();
+        Digest previous = state.headHash();
+        for (NewRecord record : fresh) {
+            LedgerRecord appended = LedgerRecord.append(record, seq++, previous);
+            records.add(appended);
+            previous = appended.chainHash();
+        }
+        return new RecordsAppended(state.acceptanceTime(now), records);
+    }
+
+    private void materialize(RecordsAppended event, ActorRef<AppendResult> replyTo, Accepted result) {
+        context.pipeToSelf(readModel.write(workspace, event),
+                (ok, failure) -> new Materialized(replyTo, result, failure));
+    }
+
+    private ReplyEffect<RecordsAppended, LedgerState> onMaterialized(LedgerState state, Materialized done) {
+        busy = false;
+        if (done.failure() != null) {
+            // The batch is in the journal but maybe not in the tables: stop, and let recovery write it again.
+            context.getLog().warn("writing rows failed for workspace {}; restarting the ledger", workspace,
+                    done.failure());
+            return Effect().stop().thenReply(done.replyTo(), s -> new Unavailable("storage write failed"));
+        }
+        return Effect().reply(done.replyTo(), done.result()).thenUnstashAll();
+    }
+
+    private ReplyEffect<RecordsAppended, LedgerState> onRematerialized(LedgerState state, Rematerialized done) {
+        busy = false;
+        if (done.failure() != null) {
+            context.getLog().warn("re-writing the last batch of workspace {} failed; stopping", workspace,
+                    done.failure());
+            return Effect().stop().thenNoReply();
+        }
+        return Effect().noReply().thenUnstashAll();
+    }
+
+    private ReplyEffect<RecordsAppended, LedgerState> onGetHead(LedgerState state, GetHead get) {
+        return Effect().reply(get.replyTo(),
+                new Head(state.nextSeq(), state.headHash(), state.window().size()));
+    }
+
+    // ---------------------------------------------------------------- event handler
+
+    @Override
+    public EventHandler<LedgerState, RecordsAppended> eventHandler() {
+        return newEventHandlerBuilder()
+                .forAnyState()
+                .onEvent(RecordsAppended.class, LedgerState::apply)
+                .build();
+    }
+}
