@@ -41,6 +41,10 @@ public final class ApiErrors {
                 .withEntity(ContentTypes.APPLICATION_JSON, body.toString());
     }
 
+    public static HttpResponse bodyTooLarge(long limit) {
+        return error(StatusCodes.PAYLOAD_TOO_LARGE, "body exceeds the limit of " + limit + " bytes", "body");
+    }
+
     public static HttpResponse unavailable(String message) {
         return error(StatusCodes.SERVICE_UNAVAILABLE, message, null)
                 .addHeader(RawHeader.create("Retry-After", RETRY_AFTER_SECONDS));
@@ -59,8 +63,10 @@ public final class ApiErrors {
     public static HttpResponse fromFailure(Throwable failure) {
         Throwable cause = unwrap(failure);
         if (cause instanceof EntityStreamSizeException size) {
-            return error(StatusCodes.PAYLOAD_TOO_LARGE,
-                    "body exceeds the limit of " + size.limit() + " bytes", "body");
+            return bodyTooLarge(size.limit());
+        }
+        if (cause instanceof org.apache.pekko.http.scaladsl.model.IllegalRequestException illegal) {
+            return error(illegal.status(), illegal.info().summary(), null);
         }
         if (cause instanceof java.util.concurrent.TimeoutException
                 || cause instanceof com.datastax.oss.driver.api.core.DriverException) {

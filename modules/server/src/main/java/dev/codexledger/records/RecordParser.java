@@ -188,7 +188,12 @@ public final class RecordParser {
                 dev.codexledger.workspace.Digest.sha256(canonicalWithoutId).toBytes(), 0, 16);
     }
 
-    private String write(ObjectNode node) {
+    /** The canonical JSON text of a record's content (the text its hashes are computed over). */
+    public String canonical(JsonNode content) {
+        return write(content);
+    }
+
+    private String write(JsonNode node) {
         try {
             return mapper.writeValueAsString(node);
         } catch (JsonProcessingException e) {

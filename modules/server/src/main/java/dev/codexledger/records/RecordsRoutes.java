@@ -3,7 +3,7 @@ package dev.codexledger.records;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
-import static org.apache.pekko.http.javadsl.server.Directives.extractStrictEntity;
+import static org.apache.pekko.http.javadsl.server.Directives.extractMaterializer;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterMap;
@@ -31,7 +31,6 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaType;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
-import scala.concurrent.duration.FiniteDuration;
 
 /**
  * {@code POST /v1/workspaces/{ws}/records} (JSON array or NDJSON) and
@@ -85,18 +84,28 @@ public final class RecordsRoutes {
                                 + "; send application/json (an array of records) or application/x-ndjson",
                         "Content-Type"));
             }
-            FiniteDuration timeout = FiniteDuration.fromNanos(settings.bodyReadTimeout().toNanos());
-            return extractStrictEntity(timeout, settings.maxBodyBytes(), strict -> {
-                List<NewRecord> records;
-                try {
-                    records = decoder.get().apply(strict.getData().toArray());
-                } catch (InvalidRecords invalid) {
-                    return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, invalid.getMessage(), invalid.field()));
-                }
-                return onComplete(ledgers.append(workspace, records), result -> complete(
-                        result.isSuccess() ? toResponse(result.get()) : ApiErrors.fromFailure(result.failed().get())));
-            });
+            long declared = entity.getContentLengthOption().orElse(0L);
+            if (declared > settings.maxBodyBytes()) {
+                return complete(ApiErrors.bodyTooLarge(settings.maxBodyBytes()));
+            }
+            return extractMaterializer(materializer -> onComplete(
+                    entity.withSizeLimit(settings.maxBodyBytes())
+                            .toStrict(settings.bodyReadTimeout().toMillis(), materializer),
+                    strict -> strict.isSuccess()
+                            ? decodeAndAppend(workspace, decoder.get(), strict.get().getData().toArray())
+                            : complete(ApiErrors.fromFailure(strict.failed().get()))));
         });
+    }
+
+    private Route decodeAndAppend(String workspace, Function<byte[], List<NewRecord>> decoder, byte[] body) {
+        List<NewRecord> records;
+        try {
+            records = decoder.apply(body);
+        } catch (InvalidRecords invalid) {
+            return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, invalid.getMessage(), invalid.field()));
+        }
+        return onComplete(ledgers.append(workspace, records), result -> complete(
+                result.isSuccess() ? toResponse(result.get()) : ApiErrors.fromFailure(result.failed().get())));
     }
 
     private Optional<Function<byte[], List<NewRecord>>> decoderFor(MediaType mediaType) {

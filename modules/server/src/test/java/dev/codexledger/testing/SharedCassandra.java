@@ -1,0 +1,59 @@
+package dev.codexledger.testing;
+
+import dev.codexledger.localcassandra.LocalCassandra;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * One real Cassandra for every integration test of the build: started by the first test class that
+ * needs it, stopped (by PID) when the test JVM's root context closes. Failsafe runs all ITs in one JVM.
+ */
+public final class SharedCassandra implements BeforeAllCallback {
+
+    private static LocalCassandra node;
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        start(context);
+    }
+
+    private static synchronized void start(ExtensionContext context) throws Exception {
+        if (node != null) {
+            return;
+        }
+        node = startNode("shared");
+        context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+                .put(SharedCassandra.class.getName(), (ExtensionContext.Store.CloseableResource) node::close);
+    }
+
+    /** A node of its own, for tests that stop and start Cassandra; the caller closes it. */
+    public static LocalCassandra startNode(String name) throws Exception {
+        Path dataDir = Files.createDirectories(testDataDir().resolve(name + "-" + System.nanoTime()));
+        return LocalCassandra.start(LocalCassandra.Settings.defaults(runtimeLib(), dataDir)
+                .withHeapMb(1024)
+                .withTestMode(true));
+    }
+
+    public static InetSocketAddress contactPoint() {
+        if (node == null) {
+            throw new IllegalStateException("annotate the test class with @ExtendWith(SharedCassandra.class)");
+        }
+        return node.contactPoint();
+    }
+
+    public static Path runtimeLib() {
+        return Path.of(System.getProperty("ledger.cassandra.runtime-lib",
+                repoRoot().resolve("modules/cassandra-runtime/target/lib").toString()));
+    }
+
+    public static Path repoRoot() {
+        return Path.of(System.getProperty("ledger.repo-root", "../..")).toAbsolutePath().normalize();
+    }
+
+    public static Path testDataDir() {
+        return Path.of(System.getProperty("ledger.test-data", "target/it-data")).toAbsolutePath();
+    }
+}

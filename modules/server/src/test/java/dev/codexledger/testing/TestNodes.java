@@ -1,0 +1,48 @@
+package dev.codexledger.testing;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.codexledger.node.LedgerNode;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Starts Ledger nodes in the test JVM against a real Cassandra, on free ports. */
+public final class TestNodes {
+
+    public static final String ADMIN_KEY = "test-admin-key";
+    private static final AtomicInteger KEYSPACES = new AtomicInteger();
+
+    private TestNodes() {}
+
+    /** A fresh keyspace name, so test classes never see each other's data. */
+    public static String newKeyspace(String prefix) {
+        return prefix + "_" + ProcessHandle.current().pid() + "_" + KEYSPACES.incrementAndGet();
+    }
+
+    public static Config config(InetSocketAddress cassandra, String keyspace, Map<String, Object> extra) {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put("ledger.cassandra.contact-points", cassandra.getHostString() + ":" + cassandra.getPort());
+        settings.put("ledger.cassandra.keyspace", keyspace);
+        settings.put("ledger.http.port", 0);
+        settings.put("ledger.auth.admin-key", ADMIN_KEY);
+        settings.put("pekko.management.http.port", 0);
+        settings.put("pekko.remote.artery.canonical.port", 0);
+        settings.put("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off");
+        settings.put("pekko.coordinated-shutdown.terminate-actor-system", "on");
+        settings.putAll(extra);
+        // Unresolved application config underneath, so ${ledger.cassandra.keyspace} and friends follow the overrides.
+        return ConfigFactory.load(ConfigFactory.parseMap(settings)
+                .withFallback(ConfigFactory.parseResourcesAnySyntax("application")));
+    }
+
+    public static LedgerNode.Running start(InetSocketAddress cassandra, String keyspace) throws Exception {
+        return start(cassandra, keyspace, Map.of());
+    }
+
+    public static LedgerNode.Running start(InetSocketAddress cassandra, String keyspace, Map<String, Object> extra)
+            throws Exception {
+        return LedgerNode.start(config(cassandra, keyspace, extra));
+    }
+}
