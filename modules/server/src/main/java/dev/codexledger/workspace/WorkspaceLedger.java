@@ -75,8 +75,15 @@ public final class WorkspaceLedger
 
     // ---------------------------------------------------------------- factory
 
+    /**
+     * Failures (a journal write or recovery that fails) restart the whole behavior with backoff, so the
+     * restarted ledger starts from a fresh empty state. Restarting only the inner event-sourced behavior
+     * would reuse the first empty state, whose window the failed batch had already been applied to.
+     */
     public static Behavior<Command> create(String workspace, LedgerReadModel readModel, LedgerSettings settings) {
-        return Behaviors.setup(context -> new WorkspaceLedger(context, workspace, readModel, settings));
+        return Behaviors.supervise(
+                        Behaviors.<Command>setup(context -> new WorkspaceLedger(context, workspace, readModel, settings)))
+                .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     }
 
     private final ActorContext<Command> context;
@@ -88,8 +95,7 @@ public final class WorkspaceLedger
 
     private WorkspaceLedger(ActorContext<Command> context, String workspace, LedgerReadModel readModel,
                             LedgerSettings settings) {
-        super(PersistenceId.of(ENTITY_TYPE_KEY.name(), workspace),
-                SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
+        super(PersistenceId.of(ENTITY_TYPE_KEY.name(), workspace));
         this.context = context;
         this.workspace = workspace;
         this.readModel = readModel;

@@ -37,6 +37,13 @@ public final class SharedCassandra implements BeforeAllCallback {
                 .withTestMode(true));
     }
 
+    /** Starts a node again on the data (and ports) of one that was stopped. */
+    public static LocalCassandra restartNode(LocalCassandra stopped) throws Exception {
+        return LocalCassandra.start(LocalCassandra.Settings.defaults(runtimeLib(), stopped.dataDir())
+                .withHeapMb(1024)
+                .withTestMode(true));
+    }
+
     public static InetSocketAddress contactPoint() {
         if (node == null) {
             throw new IllegalStateException("annotate the test class with @ExtendWith(SharedCassandra.class)");

@@ -1,0 +1,116 @@
+package dev.codexledger.workspace;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.typesafe.config.Config;
+import dev.codexledger.records.RecordCursor;
+import dev.codexledger.records.RecordPage;
+import dev.codexledger.records.RecordQuery;
+import dev.codexledger.records.RecordTable;
+import dev.codexledger.storage.CassandraSettings;
+import dev.codexledger.storage.LedgerSchema;
+import dev.codexledger.testing.SharedCassandra;
+import dev.codexledger.testing.TestNodes;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A batch persisted to the journal whose rows never reached the records table (the node "crashed"
+ * in between) becomes queryable when the ledger recovers. Real journal, real tables.
+ */
+@ExtendWith(SharedCassandra.class)
+class CrashRepairIT {
+
+    private static ActorTestKit testKit;
+    private static CqlSession session;
+    private static RecordTable table;
+
+    @BeforeAll
+    static void start() {
+        String keyspace = TestNodes.newKeyspace("crash");
+        Config config = TestNodes.config(SharedCassandra.contactPoint(), keyspace, Map.of());
+        CassandraSettings settings = CassandraSettings.fromConfig(config)
+                .withContactPoint(SharedCassandra.contactPoint());
+        session = CqlSession.builder().addContactPoint(SharedCassandra.contactPoint())
+                .withLocalDatacenter("datacenter1").build();
+        LedgerSchema.create(session, settings, Duration.ofDays(30));
+        table = new RecordTable(session, settings, Duration.ofDays(30), Clock.systemUTC());
+        testKit = ActorTestKit.create("crash", config.withValue("datastax-java-driver.basic.contact-points",
+                com.typesafe.config.ConfigValueFactory.fromIterable(settings.contactPointStrings())));
+    }
+
+    @AfterAll
+    static void stop() {
+        testKit.shutdownTestKit();
+        session.close();
+    }
+
+    /** The real table, except that writing rows fails: what a crash after the persist looks like. */
+    private record RowsNeverWritten(RecordTable real) implements LedgerReadModel {
+        @Override
+        public CompletionStage<Void> write(String workspace, RecordsAppended batch) {
+            return CompletableFuture.failedFuture(new IllegalStateException("injected crash before the row write"));
+        }
+
+        @Override
+        public CompletionStage<Map<String, Digest>> storedContentHashes(String workspace, Collection<String> ids) {
+            return real.storedContentHashes(workspace, ids);
+        }
+    }
+
+    private static List<NewRecord> batch(String prefix, int size) {
+        return java.util.stream.IntStream.range(0, size)
+                .mapToObj(i -> new NewRecord(prefix + i, "CODEX_LOG", 1_700_000_000_000_000L + i, "u",
+                        "{\"event_id\":\"" + prefix + i + "\",\"n\":" + i + "}"))
+                .toList();
+    }
+
+    private static RecordPage readAll(String workspace) {
+        return table.read(new RecordQuery(workspace, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), 1000, RecordCursor.START, 10_000));
+    }
+
+    @Test
+    void aBatchPersistedButNeverWrittenIsRepairedOnRecovery() {
+        LedgerSettings settings = new LedgerSettings(1000, 100, 2, Clock.systemUTC());
+        TestProbe<WorkspaceLedger.AppendResult> replies = testKit.createTestProbe();
+
+        ActorRef<WorkspaceLedger.Command> crashing = testKit.spawn(
+                WorkspaceLedger.create("crashy", new RowsNeverWritten(table), settings));
+        crashing.tell(new WorkspaceLedger.Append(batch("c-", 5), replies.getRef()));
+        assertInstanceOf(WorkspaceLedger.Unavailable.class, replies.receiveMessage(Duration.ofSeconds(30)));
+        replies.expectTerminated(crashing, Duration.ofSeconds(10));
+        assertEquals(0, readAll("crashy").records().size(), "the rows were never written");
+
+        ActorRef<WorkspaceLedger.Command> recovered = testKit.spawn(
+                WorkspaceLedger.create("crashy", table, settings));
+        recovered.tell(new WorkspaceLedger.Append(batch("c-", 6), replies.getRef()));
+        WorkspaceLedger.Accepted accepted = (WorkspaceLedger.Accepted) replies.receiveMessage(Duration.ofSeconds(30));
+        assertEquals(1, accepted.accepted(), "the 5 persisted records count as stored");
+        assertEquals(5, accepted.duplicates());
+        assertEquals(6, accepted.firstSeq());
+
+        RecordPage page = readAll("crashy");
+        assertEquals(6, page.records().size());
+        for (int i = 0; i < 6; i++) {
+            assertEquals(i + 1, page.records().get(i).seq());
+        }
+        assertTrue(page.next() == null);
+    }
+}
