@@ -40,6 +40,11 @@ public final class DedupWindow {
         return new DedupWindow(capacity, Long.MIN_VALUE);
     }
 
+    /** A window with the same capacity and horizon, holding no ids (so it knows nothing above the horizon). */
+    DedupWindow emptyCopy() {
+        return new DedupWindow(capacity, horizonMicros);
+    }
+
     public int capacity() {
         return capacity;
     }

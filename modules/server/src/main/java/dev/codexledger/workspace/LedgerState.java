@@ -19,9 +19,15 @@ public record LedgerState(long nextSeq, Digest headHash, RecordsAppended lastBat
         return Math.max(nowMicros, lastBatch.acceptedAtMicros());
     }
 
+    /**
+     * Applies an accepted batch. The window is shared with (and mutated for) the new state, except that
+     * the first event after the empty state starts a window of its own: Pekko keeps the empty state
+     * object across journal-failure restarts, and recovery must not start from ids of a failed batch.
+     */
     public LedgerState apply(RecordsAppended event) {
-        event.records().forEach(window::add);
+        DedupWindow next = lastBatch.isEmpty() ? window.emptyCopy() : window;
+        event.records().forEach(next::add);
         LedgerRecord last = event.records().get(event.records().size() - 1);
-        return new LedgerState(last.seq() + 1, last.chainHash(), event, window);
+        return new LedgerState(last.seq() + 1, last.chainHash(), event, next);
     }
 }

@@ -55,12 +55,13 @@ public final class WorkspaceLedger
 
     public record GetHead(ActorRef<Head> replyTo) implements Command {}
 
-    private record LookedUp(Append append, Map<String, Digest> stored, Throwable failure) implements Command {}
-
-    private record Materialized(ActorRef<AppendResult> replyTo, Accepted result, Throwable failure)
+    private record LookedUp(int incarnation, Append append, Map<String, Digest> stored, Throwable failure)
             implements Command {}
 
-    private record Rematerialized(Throwable failure) implements Command {}
+    private record Materialized(int incarnation, ActorRef<AppendResult> replyTo, Accepted result, Throwable failure)
+            implements Command {}
+
+    private record Rematerialized(int incarnation, Throwable failure) implements Command {}
 
     public sealed interface AppendResult {}
 
@@ -75,15 +76,8 @@ public final class WorkspaceLedger
 
     // ---------------------------------------------------------------- factory
 
-    /**
-     * Failures (a journal write or recovery that fails) restart the whole behavior with backoff, so the
-     * restarted ledger starts from a fresh empty state. Restarting only the inner event-sourced behavior
-     * would reuse the first empty state, whose window the failed batch had already been applied to.
-     */
     public static Behavior<Command> create(String workspace, LedgerReadModel readModel, LedgerSettings settings) {
-        return Behaviors.supervise(
-                        Behaviors.<Command>setup(context -> new WorkspaceLedger(context, workspace, readModel, settings)))
-                .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
+        return Behaviors.setup(context -> new WorkspaceLedger(context, workspace, readModel, settings));
     }
 
     private final ActorContext<Command> context;
@@ -92,10 +86,17 @@ public final class WorkspaceLedger
     private final LedgerSettings settings;
     /** Not state: whether a lookup or a write is under way. Commands meanwhile wait in the stash. */
     private boolean busy;
+    /**
+     * Counts recoveries. A journal failure restarts the event-sourced behavior (with backoff) but keeps
+     * this object: answers to lookups and writes started before the restart carry the old number and are
+     * ignored.
+     */
+    private int incarnation;
 
     private WorkspaceLedger(ActorContext<Command> context, String workspace, LedgerReadModel readModel,
                             LedgerSettings settings) {
-        super(PersistenceId.of(ENTITY_TYPE_KEY.name(), workspace));
+        super(PersistenceId.of(ENTITY_TYPE_KEY.name(), workspace),
+                SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
         this.context = context;
         this.workspace = workspace;
         this.readModel = readModel;
@@ -121,11 +122,13 @@ public final class WorkspaceLedger
     }
 
     private void rematerializeLastBatch(LedgerState state) {
-        if (state.lastBatch().isEmpty()) {
-            return;
+        incarnation++;
+        busy = !state.lastBatch().isEmpty();
+        if (busy) {
+            int current = incarnation;
+            context.pipeToSelf(readModel.write(workspace, state.lastBatch()),
+                    (ok, failure) -> new Rematerialized(current, failure));
         }
-        busy = true;
-        context.pipeToSelf(readModel.write(workspace, state.lastBatch()), (ok, failure) -> new Rematerialized(failure));
     }
 
     // ---------------------------------------------------------------- command handlers
@@ -151,12 +154,16 @@ public final class WorkspaceLedger
             return admit(state, append, Map.of());
         }
         busy = true;
+        int current = incarnation;
         context.pipeToSelf(readModel.storedContentHashes(workspace, unknown),
-                (stored, failure) -> new LookedUp(append, stored, failure));
+                (stored, failure) -> new LookedUp(current, append, stored, failure));
         return Effect().noReply();
     }
 
     private ReplyEffect<RecordsAppended, LedgerState> onLookedUp(LedgerState state, LookedUp lookedUp) {
+        if (lookedUp.incarnation() != incarnation) {
+            return Effect().noReply();
+        }
         busy = false;
         if (lookedUp.failure() != null) {
             context.getLog().warn("id lookup failed for workspace {}", workspace, lookedUp.failure());
@@ -198,11 +205,15 @@ public final class WorkspaceLedger
     }
 
     private void materialize(RecordsAppended event, ActorRef<AppendResult> replyTo, Accepted result) {
+        int current = incarnation;
         context.pipeToSelf(readModel.write(workspace, event),
-                (ok, failure) -> new Materialized(replyTo, result, failure));
+                (ok, failure) -> new Materialized(current, replyTo, result, failure));
     }
 
     private ReplyEffect<RecordsAppended, LedgerState> onMaterialized(LedgerState state, Materialized done) {
+        if (done.incarnation() != incarnation) {
+            return Effect().noReply();
+        }
         busy = false;
         if (done.failure() != null) {
             // The batch is in the journal but maybe not in the tables: stop, and let recovery write it again.
@@ -214,6 +225,9 @@ public final class WorkspaceLedger
     }
 
     private ReplyEffect<RecordsAppended, LedgerState> onRematerialized(LedgerState state, Rematerialized done) {
+        if (done.incarnation() != incarnation) {
+            return Effect().noReply();
+        }
         busy = false;
         if (done.failure() != null) {
             context.getLog().warn("re-writing the last batch of workspace {} failed; stopping", workspace,

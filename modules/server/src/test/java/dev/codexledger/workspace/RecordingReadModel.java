@@ -1,0 +1,47 @@
+package dev.codexledger.workspace;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Test double of the records tables for unit tests of the entity's logic: remembers what was written
+ * and counts lookups. The Cassandra implementation is tested against a real Cassandra in the ITs.
+ */
+final class RecordingReadModel implements LedgerReadModel {
+
+    final List<RecordsAppended> writes = new CopyOnWriteArrayList<>();
+    final AtomicInteger lookups = new AtomicInteger();
+
+    @Override
+    public CompletionStage<Void> write(String workspace, RecordsAppended batch) {
+        writes.add(batch);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<Map<String, Digest>> storedContentHashes(String workspace, Collection<String> eventIds) {
+        lookups.incrementAndGet();
+        Map<String, Digest> found = new HashMap<>();
+        for (RecordsAppended batch : writes) {
+            for (LedgerRecord record : batch.records()) {
+                if (eventIds.contains(record.eventId())) {
+                    found.put(record.eventId(), record.contentHash());
+                }
+            }
+        }
+        return CompletableFuture.completedFuture(found);
+    }
+
+    List<Long> writtenSeqs() {
+        List<Long> seqs = new ArrayList<>();
+        writes.forEach(batch -> batch.records().forEach(r -> seqs.add(r.seq())));
+        return seqs;
+    }
+}

@@ -1,0 +1,184 @@
+package dev.codexledger.workspace;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Entity logic of the WorkspaceLedger, on Pekko's in-memory journal and snapshot store. */
+@ExtendWith(TestKitJUnit5Extension.class)
+class WorkspaceLedgerTest {
+
+    static final Config CONFIG = EventSourcedBehaviorTestKit.config()
+            .withFallback(ConfigFactory.parseResources("ledger-workspace.conf"))
+            .withFallback(ConfigFactory.defaultReference())
+            .resolve();
+
+    @JUnit5TestKit
+    public ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(CONFIG).build();
+
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T10:00:00Z"), ZoneOffset.UTC);
+
+    private final RecordingReadModel readModel = new RecordingReadModel();
+
+    private EventSourcedBehaviorTestKit<WorkspaceLedger.Command, RecordsAppended, LedgerState> ledger(
+            LedgerSettings settings) {
+        return EventSourcedBehaviorTestKit.create(testKit.system(),
+                WorkspaceLedger.create("acme", readModel, settings),
+                EventSourcedBehaviorTestKit.enabledSerializationSettings()
+                        .withVerifyCommands(false)
+                        .withVerifyState(false));
+    }
+
+    private EventSourcedBehaviorTestKit<WorkspaceLedger.Command, RecordsAppended, LedgerState> ledger() {
+        return ledger(new LedgerSettings(1000, 100, 2, CLOCK));
+    }
+
+    private static NewRecord record(String id, long micros, String body) {
+        return new NewRecord(id, "CODEX_LOG", micros, "u", "{\"event_id\":\"" + id + "\",\"body\":\"" + body + "\"}");
+    }
+
+    private static List<NewRecord> batch(String prefix, int size) {
+        return IntStream.range(0, size).mapToObj(i -> record(prefix + i, 1_000_000L * i, "b" + i)).toList();
+    }
+
+    private static WorkspaceLedger.AppendResult append(
+            EventSourcedBehaviorTestKit<WorkspaceLedger.Command, RecordsAppended, LedgerState> ledger,
+            List<NewRecord> records) {
+        return ledger.<WorkspaceLedger.AppendResult>runCommand(
+                replyTo -> new WorkspaceLedger.Append(records, replyTo)).reply();
+    }
+
+    @Test
+    void aBatchGetsGapFreeSequenceNumbersAChainAndOneEvent() {
+        var ledger = ledger();
+        var first = ledger.<WorkspaceLedger.AppendResult>runCommand(
+                replyTo -> new WorkspaceLedger.Append(batch("a", 3), replyTo));
+        assertEquals(new WorkspaceLedger.Accepted(3, 0, 1, 3), first.reply());
+        assertEquals(1, first.events().size(), "one event for the whole batch");
+        var second = ledger.<WorkspaceLedger.AppendResult>runCommand(
+                replyTo -> new WorkspaceLedger.Append(batch("b", 2), replyTo));
+        assertEquals(new WorkspaceLedger.Accepted(2, 0, 4, 5), second.reply());
+
+        Digest previous = Digest.ZERO;
+        long expectedSeq = 1;
+        for (RecordsAppended event : List.of(first.events().get(0), second.events().get(0))) {
+            for (LedgerRecord record : event.records()) {
+                assertEquals(expectedSeq, record.seq());
+                assertEquals(Digest.chain(previous, expectedSeq, record.content()), record.chainHash());
+                previous = record.chainHash();
+                expectedSeq++;
+            }
+        }
+        assertEquals(6, ledger.getState().nextSeq());
+        assertEquals(previous, ledger.getState().headHash());
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), readModel.writtenSeqs(), "rows written before the reply");
+    }
+
+    @Test
+    void reSendsAreDuplicatesAndPersistNothing() {
+        var ledger = ledger();
+        append(ledger, batch("a", 3));
+        var again = ledger.<WorkspaceLedger.AppendResult>runCommand(
+                replyTo -> new WorkspaceLedger.Append(batch("a", 3), replyTo));
+        assertEquals(new WorkspaceLedger.Accepted(0, 3, 0, 0), again.reply());
+        assertTrue(again.hasNoEvents());
+        assertEquals(0, readModel.lookups.get(), "the window answered without reading the table");
+    }
+
+    @Test
+    void anIdReusedWithOtherContentIsRefusedWhole() {
+        var ledger = ledger();
+        append(ledger, List.of(record("x", 1, "original")));
+        var conflict = ledger.<WorkspaceLedger.AppendResult>runCommand(replyTo -> new WorkspaceLedger.Append(
+                List.of(record("new", 2, "fine"), record("x", 1, "changed")), replyTo));
+        assertEquals(new WorkspaceLedger.Conflict(1, "x"), conflict.reply());
+        assertTrue(conflict.hasNoEvents());
+
+        var inBatch = ledger.<WorkspaceLedger.AppendResult>runCommand(replyTo -> new WorkspaceLedger.Append(
+                List.of(record("y", 3, "one"), record("y", 3, "two")), replyTo));
+        assertEquals(new WorkspaceLedger.Conflict(1, "y"), inBatch.reply());
+        var sameTwice = append(ledger, List.of(record("z", 4, "one"), record("z", 4, "one")));
+        assertEquals(new WorkspaceLedger.Accepted(1, 1, 2, 2), sameTwice);
+    }
+
+    @Test
+    void aRestartedLedgerRecoversSequenceChainAndDuplicates() {
+        var ledger = ledger();
+        append(ledger, batch("a", 4));
+        LedgerState before = ledger.getState();
+        ledger.restart();
+        assertEquals(before.nextSeq(), ledger.getState().nextSeq());
+        assertEquals(before.headHash(), ledger.getState().headHash());
+        assertEquals(new WorkspaceLedger.Accepted(0, 4, 0, 0), append(ledger, batch("a", 4)));
+        assertEquals(new WorkspaceLedger.Accepted(1, 0, 5, 5), append(ledger, batch("c", 1)));
+    }
+
+    @Test
+    void recoveryWritesTheLastBatchAgainInCaseItNeverReachedTheTables() {
+        var ledger = ledger();
+        append(ledger, batch("a", 3));
+        append(ledger, batch("b", 2));
+        int writesBefore = readModel.writes.size();
+        ledger.restart();
+        assertEquals(writesBefore + 1, readModel.writes.size(), "recovery re-writes one batch");
+        assertEquals(readModel.writes.get(writesBefore - 1), readModel.writes.get(writesBefore), "the last one");
+    }
+
+    @Test
+    void idsOlderThanTheWindowAreCheckedInTheTable() {
+        var ledger = ledger(new LedgerSettings(2, 100, 2, CLOCK));
+        append(ledger, batch("a", 3));
+        assertEquals(2, ledger.getState().window().size());
+        assertEquals(new WorkspaceLedger.Accepted(0, 3, 0, 0), append(ledger, batch("a", 3)));
+        assertEquals(1, readModel.lookups.get(), "the evicted id a0 is looked up, once for the batch");
+        var newer = record("late-but-new", 10_000_000_000L, "n");
+        assertEquals(new WorkspaceLedger.Accepted(1, 0, 4, 4), append(ledger, List.of(newer)));
+        assertEquals(1, readModel.lookups.get(), "a record newer than the horizon needs no lookup");
+    }
+
+    @Test
+    void aFailedJournalWriteLeavesNoTraceAndTheRetryIsAccepted() {
+        PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
+        ActorRef<WorkspaceLedger.Command> ledger = testKit.spawn(
+                WorkspaceLedger.create("failing", readModel, new LedgerSettings(1000, 100, 2, CLOCK)));
+        TestProbe<WorkspaceLedger.AppendResult> probe = testKit.createTestProbe();
+        ledger.tell(new WorkspaceLedger.Append(batch("a", 2), probe.getRef()));
+        assertEquals(new WorkspaceLedger.Accepted(2, 0, 1, 2), probe.receiveMessage());
+
+        journal.failNextPersisted();
+        ledger.tell(new WorkspaceLedger.Append(batch("b", 2), probe.getRef()));
+        probe.expectNoMessage(Duration.ofMillis(500));
+
+        ledger.tell(new WorkspaceLedger.Append(batch("b", 2), probe.getRef()));
+        assertEquals(new WorkspaceLedger.Accepted(2, 0, 3, 4), probe.receiveMessage(Duration.ofSeconds(10)),
+                "the failed batch was not remembered as stored, and its sequence numbers were not used");
+    }
+
+    @Test
+    void acceptanceTimeNeverGoesBackwards() {
+        LedgerState state = LedgerState.empty(10).apply(new RecordsAppended(500, List.of(
+                LedgerRecord.append(record("a", 1, "x"), 1, Digest.ZERO))));
+        assertEquals(500, state.acceptanceTime(400));
+        assertEquals(600, state.acceptanceTime(600));
+        assertInstanceOf(DedupWindow.class, state.window());
+    }
+}
