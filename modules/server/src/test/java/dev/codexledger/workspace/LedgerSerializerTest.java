@@ -1,0 +1,69 @@
+package dev.codexledger.workspace;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The persisted forms of the ledger's events and snapshots. The golden files hold bytes written by
+ * released versions: they must always still read back the same. Never edit one; add a new version.
+ */
+class LedgerSerializerTest {
+
+    private final LedgerSerializer serializer = new LedgerSerializer(1000);
+
+    static RecordsAppended sampleEvent() {
+        NewRecord first = new NewRecord("evt-1", "CODEX_LOG", 1_763_800_000_000_000L, "user-1",
+                "{\"event_id\":\"evt-1\",\"event_type\":\"CODEX_LOG\",\"prompt\":\"hello\"}");
+        NewRecord second = new NewRecord("evt-2", "CODEX_SECURITY_LOG", 1_763_800_001_500_000L, "",
+                "{\"action\":\"tool_decision\",\"event_id\":\"evt-2\",\"event_type\":\"CODEX_SECURITY_LOG\"}");
+        LedgerRecord a = LedgerRecord.append(first, 41, Digest.sha256("previous head"));
+        LedgerRecord b = LedgerRecord.append(second, 42, a.chainHash());
+        return new RecordsAppended(1_763_800_002_000_000L, List.of(a, b));
+    }
+
+    private static String golden(String name) throws IOException {
+        try (InputStream in = LedgerSerializerTest.class.getResourceAsStream("/golden/" + name + ".hex")) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
+        }
+    }
+
+    @Test
+    void recordsAppendedV1ReadsFromItsGoldenBytes() throws Exception {
+        RecordsAppended event = sampleEvent();
+        assertEquals(LedgerSerializer.RECORDS_APPENDED_V1, serializer.manifest(event));
+        byte[] bytes = HexFormat.of().parseHex(golden("RecordsAppended.v1"));
+        assertEquals(event, serializer.fromBinary(bytes, LedgerSerializer.RECORDS_APPENDED_V1));
+        assertEquals(golden("RecordsAppended.v1"), HexFormat.of().formatHex(serializer.toBinary(event)),
+                "today's bytes for the same event");
+    }
+
+    @Test
+    void snapshotV1ReadsFromItsGoldenBytesWithAConservativeWindow() throws Exception {
+        RecordsAppended event = sampleEvent();
+        LedgerState state = LedgerState.empty(1000).apply(event);
+        assertEquals(LedgerSerializer.SNAPSHOT_V1, serializer.manifest(state));
+        byte[] bytes = HexFormat.of().parseHex(golden("WorkspaceLedgerSnapshot.v1"));
+        LedgerState restored = (LedgerState) serializer.fromBinary(bytes, LedgerSerializer.SNAPSHOT_V1);
+        assertEquals(43, restored.nextSeq());
+        assertEquals(event.records().get(1).chainHash(), restored.headHash());
+        assertEquals(event, restored.lastBatch());
+        assertEquals(0, restored.window().size(), "a snapshot carries no ids");
+        assertEquals(1_763_800_001_500_001L, restored.window().horizonMicros(),
+                "everything accepted before the snapshot is below the horizon");
+        assertEquals(golden("WorkspaceLedgerSnapshot.v1"), HexFormat.of().formatHex(serializer.toBinary(state)));
+    }
+
+    @Test
+    void unknownManifestsAndTypesAreRefused() {
+        assertThrows(java.io.NotSerializableException.class, () -> serializer.fromBinary(new byte[0], "Nope.v9"));
+        assertThrows(IllegalArgumentException.class, () -> serializer.manifest("a string"));
+        assertEquals(7301, serializer.identifier());
+    }
+}
