@@ -31,7 +31,7 @@ class LedgerCommandIT {
     private static final String KEY = "command-test-key";
     private static final String PATH = "/v1/workspaces/acme/records";
 
-    private record Started(Process process, LedgerClient client, ProcessHandle cassandra) {}
+    private record Started(Process process, LedgerClient client, ProcessHandle cassandra, LedgerClient management) {}
 
     @Test
     void startPostReadStopRestartKill() throws Exception {
@@ -39,6 +39,8 @@ class LedgerCommandIT {
         Path log = dataDir.resolve("ledger.out");
 
         Started first = start(dataDir, log);
+        assertEquals(200, first.management().get("/alive").status(), "liveness");
+        assertEquals(200, first.management().get("/ready").status(), "readiness: API bound, Cassandra answers");
         String body = array(record("cmd-1", "dev", Instant.parse("2026-11-22T08:00:00Z"), "hello ledger"));
         LedgerClient.Reply posted = first.client().post(PATH, "application/json", body);
         assertEquals(200, posted.status(), posted.raw().body());
@@ -61,6 +63,7 @@ class LedgerCommandIT {
 
     private static Started start(Path dataDir, Path log) throws Exception {
         int httpPort = CassandraPorts.freePort();
+        int managementPort = CassandraPorts.freePort();
         ProcessBuilder builder = new ProcessBuilder("bash", SharedCassandra.repoRoot().resolve("bin/ledger").toString(),
                 "start")
                 .directory(SharedCassandra.repoRoot().toFile())
@@ -69,7 +72,7 @@ class LedgerCommandIT {
         Map<String, String> env = builder.environment();
         env.remove("LEDGER_CASSANDRA_CONTACT_POINTS");
         env.put("LEDGER_HTTP_PORT", Integer.toString(httpPort));
-        env.put("LEDGER_MANAGEMENT_PORT", Integer.toString(CassandraPorts.freePort()));
+        env.put("LEDGER_MANAGEMENT_PORT", Integer.toString(managementPort));
         env.put("LEDGER_REMOTE_PORT", Integer.toString(CassandraPorts.freePort()));
         env.put("LEDGER_DATA_DIR", dataDir.toString());
         env.put("LEDGER_ADMIN_KEY", KEY);
@@ -80,7 +83,8 @@ class LedgerCommandIT {
         List<ProcessHandle> children = process.toHandle().children().toList();
         assertEquals(1, children.size(), "the node runs exactly one child: its Cassandra");
         assertTrue(children.get(0).info().commandLine().orElse("").contains("ParentWatchdog"));
-        return new Started(process, new LedgerClient("http://127.0.0.1:" + httpPort, KEY), children.get(0));
+        return new Started(process, new LedgerClient("http://127.0.0.1:" + httpPort, KEY), children.get(0),
+                new LedgerClient("http://127.0.0.1:" + managementPort, null));
     }
 
     private static void awaitLine(Process process, Path log, String line, Duration timeout)

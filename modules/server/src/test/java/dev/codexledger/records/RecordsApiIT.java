@@ -190,6 +190,11 @@ class RecordsApiIT {
         LedgerClient.Reply tooBig = client.post(records("limits"), JSON, array(record("l-big", "u", T0, big)));
         assertEquals(413, tooBig.status(), tooBig.raw().body());
         assertTrue(tooBig.body().get("error").asText().contains("limit"));
+        // no Content-Length (chunked): the limit still holds while the body streams in
+        java.io.ByteArrayInputStream stream = new java.io.ByteArrayInputStream(
+                array(record("l-chunked", "u", T0, big)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        LedgerClient.Reply chunked = client.postStream(records("limits"), JSON, () -> stream);
+        assertEquals(413, chunked.status(), chunked.raw().body());
         assertEquals(0, readAll("limits", "", 10).size());
     }
 

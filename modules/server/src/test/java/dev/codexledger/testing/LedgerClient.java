@@ -41,6 +41,12 @@ public final class LedgerClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
     }
 
+    /** A body of unknown length: sent chunked, without Content-Length. */
+    public Reply postStream(String path, String contentType, java.util.function.Supplier<java.io.InputStream> body) {
+        return send(request(path).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(body)).build());
+    }
+
     public Reply get(String path) {
         return send(request(path).GET().build());
     }

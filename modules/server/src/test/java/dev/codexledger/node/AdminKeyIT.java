@@ -1,0 +1,49 @@
+package dev.codexledger.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
+import dev.codexledger.testing.LedgerClient;
+import dev.codexledger.testing.SharedCassandra;
+import dev.codexledger.testing.TestNodes;
+import dev.codexledger.workspace.Digest;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** With no LEDGER_ADMIN_KEY, the first start generates a key, shows it once and keeps only its hash. */
+@ExtendWith(SharedCassandra.class)
+class AdminKeyIT {
+
+    @Test
+    void theGeneratedKeyIsShownOnceStoredHashedAndKeepsWorking() throws Exception {
+        String keyspace = TestNodes.newKeyspace("adminkey");
+        Map<String, Object> noKey = Map.of("ledger.auth.admin-key", "");
+        LedgerNode.Running first = TestNodes.start(SharedCassandra.contactPoint(), keyspace, noKey);
+        String key;
+        try {
+            assertTrue(first.generatedAdminKey().isPresent(), "first start generates a key");
+            key = first.generatedAdminKey().get();
+            assertEquals(200, new LedgerClient(first.httpAddress(), key).get("/v1/workspaces/w/records").status());
+        } finally {
+            first.stop();
+        }
+        try (CqlSession session = CqlSession.builder().addContactPoint(SharedCassandra.contactPoint())
+                .withLocalDatacenter("datacenter1").build()) {
+            List<Row> rows = session.execute("SELECT key_hash FROM " + keyspace + ".api_keys").all();
+            assertEquals(1, rows.size());
+            assertEquals(Digest.sha256(key).hex(), rows.get(0).getString("key_hash"), "only the hash is stored");
+        }
+        LedgerNode.Running second = TestNodes.start(SharedCassandra.contactPoint(), keyspace, noKey);
+        try {
+            assertTrue(second.generatedAdminKey().isEmpty(), "never shown again");
+            assertEquals(200, new LedgerClient(second.httpAddress(), key).get("/v1/workspaces/w/records").status());
+            assertEquals(401, new LedgerClient(second.httpAddress(), key + "x").get("/v1/workspaces/w/records").status());
+        } finally {
+            second.stop();
+        }
+    }
+}
