@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import dev.codexledger.workspace.Digest;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -27,6 +29,7 @@ public final class ApiKeys {
     private final CqlSession session;
     private final PreparedStatement insert;
     private final PreparedStatement selectAll;
+    private final PreparedStatement delete;
     private final Duration refreshInterval;
     private final Clock clock;
     private final AtomicReference<Set<String>> hashes = new AtomicReference<>(Set.of());
@@ -38,17 +41,26 @@ public final class ApiKeys {
         this.clock = clock;
         this.insert = session.prepare("INSERT INTO " + keyspace + ".api_keys (key_hash, name, created_at)"
                 + " VALUES (?, ?, ?)");
-        this.selectAll = session.prepare("SELECT key_hash FROM " + keyspace + ".api_keys");
+        this.selectAll = session.prepare("SELECT key_hash, name FROM " + keyspace + ".api_keys");
+        this.delete = session.prepare("DELETE FROM " + keyspace + ".api_keys WHERE key_hash = ?");
     }
 
     /**
-     * Makes sure an admin key exists. With a configured key, stores its hash; with none and no key stored
-     * yet, generates one and returns it: the only time its secret is ever shown.
+     * Makes sure an admin key exists. A configured key becomes the one bootstrap admin key (a previous
+     * one, configured or generated, stops working). With none configured and no key stored yet, generates
+     * one and returns it: the only time its secret is ever shown.
      */
     public Optional<String> bootstrap(Optional<String> configuredKey) {
         refresh();
         if (configuredKey.isPresent()) {
+            String keep = hashOf(configuredKey.get());
             store(configuredKey.get());
+            for (Row row : session.execute(selectAll.bind())) {
+                if (BOOTSTRAP_NAME.equals(row.getString("name")) && !keep.equals(row.getString("key_hash"))) {
+                    session.execute(delete.bind(row.getString("key_hash")));
+                }
+            }
+            refresh();
             return Optional.empty();
         }
         if (!hashes.get().isEmpty()) {
@@ -74,9 +86,9 @@ public final class ApiKeys {
 
     private static boolean containsInConstantTime(Set<String> known, String hash) {
         boolean found = false;
-        byte[] candidate = hash.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] candidate = hash.getBytes(StandardCharsets.US_ASCII);
         for (String stored : known) {
-            found |= MessageDigest.isEqual(stored.getBytes(java.nio.charset.StandardCharsets.US_ASCII), candidate);
+            found |= MessageDigest.isEqual(stored.getBytes(StandardCharsets.US_ASCII), candidate);
         }
         return found;
     }
@@ -87,7 +99,7 @@ public final class ApiKeys {
     }
 
     private synchronized void refresh() {
-        java.util.Set<String> loaded = new java.util.HashSet<>();
+        Set<String> loaded = new HashSet<>();
         for (Row row : session.execute(selectAll.bind())) {
             loaded.add(row.getString("key_hash"));
         }

@@ -1,7 +1,6 @@
 package dev.codexledger.records;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -15,9 +14,6 @@ import dev.codexledger.workspace.NewRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -170,7 +166,7 @@ public final class RecordParser {
             throw new InvalidRecords(at + ".event_type", "required: one of " + sorted(EVENT_TYPES));
         }
         if (timestamp == null) {
-            throw new InvalidRecords(at + ".timestamp", "required: an RFC 3339 date-time");
+            throw new InvalidRecords(at + ".timestamp", "required: " + Rfc3339.EXPECTED);
         }
         canonical.put("event_type", eventType);
         canonical.put("timestamp", timestamp.toString());
@@ -221,11 +217,7 @@ public final class RecordParser {
     }
 
     private static Instant timestamp(JsonNode value, String path) {
-        try {
-            return OffsetDateTime.parse(text(value, path), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
-        } catch (DateTimeParseException e) {
-            throw new InvalidRecords(path, "not an RFC 3339 date-time with offset (e.g. 2026-11-22T10:15:30Z)");
-        }
+        return Rfc3339.parse(text(value, path), path);
     }
 
     private ObjectNode user(JsonNode value, String path) {

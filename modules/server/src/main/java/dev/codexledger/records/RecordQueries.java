@@ -1,9 +1,6 @@
 package dev.codexledger.records;
 
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
@@ -52,11 +49,6 @@ final class RecordQueries {
     }
 
     private static long micros(String value, String field) {
-        try {
-            Instant instant = OffsetDateTime.parse(value, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
-            return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
-        } catch (DateTimeParseException e) {
-            throw new InvalidRecords(field, "not an RFC 3339 date-time with offset (e.g. 2026-11-22T10:15:30Z)");
-        }
+        return ChronoUnit.MICROS.between(Instant.EPOCH, Rfc3339.parse(value, field));
     }
 }

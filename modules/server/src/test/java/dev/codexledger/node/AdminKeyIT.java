@@ -45,5 +45,15 @@ class AdminKeyIT {
         } finally {
             second.stop();
         }
+        LedgerNode.Running configured = TestNodes.start(SharedCassandra.contactPoint(), keyspace,
+                Map.of("ledger.auth.admin-key", "operator-chosen-key"));
+        try {
+            assertEquals(200, new LedgerClient(configured.httpAddress(), "operator-chosen-key")
+                    .get("/v1/workspaces/w/records").status());
+            assertEquals(401, new LedgerClient(configured.httpAddress(), key).get("/v1/workspaces/w/records").status(),
+                    "a configured admin key replaces the generated one");
+        } finally {
+            configured.stop();
+        }
     }
 }

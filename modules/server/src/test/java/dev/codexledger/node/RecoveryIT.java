@@ -60,7 +60,7 @@ class RecoveryIT {
             assertEquals(15, newest.get("seq").asLong());
             assertEquals(dev.codexledger.workspace.Digest.chain(
                     dev.codexledger.workspace.Digest.of(java.util.HexFormat.of().parseHex(lastHash)), 15,
-                    canonical(newest)).hex(), newest.get("hash").asText(), "the chain continues from the old head");
+                    dev.codexledger.testing.Records.canonicalContentOf(newest)).hex(), newest.get("hash").asText(), "the chain continues from the old head");
         } finally {
             second.stop();
         }
@@ -71,10 +71,4 @@ class RecoveryIT {
         return records.get(records.size() - 1);
     }
 
-    private static String canonical(JsonNode record) {
-        com.fasterxml.jackson.databind.node.ObjectNode content = record.deepCopy();
-        content.remove("seq");
-        content.remove("hash");
-        return new dev.codexledger.records.RecordParser(10, 64, 1 << 20).canonical(content);
-    }
 }

@@ -90,19 +90,12 @@ class RecordsApiIT {
             JsonNode record = stored.get(i);
             assertEquals(i + 1, record.get("seq").asLong());
             assertEquals("chain-" + i, record.get("event_id").asText());
-            Digest expected = Digest.chain(previous, i + 1, canonicalContentOf(record));
+            Digest expected = Digest.chain(previous, i + 1, dev.codexledger.testing.Records.canonicalContentOf(record));
             assertEquals(expected.hex(), record.get("hash").asText(), "chain hash of seq " + (i + 1));
             previous = Digest.of(HexFormat.of().parseHex(record.get("hash").asText()));
         }
     }
 
-    /** The canonical content is the returned record without "seq" and "hash", keys sorted, compact. */
-    private static String canonicalContentOf(JsonNode record) {
-        com.fasterxml.jackson.databind.node.ObjectNode content = record.deepCopy();
-        content.remove("seq");
-        content.remove("hash");
-        return new RecordParser(10, 64, 1 << 20).canonical(content);
-    }
 
     @Test
     void aResentBatchIsStoredOnceAndACountsAsDuplicates() {

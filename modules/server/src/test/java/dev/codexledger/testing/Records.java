@@ -15,6 +15,14 @@ public final class Records {
                 + "\"attributes\":{\"app.version\":\"0.169.0\"}}";
     }
 
+    /** A returned record's canonical content: the record minus "seq" and "hash", re-serialized canonically. */
+    public static String canonicalContentOf(com.fasterxml.jackson.databind.JsonNode record) {
+        com.fasterxml.jackson.databind.node.ObjectNode content = record.deepCopy();
+        content.remove("seq");
+        content.remove("hash");
+        return new dev.codexledger.records.RecordParser(10, 64, 1 << 20).canonical(content);
+    }
+
     public static String ndjson(String... records) {
         return String.join("\n", records) + "\n";
     }
