@@ -68,6 +68,10 @@ public final class ApiErrors {
         if (cause instanceof org.apache.pekko.http.scaladsl.model.IllegalRequestException illegal) {
             return error(illegal.status(), illegal.info().summary(), null);
         }
+        if (cause instanceof dev.codexledger.workspace.LedgerOverloaded overloaded) {
+            return error(StatusCodes.TOO_MANY_REQUESTS, overloaded.getMessage(), null)
+                    .addHeader(RawHeader.create("Retry-After", RETRY_AFTER_SECONDS));
+        }
         if (cause instanceof java.util.concurrent.TimeoutException
                 || cause instanceof com.datastax.oss.driver.api.core.DriverException) {
             return unavailable("storage is unavailable or overloaded; retry later");

@@ -1,5 +1,6 @@
 package dev.codexledger.node;
 
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 
 import com.datastax.oss.driver.api.core.CqlSession;
@@ -8,10 +9,12 @@ import dev.codexledger.auth.ApiKeys;
 import dev.codexledger.http.Authentication;
 import dev.codexledger.http.HttpServer;
 import dev.codexledger.http.HttpSettings;
+import dev.codexledger.otlp.OtlpRoutes;
 import dev.codexledger.records.RecordTable;
 import dev.codexledger.records.RecordsRoutes;
 import dev.codexledger.records.RecordsSettings;
 import dev.codexledger.storage.LedgerSchema;
+import dev.codexledger.workspace.IngestGate;
 import dev.codexledger.workspace.LedgerSettings;
 import dev.codexledger.workspace.WorkspaceLedger;
 import dev.codexledger.workspace.WorkspaceLedgers;
@@ -65,11 +68,14 @@ public final class LedgerNode {
 
         RecordTable table = new RecordTable(session, storage.settings(), recordsSettings.ttl(), Clock.systemUTC());
         WorkspaceLedger.init(system, table, LedgerSettings.fromConfig(config));
-        WorkspaceLedgers ledgers = new WorkspaceLedgers(system, config.getDuration("ledger.http.ask-timeout"));
+        WorkspaceLedgers ledgers = new WorkspaceLedgers(system, config.getDuration("ledger.http.ask-timeout"),
+                new IngestGate(config.getLong("ledger.workspace.max-in-flight-records"),
+                        config.getInt("ledger.workspace.max-pending-batches-per-workspace")));
         RecordsRoutes records = new RecordsRoutes(ledgers, table, recordsSettings,
                 system.dispatchers().lookup(DispatcherSelector.blocking()));
         Authentication auth = new Authentication(keys);
-        Route api = pathPrefix("v1", () -> auth.authenticated(records::routes));
+        OtlpRoutes otlp = new OtlpRoutes(ledgers, recordsSettings, Clock.systemUTC());
+        Route api = pathPrefix("v1", () -> auth.authenticated(() -> concat(records.routes(), otlp.routes())));
 
         InetSocketAddress address = HttpServer.start(system, HttpSettings.fromConfig(config), api)
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -122,6 +122,14 @@ public final class RecordParser {
         return records;
     }
 
+    /**
+     * Validates and canonicalizes a record built as a JSON tree by another intake (e.g. OTLP): the same
+     * rules and the same canonical form as a record posted to the records API.
+     */
+    public NewRecord fromTree(JsonNode node, int index) {
+        return toRecord(node, index);
+    }
+
     private NewRecord toRecord(JsonNode node, int index) {
         String at = "records[" + index + "]";
         if (node == null || !node.isObject()) {

@@ -3,7 +3,6 @@ package dev.codexledger.records;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
-import static org.apache.pekko.http.javadsl.server.Directives.extractMaterializer;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterMap;
@@ -16,7 +15,9 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codexledger.http.ApiErrors;
+import dev.codexledger.http.RequestBodies;
 import dev.codexledger.workspace.NewRecord;
+import dev.codexledger.workspace.WorkspaceId;
 import dev.codexledger.workspace.WorkspaceLedger;
 import dev.codexledger.workspace.WorkspaceLedgers;
 import java.util.List;
@@ -25,7 +26,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaType;
@@ -38,7 +38,6 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public final class RecordsRoutes {
 
-    private static final Pattern WORKSPACE_ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final WorkspaceLedgers ledgers;
@@ -65,10 +64,8 @@ public final class RecordsRoutes {
     }
 
     private Route withWorkspace(String workspace, java.util.function.Supplier<Route> inner) {
-        if (!WORKSPACE_ID.matcher(workspace).matches()) {
-            return complete(ApiErrors.error(StatusCodes.BAD_REQUEST,
-                    "workspace ids are 1-64 characters of a-z, 0-9, '-' and '_', starting with a letter or digit",
-                    "workspace"));
+        if (!WorkspaceId.isValid(workspace)) {
+            return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, WorkspaceId.RULE, "workspace"));
         }
         return inner.get();
     }
@@ -84,16 +81,8 @@ public final class RecordsRoutes {
                                 + "; send application/json (an array of records) or application/x-ndjson",
                         "Content-Type"));
             }
-            long declared = entity.getContentLengthOption().orElse(0L);
-            if (declared > settings.maxBodyBytes()) {
-                return complete(ApiErrors.bodyTooLarge(settings.maxBodyBytes()));
-            }
-            return extractMaterializer(materializer -> onComplete(
-                    entity.withSizeLimit(settings.maxBodyBytes())
-                            .toStrict(settings.bodyReadTimeout().toMillis(), materializer),
-                    strict -> strict.isSuccess()
-                            ? decodeAndAppend(workspace, decoder.get(), strict.get().getData().toArray())
-                            : complete(ApiErrors.fromFailure(strict.failed().get()))));
+            return RequestBodies.strict(entity, settings.maxBodyBytes(), settings.bodyReadTimeout(),
+                    body -> decodeAndAppend(workspace, decoder.get(), body));
         });
     }
 

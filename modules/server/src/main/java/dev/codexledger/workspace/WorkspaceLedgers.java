@@ -2,6 +2,7 @@ package dev.codexledger.workspace;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -11,16 +12,25 @@ public final class WorkspaceLedgers {
 
     private final ClusterSharding sharding;
     private final Duration askTimeout;
+    private final IngestGate gate;
 
-    public WorkspaceLedgers(ActorSystem<?> system, Duration askTimeout) {
+    public WorkspaceLedgers(ActorSystem<?> system, Duration askTimeout, IngestGate gate) {
         this.sharding = ClusterSharding.get(system);
         this.askTimeout = askTimeout;
+        this.gate = gate;
     }
 
-    /** Fails with a {@link java.util.concurrent.TimeoutException} when the ledger does not answer in time. */
+    /**
+     * Fails with {@link LedgerOverloaded} at once when the node holds too much ingest already, and with a
+     * {@link java.util.concurrent.TimeoutException} when the ledger does not answer in time.
+     */
     public CompletionStage<WorkspaceLedger.AppendResult> append(String workspace, List<NewRecord> records) {
+        if (!gate.tryAcquire(workspace, records.size())) {
+            return CompletableFuture.failedFuture(new LedgerOverloaded("ingest is at capacity; retry later"));
+        }
         return sharding.entityRefFor(WorkspaceLedger.ENTITY_TYPE_KEY, workspace)
-                .ask(replyTo -> new WorkspaceLedger.Append(records, replyTo), askTimeout);
+                .<WorkspaceLedger.AppendResult>ask(replyTo -> new WorkspaceLedger.Append(records, replyTo), askTimeout)
+                .whenComplete((result, failure) -> gate.release(workspace, records.size()));
     }
 
     public CompletionStage<WorkspaceLedger.Head> head(String workspace) {

@@ -1,0 +1,106 @@
+package dev.codexledger.otlp;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
+import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+
+import dev.codexledger.http.ApiErrors;
+import dev.codexledger.http.RequestBodies;
+import dev.codexledger.records.InvalidRecords;
+import dev.codexledger.records.RecordParser;
+import dev.codexledger.records.RecordsSettings;
+import dev.codexledger.workspace.WorkspaceId;
+import dev.codexledger.workspace.WorkspaceLedger;
+import dev.codexledger.workspace.WorkspaceLedgers;
+import java.time.Clock;
+import java.util.Optional;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * {@code POST /v1/logs}: the OTLP/HTTP logs endpoint a Codex client's exporter points at. The workspace
+ * comes from the {@code X-Ledger-Workspace} header. Answers 200 with an ExportLogsServiceResponse in the
+ * request's encoding only once every accepted record is durable and queryable.
+ */
+public final class OtlpRoutes {
+
+    public static final String WORKSPACE_HEADER = "X-Ledger-Workspace";
+
+    private final WorkspaceLedgers ledgers;
+    private final RecordsSettings settings;
+    private final OtlpDecoder decoder;
+    private final OtlpLogs logs;
+
+    public OtlpRoutes(WorkspaceLedgers ledgers, RecordsSettings settings, Clock clock) {
+        this.ledgers = ledgers;
+        this.settings = settings;
+        this.decoder = new OtlpDecoder(settings.maxDecompressedBytes(), settings.maxJsonDepth());
+        this.logs = new OtlpLogs(new RecordParser(settings.maxRecordsPerRequest(), settings.maxJsonDepth(),
+                settings.maxStringLength()), settings.maxRecordBytes(), settings.maxRecordsPerRequest(), clock);
+    }
+
+    public Route routes() {
+        return path("logs", () -> post(() -> extractRequest(this::export)));
+    }
+
+    private Route export(HttpRequest request) {
+        Optional<String> workspace = request.getHeader(WORKSPACE_HEADER).map(h -> h.value().trim());
+        if (workspace.isEmpty() || !WorkspaceId.isValid(workspace.get())) {
+            return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, workspace.isEmpty()
+                    ? "missing header " + WORKSPACE_HEADER + ": name the workspace these logs belong to"
+                    : WorkspaceId.RULE, WORKSPACE_HEADER));
+        }
+        String mediaType = request.entity().getContentType().mediaType().toString();
+        Optional<OtlpDecoder.Encoding> encoding = switch (mediaType) {
+            case "application/x-protobuf", "application/protobuf" -> Optional.of(OtlpDecoder.Encoding.PROTOBUF);
+            case "application/json" -> Optional.of(OtlpDecoder.Encoding.JSON);
+            default -> Optional.empty();
+        };
+        if (encoding.isEmpty()) {
+            return complete(ApiErrors.error(StatusCodes.UNSUPPORTED_MEDIA_TYPE, "unsupported content type "
+                    + mediaType + "; OTLP/HTTP is application/x-protobuf or application/json", "Content-Type"));
+        }
+        String contentEncoding = request.getHeader("Content-Encoding").map(h -> h.value().trim().toLowerCase())
+                .orElse("identity");
+        if (!contentEncoding.equals("gzip") && !contentEncoding.equals("identity")) {
+            return complete(ApiErrors.error(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported Content-Encoding " + contentEncoding + "; use gzip or none", "Content-Encoding"));
+        }
+        return RequestBodies.strict(request.entity(), settings.maxBodyBytes(), settings.bodyReadTimeout(),
+                body -> ingest(workspace.get(), body, encoding.get(), contentEncoding.equals("gzip")));
+    }
+
+    private Route ingest(String workspace, byte[] body, OtlpDecoder.Encoding encoding, boolean gzip) {
+        OtlpLogs.Batch batch;
+        try {
+            batch = logs.toRecords(decoder.decode(body, encoding, gzip));
+        } catch (InvalidRecords invalid) {
+            return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, invalid.getMessage(), invalid.field()));
+        } catch (OtlpDecoder.BodyTooLarge tooLarge) {
+            return complete(ApiErrors.error(StatusCodes.PAYLOAD_TOO_LARGE, tooLarge.getMessage(), "body"));
+        }
+        if (batch.records().isEmpty()) {
+            return complete(OtlpResponses.exported(encoding, batch));
+        }
+        return onComplete(ledgers.append(workspace, batch.records()), result -> complete(result.isSuccess()
+                ? toResponse(result.get(), encoding, batch)
+                : ApiErrors.fromFailure(result.failed().get())));
+    }
+
+    private static HttpResponse toResponse(WorkspaceLedger.AppendResult result, OtlpDecoder.Encoding encoding,
+                                           OtlpLogs.Batch batch) {
+        if (result instanceof WorkspaceLedger.Accepted) {
+            return OtlpResponses.exported(encoding, batch);
+        }
+        if (result instanceof WorkspaceLedger.Conflict conflict) {
+            // ids of OTLP records are hashes of their whole content: equal ids mean equal records
+            return ApiErrors.error(StatusCodes.CONFLICT, "event id " + conflict.eventId()
+                    + " is already stored with different content", "logRecords[" + conflict.index() + "]");
+        }
+        return ApiErrors.unavailable(((WorkspaceLedger.Unavailable) result).reason());
+    }
+}
