@@ -1,0 +1,109 @@
+package dev.codexledger.load;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.typesafe.config.ConfigFactory;
+import dev.codexledger.localcassandra.LocalCassandra;
+import dev.codexledger.node.LedgerNode;
+import dev.codexledger.storage.CassandraSettings;
+import dev.codexledger.storage.LedgerSchema;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One run, one machine: a real local Cassandra, its raw insert rate, then a Ledger node on it under
+ * JSON-record, OTLP-protobuf and hot-workspace load. Writes the numbers into load-tests/RESULTS.md.
+ *
+ * <p>Arguments: the repository root. Settings (system properties): {@code phase.seconds} (default 30),
+ * {@code workers} (8), {@code batch} (500), {@code workspaces} (50), {@code cassandra.heap.mb} (3072).
+ */
+public final class Benchmark {
+
+    private static final String KEY = "benchmark-key";
+
+    private Benchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
+        Duration phase = Duration.ofSeconds(Long.getLong("phase.seconds", 30));
+        int workers = Integer.getInteger("workers", 8);
+        int batch = Integer.getInteger("batch", 500);
+        int workspaces = Integer.getInteger("workspaces", 50);
+        Path data = Files.createTempDirectory("ledger-benchmark-");
+
+        List<Measurement> results = new ArrayList<>();
+        try (LocalCassandra cassandra = LocalCassandra.start(LocalCassandra.Settings
+                .defaults(root.resolve("modules/cassandra-runtime/target/lib"), data)
+                .withHeapMb(Integer.getInteger("cassandra.heap.mb", 3072)))) {
+            CassandraSettings raw = CassandraSettings.fromConfig(ConfigFactory.load())
+                    .withContactPoint(cassandra.contactPoint());
+            try (CqlSession session = CqlSession.builder().addContactPoint(cassandra.contactPoint())
+                    .withLocalDatacenter(LocalCassandra.DATACENTER).build()) {
+                CassandraSettings baselineSettings = new CassandraSettings(raw.contactPoints(), raw.datacenter(),
+                        "raw_baseline", raw.replication(), "", "", raw.writeParallelism(), raw.requestTimeout());
+                LedgerSchema.create(session, baselineSettings, Duration.ofDays(30));
+                RawBaseline baseline = new RawBaseline(session, "raw_baseline");
+                log("warming Cassandra up (a fresh node is slow until warm)");
+                baseline.run("warm-up", Duration.ofSeconds(20), 50, 32);
+                results.add(log(baseline.run("raw Cassandra, single-row inserts (256 in flight)", phase, 1, 256)));
+                results.add(log(baseline.run("raw Cassandra, unlogged batches of 50 (32 in flight)", phase, 50, 32)));
+            }
+            LedgerNode.Running node = LedgerNode.start(ConfigFactory.load(ConfigFactory.parseMap(Map.of(
+                            "ledger.cassandra.contact-points", "127.0.0.1:" + cassandra.nativePort(),
+                            "ledger.http.port", 0,
+                            "ledger.auth.admin-key", KEY,
+                            "pekko.management.http.port", 0,
+                            "pekko.remote.artery.canonical.port", 0))
+                    .withFallback(ConfigFactory.parseResourcesAnySyntax("application"))));
+            try {
+                HttpLoad load = new HttpLoad("http://127.0.0.1:" + node.httpAddress().getPort(), KEY);
+                load.run("ledger warm-up", Duration.ofSeconds(10), workers, (w, n) -> jsonBody("warm", w, n, batch, workspaces));
+                results.add(log(load.run("ledger JSON records, " + workspaces + " workspaces", phase, workers,
+                        (w, n) -> jsonBody("json", w, n, batch, workspaces))));
+                results.add(log(load.run("ledger OTLP protobuf, " + workspaces + " workspaces", phase, workers,
+                        (w, n) -> otlpBody("otlp", w, n, batch, workspaces))));
+                results.add(log(load.run("ledger JSON records, one hot workspace", phase, workers,
+                        (w, n) -> jsonBody("hot", w, n, batch, 1))));
+            } finally {
+                node.stop();
+            }
+        }
+        Results.write(root.resolve("load-tests/RESULTS.md"), results, workers, batch, phase);
+        System.exit(0);
+    }
+
+    private static HttpLoad.Body jsonBody(String phase, int worker, long n, int batch, int workspaces) {
+        StringBuilder body = new StringBuilder(batch * 900).append('[');
+        long first = (worker * 1_000_000L + n) * batch;
+        for (int i = 0; i < batch; i++) {
+            if (i > 0) {
+                body.append(',');
+            }
+            body.append(CodexLikeRecords.json(phase + "-" + (first + i), (int) ((first + i) % 200), first + i));
+        }
+        String workspace = phase + "-" + ((worker + n) % workspaces);
+        return new HttpLoad.Body("/v1/workspaces/" + workspace + "/records",
+                body.append(']').toString().getBytes(StandardCharsets.UTF_8), "application/json", workspace, batch);
+    }
+
+    private static HttpLoad.Body otlpBody(String phase, int worker, long n, int batch, int workspaces) {
+        long first = (worker * 1_000_000L + n) * batch;
+        String workspace = phase + "-" + ((worker + n) % workspaces);
+        return new HttpLoad.Body("/v1/logs", OtlpBatches.request(phase, first, batch), "application/x-protobuf",
+                workspace, batch);
+    }
+
+    private static Measurement log(Measurement m) {
+        System.out.printf("%-55s %10.0f events/s  p50 %7.1f ms  p99 %7.1f ms  cpu %5.1f %%  (%d requests, %d refused)%n",
+                m.name(), m.eventsPerSecond(), m.p50Millis(), m.p99Millis(), m.cpuPercent(), m.requests(), m.refused());
+        return m;
+    }
+
+    private static void log(String line) {
+        System.out.println(line);
+    }
+}

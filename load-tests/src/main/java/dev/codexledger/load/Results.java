@@ -1,0 +1,78 @@
+package dev.codexledger.load;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/** Writes the latest run into RESULTS.md between markers, keeping the hand-written notes around them. */
+final class Results {
+
+    static final String BEGIN = "<!-- latest-run:begin (written by load-tests/run.sh) -->";
+    static final String END = "<!-- latest-run:end -->";
+
+    private Results() {}
+
+    static void write(Path file, List<Measurement> results, int workers, int batch, Duration phase) throws IOException {
+        StringBuilder table = new StringBuilder();
+        table.append(BEGIN).append("\n\n");
+        table.append("Run at ").append(Instant.now()).append(" on `").append(host()).append("`: ")
+                .append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
+                .append(memoryGib()).append(" GiB, ").append(System.getProperty("java.vm.name")).append(' ')
+                .append(System.getProperty("java.version")).append(", Cassandra 5.0.9 (local, same machine),")
+                .append(" Pekko 1.1.5.\n\n");
+        table.append("Settings: ").append(workers).append(" concurrent clients (closed model), ").append(batch)
+                .append(" records (~850 bytes each) per request, ").append(phase.toSeconds())
+                .append(" s per phase.\n\n");
+        table.append("| phase | events/s | p50 ack | p99 ack | CPU (machine) | requests | refused (429/503) |\n");
+        table.append("|---|---:|---:|---:|---:|---:|---:|\n");
+        for (Measurement m : results) {
+            table.append(String.format("| %s | %.0f | %s | %s | %.0f %% | %d | %d |%n", m.name(), m.eventsPerSecond(),
+                    ms(m.p50Millis()), ms(m.p99Millis()), m.cpuPercent(), m.requests(), m.refused()));
+        }
+        double raw = results.stream().filter(m -> m.name().startsWith("raw")).mapToDouble(Measurement::eventsPerSecond)
+                .max().orElse(Double.NaN);
+        table.append("\nRatios to the best raw rate (").append(String.format("%.0f", raw)).append(" rows/s):");
+        for (Measurement m : results) {
+            if (!m.name().startsWith("raw")) {
+                table.append(String.format(" %s **%.2f×**;", m.name(), m.eventsPerSecond() / raw));
+            }
+        }
+        table.append("\n\n").append(END);
+
+        String existing = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "# Load test results\n\n"
+                + BEGIN + "\n" + END + "\n";
+        int begin = existing.indexOf(BEGIN);
+        int end = existing.indexOf(END);
+        String updated = begin >= 0 && end > begin
+                ? existing.substring(0, begin) + table + existing.substring(end + END.length())
+                : existing + "\n" + table + "\n";
+        Files.writeString(file, updated, StandardCharsets.UTF_8);
+        System.out.println("wrote " + file);
+    }
+
+    private static String ms(double value) {
+        return Double.isNaN(value) ? "–" : String.format("%.0f ms", value);
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static long memoryGib() {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return Math.round(sun.getTotalMemorySize() / (1024.0 * 1024 * 1024));
+        }
+        return -1;
+    }
+}
