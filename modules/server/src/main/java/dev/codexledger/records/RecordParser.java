@@ -178,11 +178,13 @@ public final class RecordParser {
         }
         canonical.put("event_type", eventType);
         canonical.put("timestamp", timestamp.toString());
+        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, timestamp);
         if (eventId == null) {
-            eventId = derivedId(write(canonical));
+            String withoutId = write(canonical);
+            eventId = derivedId(withoutId);
+            return new NewRecord(eventId, eventType, micros, userId, withIdInserted(withoutId, eventId));
         }
         canonical.put("event_id", eventId);
-        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, timestamp);
         return new NewRecord(eventId, eventType, micros, userId, write(canonical));
     }
 
@@ -190,6 +192,23 @@ public final class RecordParser {
     static String derivedId(String canonicalWithoutId) {
         return "sha256:" + HexFormat.of().formatHex(
                 dev.codexledger.workspace.Digest.sha256(canonicalWithoutId).toBytes(), 0, 16);
+    }
+
+    /**
+     * The canonical text with {@code "event_id"} added, without serializing the record again. In sorted
+     * order the top-level {@code event_id} comes right before {@code event_type}, which every record has;
+     * the top-level {@code "event_type":} is the last one in the text (only {@code attributes}, which sorts
+     * before it, can nest such a key, and string values escape their quotes).
+     */
+    private String withIdInserted(String canonicalWithoutId, String eventId) {
+        int at = canonicalWithoutId.lastIndexOf("\"event_type\":");
+        String idField;
+        try {
+            idField = "\"event_id\":" + mapper.writeValueAsString(eventId) + ",";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a string always serializes", e);
+        }
+        return canonicalWithoutId.substring(0, at) + idField + canonicalWithoutId.substring(at);
     }
 
     /** The canonical JSON text of a record's content (the text its hashes are computed over). */

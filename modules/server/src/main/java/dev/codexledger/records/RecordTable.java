@@ -3,7 +3,6 @@ package dev.codexledger.records;
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
-import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
@@ -27,6 +26,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.time.temporal.ChronoUnit;
 
 /**
  * The records tables: written by the workspace ledgers after each persisted batch, read by the records
@@ -35,8 +35,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RecordTable implements LedgerReadModel {
 
-    /** Rows of one unlogged batch; they share a partition (one workspace and hour). */
+    /** Rows of one unlogged batch; they share a partition. */
     private static final int ROWS_PER_BATCH = 50;
+    /**
+     * Partitions of a workspace's id index. Part of the stored layout: changing it hides stored ids from
+     * lookups, so it never changes for a keyspace that holds data.
+     */
+    static final int ID_BUCKETS = 16;
     private static final long MICROS_PER_HOUR = TimeUnit.HOURS.toMicros(1);
 
     private final CqlSession session;
@@ -59,12 +64,12 @@ public final class RecordTable implements LedgerReadModel {
         insertRecord = session.prepare("INSERT INTO " + ks + ".records (workspace, bucket, seq, event_id, event_type,"
                 + " ts_micros, user_id, content, content_hash, chain_hash, accepted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
                 + " USING TTL ?");
-        insertId = session.prepare("INSERT INTO " + ks + ".record_ids (workspace, event_id, seq, content_hash)"
-                + " VALUES (?,?,?,?) USING TTL ?");
+        insertId = session.prepare("INSERT INTO " + ks + ".record_id_index (workspace, id_bucket, event_id, seq,"
+                + " content_hash) VALUES (?,?,?,?,?) USING TTL ?");
         insertBucket = session.prepare("INSERT INTO " + ks + ".record_buckets (workspace, bucket) VALUES (?,?)"
                 + " USING TTL ?");
-        selectIds = session.prepare("SELECT event_id, content_hash FROM " + ks + ".record_ids"
-                + " WHERE workspace = ? AND event_id = ?");
+        selectIds = session.prepare("SELECT event_id, content_hash FROM " + ks + ".record_id_index"
+                + " WHERE workspace = ? AND id_bucket = ? AND event_id IN ?");
         selectBuckets = session.prepare("SELECT bucket FROM " + ks + ".record_buckets"
                 + " WHERE workspace = ? AND bucket >= ?");
         selectRecords = session.prepare("SELECT seq, event_type, ts_micros, user_id, content, chain_hash FROM " + ks
@@ -85,25 +90,36 @@ public final class RecordTable implements LedgerReadModel {
             return CompletableFuture.completedFuture(null);
         }
         long bucket = bucketOf(batch.acceptedAtMicros());
-        Instant acceptedAt = Instant.EPOCH.plus(batch.acceptedAtMicros(), java.time.temporal.ChronoUnit.MICROS);
+        Instant acceptedAt = Instant.EPOCH.plus(batch.acceptedAtMicros(), ChronoUnit.MICROS);
         List<Statement<?>> statements = new ArrayList<>();
-        BatchStatementBuilder rows = BatchStatement.builder(DefaultBatchType.UNLOGGED);
+        List<BoundStatement> rows = new ArrayList<>(batch.records().size());
+        Map<Integer, List<BoundStatement>> idsByBucket = new HashMap<>();
         for (LedgerRecord record : batch.records()) {
-            rows.addStatement(insertRecord.bind(workspace, bucket, record.seq(), record.eventId(), record.eventType(),
+            rows.add(insertRecord.bind(workspace, bucket, record.seq(), record.eventId(), record.eventType(),
                     record.timestampMicros(), record.userId(), record.content(),
                     record.contentHash().toByteBuffer(), record.chainHash().toByteBuffer(), acceptedAt, remainingTtl));
-            if (rows.getStatementsCount() == ROWS_PER_BATCH) {
-                statements.add(rows.build());
-                rows = BatchStatement.builder(DefaultBatchType.UNLOGGED);
-            }
-            statements.add(insertId.bind(workspace, record.eventId(), record.seq(), record.contentHash().toByteBuffer(),
-                    remainingTtl));
+            int idBucket = idBucketOf(record.eventId());
+            idsByBucket.computeIfAbsent(idBucket, b -> new ArrayList<>()).add(insertId.bind(workspace, idBucket,
+                    record.eventId(), record.seq(), record.contentHash().toByteBuffer(), remainingTtl));
         }
-        if (rows.getStatementsCount() > 0) {
-            statements.add(rows.build());
-        }
+        addUnloggedBatches(statements, rows);
+        idsByBucket.values().forEach(ids -> addUnloggedBatches(statements, ids));
         statements.add(insertBucket.bind(workspace, bucket, remainingTtl));
         return StatementWindow.executeAll(session, statements, parallelism);
+    }
+
+    /** Statements of one partition, in unlogged batches of at most {@link #ROWS_PER_BATCH}. */
+    private static void addUnloggedBatches(List<Statement<?>> out, List<BoundStatement> samePartition) {
+        for (int from = 0; from < samePartition.size(); from += ROWS_PER_BATCH) {
+            List<BoundStatement> chunk = samePartition.subList(from, Math.min(samePartition.size(), from + ROWS_PER_BATCH));
+            out.add(chunk.size() == 1 ? chunk.get(0)
+                    : BatchStatement.builder(DefaultBatchType.UNLOGGED).addStatements(List.copyOf(chunk)).build());
+        }
+    }
+
+    static int idBucketOf(String eventId) {
+        // String.hashCode is specified by the language, so the bucket of an id never changes
+        return Math.floorMod(eventId.hashCode(), ID_BUCKETS);
     }
 
     int remainingTtlSeconds(long acceptedAtMicros) {
@@ -114,16 +130,27 @@ public final class RecordTable implements LedgerReadModel {
 
     @Override
     public CompletionStage<Map<String, Digest>> storedContentHashes(String workspace, Collection<String> eventIds) {
-        List<CompletableFuture<Row>> reads = new ArrayList<>();
+        Map<Integer, List<String>> byBucket = new HashMap<>();
         for (String id : eventIds) {
-            BoundStatement read = selectIds.bind(workspace, id).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM);
-            reads.add(session.executeAsync(read).thenApply(rs -> rs.one()).toCompletableFuture());
+            byBucket.computeIfAbsent(idBucketOf(id), b -> new ArrayList<>()).add(id);
         }
+        List<CompletableFuture<List<Row>>> reads = new ArrayList<>();
+        byBucket.forEach((idBucket, ids) -> {
+            for (int from = 0; from < ids.size(); from += ROWS_PER_BATCH) {
+                BoundStatement read = selectIds.bind(workspace, idBucket,
+                                List.copyOf(ids.subList(from, Math.min(ids.size(), from + ROWS_PER_BATCH))))
+                        .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM);
+                reads.add(session.executeAsync(read).thenApply(rs -> {
+                    List<Row> found = new ArrayList<>();
+                    rs.currentPage().forEach(found::add);
+                    return found;
+                }).toCompletableFuture());
+            }
+        });
         return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
             Map<String, Digest> found = new HashMap<>();
-            for (CompletableFuture<Row> read : reads) {
-                Row row = read.join();
-                if (row != null) {
+            for (CompletableFuture<List<Row>> read : reads) {
+                for (Row row : read.join()) {
                     found.put(row.getString("event_id"), Digest.of(bytes(row.getByteBuffer("content_hash"))));
                 }
             }

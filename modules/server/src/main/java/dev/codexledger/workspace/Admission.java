@@ -34,13 +34,27 @@ public sealed interface Admission {
      * the same holds between records of the one batch.
      */
     static Admission decide(List<NewRecord> batch, DedupWindow window, Map<String, Digest> stored) {
+        return decide(batch, window, stored, Map.of());
+    }
+
+    /**
+     * As {@link #decide(List, DedupWindow, Map)}, where {@code earlier} holds the ids (and content hashes)
+     * of records admitted from other requests handled in the same persisted batch.
+     */
+    static Admission decide(List<NewRecord> batch, DedupWindow window, Map<String, Digest> stored,
+                            Map<String, Digest> earlier) {
         Map<String, Digest> seenInBatch = new HashMap<>();
         List<NewRecord> fresh = new ArrayList<>();
         int duplicates = 0;
         for (int i = 0; i < batch.size(); i++) {
             NewRecord record = batch.get(i);
-            Digest known = window.contentHashOf(record.eventId())
-                    .orElseGet(() -> stored.getOrDefault(record.eventId(), seenInBatch.get(record.eventId())));
+            Digest known = window.contentHashOf(record.eventId()).orElse(null);
+            if (known == null) {
+                known = earlier.get(record.eventId());
+            }
+            if (known == null) {
+                known = stored.getOrDefault(record.eventId(), seenInBatch.get(record.eventId()));
+            }
             if (known == null) {
                 fresh.add(record);
                 seenInBatch.put(record.eventId(), record.contentHash());

@@ -9,8 +9,10 @@ import java.time.Clock;
  * @param dedupWindowSize ids of recent records each ledger keeps in memory to spot re-sends
  * @param snapshotEvery   a snapshot every this many batches; older journal rows are then deleted
  * @param keepSnapshots   snapshots kept (journal rows are kept back to the oldest of them)
+ * @param maxCoalescedRecords queued appends are persisted together up to this many records
  */
-public record LedgerSettings(int dedupWindowSize, int snapshotEvery, int keepSnapshots, Clock clock) {
+public record LedgerSettings(int dedupWindowSize, int snapshotEvery, int keepSnapshots, int maxCoalescedRecords,
+                             Clock clock) {
 
     public static LedgerSettings fromConfig(Config config) {
         Config block = config.getConfig("ledger.workspace");
@@ -18,10 +20,11 @@ public record LedgerSettings(int dedupWindowSize, int snapshotEvery, int keepSna
                 block.getInt("dedup-window-size"),
                 block.getInt("snapshot-every"),
                 block.getInt("keep-snapshots"),
+                block.getInt("max-coalesced-records"),
                 Clock.systemUTC());
     }
 
     public LedgerSettings withClock(Clock value) {
-        return new LedgerSettings(dedupWindowSize, snapshotEvery, keepSnapshots, value);
+        return new LedgerSettings(dedupWindowSize, snapshotEvery, keepSnapshots, maxCoalescedRecords, value);
     }
 }

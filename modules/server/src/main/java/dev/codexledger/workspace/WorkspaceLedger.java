@@ -3,7 +3,10 @@ package dev.codexledger.workspace;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,9 +34,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * content is a duplicate, with other content a conflict); and a batch is acknowledged only after its
  * event is in the journal <em>and</em> its rows are in the read tables.
  *
- * <p>One batch is in flight at a time: while the ledger looks up ids or writes rows, further commands
- * wait in the stash. So only the last persisted batch can ever be missing from the tables, and recovery
- * writes that batch again.
+ * <p>One batch is in flight at a time: while the ledger looks up ids or writes rows, further appends
+ * queue, and the queued ones are then handled together (up to {@code max-coalesced-records}) as one
+ * persisted event and one write. So only the last persisted batch can ever be missing from the tables,
+ * and recovery writes that batch again.
  */
 public final class WorkspaceLedger
         extends EventSourcedBehaviorWithEnforcedReplies<WorkspaceLedger.Command, RecordsAppended, LedgerState> {
@@ -55,13 +59,17 @@ public final class WorkspaceLedger
 
     public record GetHead(ActorRef<Head> replyTo) implements Command {}
 
-    private record LookedUp(int incarnation, Append append, Map<String, Digest> stored, Throwable failure)
+    private record LookedUp(int incarnation, List<Append> group, Map<String, Digest> stored, Throwable failure)
             implements Command {}
 
-    private record Materialized(int incarnation, ActorRef<AppendResult> replyTo, Accepted result, Throwable failure)
-            implements Command {}
+    private record Materialized(int incarnation, List<Pending> replies, Throwable failure) implements Command {}
 
     private record Rematerialized(int incarnation, Throwable failure) implements Command {}
+
+    private enum Drain implements Command { INSTANCE }
+
+    /** An admitted request waiting for its batch to be durable and queryable. */
+    private record Pending(ActorRef<AppendResult> replyTo, Accepted result) {}
 
     public sealed interface AppendResult {}
 
@@ -92,6 +100,8 @@ public final class WorkspaceLedger
      * ignored.
      */
     private int incarnation;
+    /** Appends that arrived while busy; handled together next. Bounded by the IngestGate in front. */
+    private final ArrayDeque<Append> queued = new ArrayDeque<>();
 
     private WorkspaceLedger(ActorContext<Command> context, String workspace, LedgerReadModel readModel,
                             LedgerSettings settings) {
@@ -128,6 +138,9 @@ public final class WorkspaceLedger
             int current = incarnation;
             context.pipeToSelf(readModel.write(workspace, state.lastBatch()),
                     (ok, failure) -> new Rematerialized(current, failure));
+        } else if (!queued.isEmpty()) {
+            // appends queued before a restart are still here: go on with them
+            context.getSelf().tell(Drain.INSTANCE);
         }
     }
 
@@ -141,22 +154,37 @@ public final class WorkspaceLedger
                 .onCommand(LookedUp.class, this::onLookedUp)
                 .onCommand(Materialized.class, this::onMaterialized)
                 .onCommand(Rematerialized.class, this::onRematerialized)
+                .onCommand(Drain.class, (state, drain) -> busy ? Effect().noReply() : startNext(state))
                 .onCommand(GetHead.class, this::onGetHead)
                 .build();
     }
 
     private ReplyEffect<RecordsAppended, LedgerState> onAppend(LedgerState state, Append append) {
-        if (busy) {
-            return Effect().stash();
+        queued.add(append);
+        return busy ? Effect().noReply() : startNext(state);
+    }
+
+    /** Takes the queued appends (at least one, then up to the coalescing limit) and starts on them. */
+    private ReplyEffect<RecordsAppended, LedgerState> startNext(LedgerState state) {
+        if (queued.isEmpty()) {
+            return Effect().noReply();
         }
-        Set<String> unknown = Admission.idsToLookUp(append.records(), state.window());
+        List<Append> group = new ArrayList<>();
+        int records = 0;
+        do {
+            Append next = queued.poll();
+            group.add(next);
+            records += next.records().size();
+        } while (!queued.isEmpty() && records + queued.peek().records().size() <= settings.maxCoalescedRecords());
+        Set<String> unknown = new LinkedHashSet<>();
+        group.forEach(append -> unknown.addAll(Admission.idsToLookUp(append.records(), state.window())));
         if (unknown.isEmpty()) {
-            return admit(state, append, Map.of());
+            return admit(state, group, Map.of());
         }
         busy = true;
         int current = incarnation;
         context.pipeToSelf(readModel.storedContentHashes(workspace, unknown),
-                (stored, failure) -> new LookedUp(current, append, stored, failure));
+                (stored, failure) -> new LookedUp(current, group, stored, failure));
         return Effect().noReply();
     }
 
@@ -167,27 +195,45 @@ public final class WorkspaceLedger
         busy = false;
         if (lookedUp.failure() != null) {
             context.getLog().warn("id lookup failed for workspace {}", workspace, lookedUp.failure());
-            return Effect().reply(lookedUp.append().replyTo(), new Unavailable("storage read failed")).thenUnstashAll();
+            lookedUp.group().forEach(append -> append.replyTo().tell(new Unavailable("storage read failed")));
+            return startNext(state);
         }
-        return admit(state, lookedUp.append(), lookedUp.stored());
+        return admit(state, lookedUp.group(), lookedUp.stored());
     }
 
-    private ReplyEffect<RecordsAppended, LedgerState> admit(LedgerState state, Append append,
+    /**
+     * Decides on each request of the group in order: a conflicting one is refused alone, the new records
+     * of the others are sequenced into one event. Records repeated across the group count once.
+     */
+    private ReplyEffect<RecordsAppended, LedgerState> admit(LedgerState state, List<Append> group,
                                                             Map<String, Digest> stored) {
-        Admission admission = Admission.decide(append.records(), state.window(), stored);
-        if (admission instanceof Admission.Conflicting conflict) {
-            return Effect().reply(append.replyTo(), new Conflict(conflict.index(), conflict.eventId())).thenUnstashAll();
+        Map<String, Digest> admittedEarlier = new HashMap<>();
+        List<NewRecord> fresh = new ArrayList<>();
+        List<Pending> replies = new ArrayList<>();
+        for (Append append : group) {
+            Admission admission = Admission.decide(append.records(), state.window(), stored, admittedEarlier);
+            if (admission instanceof Admission.Conflicting conflict) {
+                append.replyTo().tell(new Conflict(conflict.index(), conflict.eventId()));
+                continue;
+            }
+            Admission.Admitted admitted = (Admission.Admitted) admission;
+            if (admitted.fresh().isEmpty()) {
+                append.replyTo().tell(new Accepted(0, admitted.duplicates(), 0, 0));
+                continue;
+            }
+            long first = state.nextSeq() + fresh.size();
+            fresh.addAll(admitted.fresh());
+            admitted.fresh().forEach(record -> admittedEarlier.put(record.eventId(), record.contentHash()));
+            replies.add(new Pending(append.replyTo(), new Accepted(admitted.fresh().size(), admitted.duplicates(),
+                    first, first + admitted.fresh().size() - 1)));
         }
-        Admission.Admitted admitted = (Admission.Admitted) admission;
-        if (admitted.fresh().isEmpty()) {
-            return Effect().reply(append.replyTo(), new Accepted(0, admitted.duplicates(), 0, 0)).thenUnstashAll();
+        if (fresh.isEmpty()) {
+            return startNext(state);
         }
-        RecordsAppended event = sequence(state, admitted.fresh());
-        Accepted result = new Accepted(event.records().size(), admitted.duplicates(), event.firstSeq(),
-                event.lastSeq());
+        RecordsAppended event = sequence(state, fresh);
         busy = true;
         return Effect().persist(event)
-                .thenRun(newState -> materialize(event, append.replyTo(), result))
+                .thenRun(newState -> materialize(event, replies))
                 .thenNoReply();
     }
 
@@ -204,10 +250,10 @@ public final class WorkspaceLedger
         return new RecordsAppended(state.acceptanceTime(now), records);
     }
 
-    private void materialize(RecordsAppended event, ActorRef<AppendResult> replyTo, Accepted result) {
+    private void materialize(RecordsAppended event, List<Pending> replies) {
         int current = incarnation;
         context.pipeToSelf(readModel.write(workspace, event),
-                (ok, failure) -> new Materialized(current, replyTo, result, failure));
+                (ok, failure) -> new Materialized(current, replies, failure));
     }
 
     private ReplyEffect<RecordsAppended, LedgerState> onMaterialized(LedgerState state, Materialized done) {
@@ -219,9 +265,11 @@ public final class WorkspaceLedger
             // The batch is in the journal but maybe not in the tables: stop, and let recovery write it again.
             context.getLog().warn("writing rows failed for workspace {}; restarting the ledger", workspace,
                     done.failure());
-            return Effect().stop().thenReply(done.replyTo(), s -> new Unavailable("storage write failed"));
+            done.replies().forEach(p -> p.replyTo().tell(new Unavailable("storage write failed")));
+            return Effect().stop().thenNoReply();
         }
-        return Effect().reply(done.replyTo(), done.result()).thenUnstashAll();
+        done.replies().forEach(p -> p.replyTo().tell(p.result()));
+        return startNext(state);
     }
 
     private ReplyEffect<RecordsAppended, LedgerState> onRematerialized(LedgerState state, Rematerialized done) {
@@ -234,7 +282,7 @@ public final class WorkspaceLedger
                     done.failure());
             return Effect().stop().thenNoReply();
         }
-        return Effect().noReply().thenUnstashAll();
+        return startNext(state);
     }
 
     private ReplyEffect<RecordsAppended, LedgerState> onGetHead(LedgerState state, GetHead get) {

@@ -57,6 +57,7 @@ class CassandraOutageIT {
         } finally {
             node.stop();
             cassandra.close();
+            SharedCassandra.deleteRecursively(cassandra.dataDir());
         }
     }
 

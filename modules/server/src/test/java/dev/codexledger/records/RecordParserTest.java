@@ -55,6 +55,17 @@ class RecordParserTest {
     }
 
     @Test
+    void aDerivedIdIsPlacedExactlyWhereSerializingTheRecordWouldPutIt() throws Exception {
+        NewRecord record = parser.parseJson(utf8("""
+                [{"event_type":"CODEX_LOG","timestamp":"2026-11-22T10:00:00Z","action":"a",
+                  "attributes":{"event_type":"nested","x":{"event_type":"deeper"}},"user":{"id":"u"}}]
+                """)).get(0);
+        String reserialized = parser.canonical(new com.fasterxml.jackson.databind.ObjectMapper().readTree(record.content()));
+        assertEquals(reserialized, record.content());
+        assertTrue(record.content().contains(",\"event_id\":\"" + record.eventId() + "\",\"event_type\":\"CODEX_LOG\""));
+    }
+
+    @Test
     void eachProblemNamesItsField() {
         String ok = "{\"event_type\":\"CODEX_LOG\",\"timestamp\":\"2026-11-22T10:00:00Z\"}";
         assertEquals("records[1].timestamp", fieldOf(() -> parser.parseJson(utf8("[" + ok

@@ -25,8 +25,24 @@ public final class SharedCassandra implements BeforeAllCallback {
             return;
         }
         node = startNode("shared");
+        LocalCassandra started = node;
         context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
-                .put(SharedCassandra.class.getName(), (ExtensionContext.Store.CloseableResource) node::close);
+                .put(SharedCassandra.class.getName(), (ExtensionContext.Store.CloseableResource) () -> {
+                    started.close();
+                    deleteRecursively(started.dataDir());
+                });
+    }
+
+    /** Test data of a stopped node: a build would otherwise keep ~100 MB per run under target/. */
+    public static void deleteRecursively(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
     }
 
     /** A node of its own, for tests that stop and start Cassandra; the caller closes it. */

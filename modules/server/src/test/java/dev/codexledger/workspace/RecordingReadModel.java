@@ -18,10 +18,18 @@ final class RecordingReadModel implements LedgerReadModel {
 
     final List<RecordsAppended> writes = new CopyOnWriteArrayList<>();
     final AtomicInteger lookups = new AtomicInteger();
+    /** When set, writes complete only when the test completes the future it finds in {@link #held}. */
+    volatile boolean holdWrites;
+    final List<CompletableFuture<Void>> held = new CopyOnWriteArrayList<>();
 
     @Override
     public CompletionStage<Void> write(String workspace, RecordsAppended batch) {
         writes.add(batch);
+        if (holdWrites) {
+            CompletableFuture<Void> write = new CompletableFuture<>();
+            held.add(write);
+            return write;
+        }
         return CompletableFuture.completedFuture(null);
     }
 

@@ -49,7 +49,7 @@ class WorkspaceLedgerTest {
     }
 
     private EventSourcedBehaviorTestKit<WorkspaceLedger.Command, RecordsAppended, LedgerState> ledger() {
-        return ledger(new LedgerSettings(1000, 100, 2, CLOCK));
+        return ledger(new LedgerSettings(1000, 100, 2, 4000, CLOCK));
     }
 
     private static NewRecord record(String id, long micros, String body) {
@@ -145,7 +145,7 @@ class WorkspaceLedgerTest {
 
     @Test
     void idsOlderThanTheWindowAreCheckedInTheTable() {
-        var ledger = ledger(new LedgerSettings(2, 100, 2, CLOCK));
+        var ledger = ledger(new LedgerSettings(2, 100, 2, 4000, CLOCK));
         append(ledger, batch("a", 3));
         assertEquals(2, ledger.getState().window().size());
         assertEquals(new WorkspaceLedger.Accepted(0, 3, 0, 0), append(ledger, batch("a", 3)));
@@ -159,7 +159,7 @@ class WorkspaceLedgerTest {
     void aFailedJournalWriteLeavesNoTraceAndTheRetryIsAccepted() {
         PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
         ActorRef<WorkspaceLedger.Command> ledger = testKit.spawn(
-                WorkspaceLedger.create("failing", readModel, new LedgerSettings(1000, 100, 2, CLOCK)));
+                WorkspaceLedger.create("failing", readModel, new LedgerSettings(1000, 100, 2, 4000, CLOCK)));
         TestProbe<WorkspaceLedger.AppendResult> probe = testKit.createTestProbe();
         ledger.tell(new WorkspaceLedger.Append(batch("a", 2), probe.getRef()));
         assertEquals(new WorkspaceLedger.Accepted(2, 0, 1, 2), probe.receiveMessage());
@@ -171,6 +171,36 @@ class WorkspaceLedgerTest {
         ledger.tell(new WorkspaceLedger.Append(batch("b", 2), probe.getRef()));
         assertEquals(new WorkspaceLedger.Accepted(2, 0, 3, 4), probe.receiveMessage(Duration.ofSeconds(10)),
                 "the failed batch was not remembered as stored, and its sequence numbers were not used");
+    }
+
+    @Test
+    void appendsQueuedDuringAWriteArePersistedTogetherAsOneEvent() {
+        readModel.holdWrites = true;
+        ActorRef<WorkspaceLedger.Command> ledger = testKit.spawn(
+                WorkspaceLedger.create("coalescing", readModel, new LedgerSettings(1000, 100, 2, 4000, CLOCK)));
+        TestProbe<WorkspaceLedger.AppendResult> first = testKit.createTestProbe();
+        TestProbe<WorkspaceLedger.AppendResult> second = testKit.createTestProbe();
+        TestProbe<WorkspaceLedger.AppendResult> third = testKit.createTestProbe();
+        ledger.tell(new WorkspaceLedger.Append(batch("a", 2), first.getRef()));
+        first.awaitAssert(() -> {
+            assertEquals(1, readModel.held.size());
+            return null;
+        });
+        ledger.tell(new WorkspaceLedger.Append(batch("b", 3), second.getRef()));
+        ledger.tell(new WorkspaceLedger.Append(List.of(record("b0", 0, "b0"), record("c", 9, "c")), third.getRef()));
+        second.expectNoMessage(Duration.ofMillis(200));
+
+        readModel.held.get(0).complete(null);
+        assertEquals(new WorkspaceLedger.Accepted(2, 0, 1, 2), first.receiveMessage());
+        first.awaitAssert(() -> {
+            assertEquals(2, readModel.held.size());
+            return null;
+        });
+        assertEquals(List.of(3L, 4L, 5L, 6L), readModel.writes.get(1).records().stream().map(LedgerRecord::seq).toList(),
+                "both queued requests in one batch; b0 repeated across them is stored once");
+        readModel.held.get(1).complete(null);
+        assertEquals(new WorkspaceLedger.Accepted(3, 0, 3, 5), second.receiveMessage());
+        assertEquals(new WorkspaceLedger.Accepted(1, 1, 6, 6), third.receiveMessage());
     }
 
     @Test
