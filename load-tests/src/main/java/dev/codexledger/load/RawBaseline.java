@@ -76,8 +76,15 @@ final class RawBaseline {
     private BoundStatement row(String workspace, long seq) {
         NewRecord record = parser.parseJson(CodexLikeRecords.json("raw-" + seq, (int) (seq % 200), seq)
                 .getBytes(StandardCharsets.UTF_8)).get(0);
-        return insert.bind(workspace, seq / 50_000, seq, record.eventId(), record.eventType(), record.timestampMicros(),
-                record.userId(), record.content(), record.contentHash().toByteBuffer(),
-                ByteBuffer.wrap(record.contentHash().toBytes()), Instant.now(), 30 * 24 * 3600);
+        // bound as efficiently as the ledger binds its rows: typed setters, content as ready UTF-8 bytes
+        return insert.boundStatementBuilder()
+                .setString(0, workspace).setLong(1, seq / 50_000).setLong(2, seq)
+                .setString(3, record.eventId()).setString(4, record.eventType()).setLong(5, record.timestampMicros())
+                .setString(6, record.userId())
+                .setBytesUnsafe(7, ByteBuffer.wrap(record.content().getBytes(StandardCharsets.UTF_8)))
+                .setByteBuffer(8, record.contentHash().toByteBuffer())
+                .setByteBuffer(9, ByteBuffer.wrap(record.contentHash().toBytes()))
+                .setInstant(10, Instant.now()).setInt(11, 30 * 24 * 3600)
+                .build();
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -40,6 +41,7 @@ public final class RecordParser {
     private static final int MAX_EVENT_ID_LENGTH = 256;
 
     private final ObjectMapper mapper;
+    private final ObjectWriter canonicalWriter;
     private final int maxRecords;
 
     public RecordParser(int maxRecords, int maxNestingDepth, int maxStringLength) {
@@ -56,6 +58,7 @@ public final class RecordParser {
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .enable(JsonNodeFeature.WRITE_PROPERTIES_SORTED)
                 .build();
+        this.canonicalWriter = mapper.writerFor(JsonNode.class);
     }
 
     /** A JSON array of records (a single object is taken as a batch of one). */
@@ -218,7 +221,7 @@ public final class RecordParser {
 
     private String write(JsonNode node) {
         try {
-            return mapper.writeValueAsString(node);
+            return canonicalWriter.writeValueAsString(node);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a parsed JSON tree always serializes", e);
         }
