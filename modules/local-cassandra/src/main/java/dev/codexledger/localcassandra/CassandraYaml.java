@@ -17,6 +17,8 @@ final class CassandraYaml {
                 endpoint_snitch: SimpleSnitch
                 commitlog_sync: periodic
                 commitlog_sync_period: 10000ms
+                # max mutation size is half a segment: 32 MiB, room for the ledger's largest journal rows
+                commitlog_segment_size: 64MiB
                 seed_provider:
                   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
                     parameters:

@@ -45,6 +45,11 @@ public final class ApiErrors {
         return error(StatusCodes.PAYLOAD_TOO_LARGE, "body exceeds the limit of " + limit + " bytes", "body");
     }
 
+    public static HttpResponse batchTooLarge(long size, long limit) {
+        return error(StatusCodes.PAYLOAD_TOO_LARGE, "the records of this request take " + size
+                + " bytes once stored; the limit is " + limit + ": send smaller batches", "body");
+    }
+
     public static HttpResponse unavailable(String message) {
         return error(StatusCodes.SERVICE_UNAVAILABLE, message, null)
                 .addHeader(RawHeader.create("Retry-After", RETRY_AFTER_SECONDS));

@@ -86,6 +86,10 @@ public final class OtlpRoutes {
         if (batch.records().isEmpty()) {
             return complete(OtlpResponses.exported(encoding, batch));
         }
+        java.util.OptionalLong oversized = settings.oversizedBatch(batch.records());
+        if (oversized.isPresent()) {
+            return complete(ApiErrors.batchTooLarge(oversized.getAsLong(), settings.maxBatchContentBytes()));
+        }
         return onComplete(ledgers.append(workspace, batch.records()), result -> complete(result.isSuccess()
                 ? toResponse(result.get(), encoding, batch)
                 : ApiErrors.fromFailure(result.failed().get())));

@@ -93,6 +93,10 @@ public final class RecordsRoutes {
         } catch (InvalidRecords invalid) {
             return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, invalid.getMessage(), invalid.field()));
         }
+        java.util.OptionalLong oversized = settings.oversizedBatch(records);
+        if (oversized.isPresent()) {
+            return complete(ApiErrors.batchTooLarge(oversized.getAsLong(), settings.maxBatchContentBytes()));
+        }
         return onComplete(ledgers.append(workspace, records), result -> complete(
                 result.isSuccess() ? toResponse(result.get()) : ApiErrors.fromFailure(result.failed().get())));
     }

@@ -10,9 +10,10 @@ import java.time.Clock;
  * @param snapshotEvery   a snapshot every this many batches; older journal rows are then deleted
  * @param keepSnapshots   snapshots kept (journal rows are kept back to the oldest of them)
  * @param maxCoalescedRecords queued appends are persisted together up to this many records
+ * @param maxCoalescedChars   ... and up to this much content (one journal row must stay a valid mutation)
  */
 public record LedgerSettings(int dedupWindowSize, int snapshotEvery, int keepSnapshots, int maxCoalescedRecords,
-                             Clock clock) {
+                             long maxCoalescedChars, Clock clock) {
 
     public static LedgerSettings fromConfig(Config config) {
         Config block = config.getConfig("ledger.workspace");
@@ -21,10 +22,12 @@ public record LedgerSettings(int dedupWindowSize, int snapshotEvery, int keepSna
                 block.getInt("snapshot-every"),
                 block.getInt("keep-snapshots"),
                 block.getInt("max-coalesced-records"),
+                block.getBytes("max-coalesced-bytes"),
                 Clock.systemUTC());
     }
 
     public LedgerSettings withClock(Clock value) {
-        return new LedgerSettings(dedupWindowSize, snapshotEvery, keepSnapshots, maxCoalescedRecords, value);
+        return new LedgerSettings(dedupWindowSize, snapshotEvery, keepSnapshots, maxCoalescedRecords,
+                maxCoalescedChars, value);
     }
 }

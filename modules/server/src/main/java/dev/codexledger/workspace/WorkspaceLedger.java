@@ -171,11 +171,14 @@ public final class WorkspaceLedger
         }
         List<Append> group = new ArrayList<>();
         int records = 0;
+        long chars = 0;
         do {
             Append next = queued.poll();
             group.add(next);
             records += next.records().size();
-        } while (!queued.isEmpty() && records + queued.peek().records().size() <= settings.maxCoalescedRecords());
+            chars += contentChars(next);
+        } while (!queued.isEmpty() && records + queued.peek().records().size() <= settings.maxCoalescedRecords()
+                && chars + contentChars(queued.peek()) <= settings.maxCoalescedChars());
         Set<String> unknown = new LinkedHashSet<>();
         group.forEach(append -> unknown.addAll(Admission.idsToLookUp(append.records(), state.window())));
         if (unknown.isEmpty()) {
@@ -186,6 +189,14 @@ public final class WorkspaceLedger
         context.pipeToSelf(readModel.storedContentHashes(workspace, unknown),
                 (stored, failure) -> new LookedUp(current, group, stored, failure));
         return Effect().noReply();
+    }
+
+    private static long contentChars(Append append) {
+        long chars = 0;
+        for (NewRecord record : append.records()) {
+            chars += record.content().length();
+        }
+        return chars;
     }
 
     private ReplyEffect<RecordsAppended, LedgerState> onLookedUp(LedgerState state, LookedUp lookedUp) {

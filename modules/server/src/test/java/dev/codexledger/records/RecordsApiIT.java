@@ -42,7 +42,7 @@ class RecordsApiIT {
     static void startNode() throws Exception {
         keyspace = TestNodes.newKeyspace("records_api");
         node = TestNodes.start(SharedCassandra.contactPoint(), keyspace,
-                Map.of("ledger.records.max-body-bytes", 64 * 1024));
+                Map.of("ledger.records.max-body-bytes", 64 * 1024, "ledger.records.max-batch-content-bytes", 20_000));
         client = new LedgerClient(node.httpAddress(), TestNodes.ADMIN_KEY);
     }
 
@@ -183,6 +183,15 @@ class RecordsApiIT {
         LedgerClient.Reply tooBig = client.post(records("limits"), JSON, array(record("l-big", "u", T0, big)));
         assertEquals(413, tooBig.status(), tooBig.raw().body());
         assertTrue(tooBig.body().get("error").asText().contains("limit"));
+        // within the body limit, but too large to be one journal row once stored
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            many.add(record("l-many-" + i, "u", T0.plusSeconds(i), "p" + i));
+        }
+        LedgerClient.Reply tooMany = client.post(records("limits"), JSON, array(many.toArray(String[]::new)));
+        assertEquals(413, tooMany.status(), tooMany.raw().body());
+        assertTrue(tooMany.body().get("error").asText().contains("smaller batches"));
+
         // no Content-Length (chunked): the limit still holds while the body streams in
         java.io.ByteArrayInputStream stream = new java.io.ByteArrayInputStream(
                 array(record("l-chunked", "u", T0, big)).getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -88,7 +88,7 @@ class CrashRepairIT {
 
     @Test
     void aBatchPersistedButNeverWrittenIsRepairedOnRecovery() {
-        LedgerSettings settings = new LedgerSettings(1000, 100, 2, 4000, Clock.systemUTC());
+        LedgerSettings settings = new LedgerSettings(1000, 100, 2, 4000, 8L << 20, Clock.systemUTC());
         TestProbe<WorkspaceLedger.AppendResult> replies = testKit.createTestProbe();
 
         ActorRef<WorkspaceLedger.Command> crashing = testKit.spawn(

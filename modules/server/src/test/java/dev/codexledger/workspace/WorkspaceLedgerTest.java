@@ -29,6 +29,7 @@ class WorkspaceLedgerTest {
 
     static final Config CONFIG = EventSourcedBehaviorTestKit.config()
             .withFallback(ConfigFactory.parseResources("ledger-workspace.conf"))
+            .withFallback(ConfigFactory.parseResources("ledger-records.conf"))
             .withFallback(ConfigFactory.defaultReference())
             .resolve();
 
@@ -49,7 +50,7 @@ class WorkspaceLedgerTest {
     }
 
     private EventSourcedBehaviorTestKit<WorkspaceLedger.Command, RecordsAppended, LedgerState> ledger() {
-        return ledger(new LedgerSettings(1000, 100, 2, 4000, CLOCK));
+        return ledger(new LedgerSettings(1000, 100, 2, 4000, 8L << 20, CLOCK));
     }
 
     private static NewRecord record(String id, long micros, String body) {
@@ -145,7 +146,7 @@ class WorkspaceLedgerTest {
 
     @Test
     void idsOlderThanTheWindowAreCheckedInTheTable() {
-        var ledger = ledger(new LedgerSettings(2, 100, 2, 4000, CLOCK));
+        var ledger = ledger(new LedgerSettings(2, 100, 2, 4000, 8L << 20, CLOCK));
         append(ledger, batch("a", 3));
         assertEquals(2, ledger.getState().window().size());
         assertEquals(new WorkspaceLedger.Accepted(0, 3, 0, 0), append(ledger, batch("a", 3)));
@@ -159,7 +160,7 @@ class WorkspaceLedgerTest {
     void aFailedJournalWriteLeavesNoTraceAndTheRetryIsAccepted() {
         PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
         ActorRef<WorkspaceLedger.Command> ledger = testKit.spawn(
-                WorkspaceLedger.create("failing", readModel, new LedgerSettings(1000, 100, 2, 4000, CLOCK)));
+                WorkspaceLedger.create("failing", readModel, new LedgerSettings(1000, 100, 2, 4000, 8L << 20, CLOCK)));
         TestProbe<WorkspaceLedger.AppendResult> probe = testKit.createTestProbe();
         ledger.tell(new WorkspaceLedger.Append(batch("a", 2), probe.getRef()));
         assertEquals(new WorkspaceLedger.Accepted(2, 0, 1, 2), probe.receiveMessage());
@@ -177,7 +178,7 @@ class WorkspaceLedgerTest {
     void appendsQueuedDuringAWriteArePersistedTogetherAsOneEvent() {
         readModel.holdWrites = true;
         ActorRef<WorkspaceLedger.Command> ledger = testKit.spawn(
-                WorkspaceLedger.create("coalescing", readModel, new LedgerSettings(1000, 100, 2, 4000, CLOCK)));
+                WorkspaceLedger.create("coalescing", readModel, new LedgerSettings(1000, 100, 2, 4000, 8L << 20, CLOCK)));
         TestProbe<WorkspaceLedger.AppendResult> first = testKit.createTestProbe();
         TestProbe<WorkspaceLedger.AppendResult> second = testKit.createTestProbe();
         TestProbe<WorkspaceLedger.AppendResult> third = testKit.createTestProbe();
