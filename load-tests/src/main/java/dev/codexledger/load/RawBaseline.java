@@ -87,7 +87,7 @@ final class RawBaseline {
                 .setString(0, workspace).setLong(1, seq / 50_000).setLong(2, seq)
                 .setString(3, "raw-" + seq).setString(4, record.eventType()).setLong(5, record.timestampMicros())
                 .setString(6, record.userId())
-                .setBytesUnsafe(7, ByteBuffer.wrap(record.content().getBytes(StandardCharsets.UTF_8)))
+                .setBytesUnsafe(7, record.content().asReadOnlyByteBuffer())
                 .setByteBuffer(8, record.contentHash().toByteBuffer())
                 .setByteBuffer(9, ByteBuffer.wrap(record.contentHash().toBytes()))
                 .setInstant(10, Instant.now()).setInt(11, 30 * 24 * 3600)

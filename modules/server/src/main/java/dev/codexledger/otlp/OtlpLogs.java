@@ -8,7 +8,6 @@ import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,7 +56,7 @@ final class OtlpLogs {
                     ObjectNode record = CodexEvents.toRecord(resourceLogs.getResource(), scopeLogs.getScope(), log,
                             receivedAt);
                     NewRecord stored = parser.fromTree(record, index);
-                    if (stored.content().getBytes(StandardCharsets.UTF_8).length > maxRecordBytes) {
+                    if (stored.content().size() > maxRecordBytes) {
                         rejected++;
                         message = "log record " + index + " exceeds the per-record limit of " + maxRecordBytes
                                 + " bytes";

@@ -15,7 +15,6 @@ import dev.codexledger.workspace.LedgerReadModel;
 import dev.codexledger.workspace.LedgerRecord;
 import dev.codexledger.workspace.RecordsAppended;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -119,7 +118,7 @@ public final class RecordTable implements LedgerReadModel {
                 .setString(0, workspace).setLong(1, bucket).setLong(2, record.seq())
                 .setString(3, record.eventId()).setString(4, record.eventType()).setLong(5, record.timestampMicros())
                 .setString(6, record.userId())
-                .setBytesUnsafe(7, ByteBuffer.wrap(record.content().getBytes(StandardCharsets.UTF_8)))
+                .setBytesUnsafe(7, record.content().asReadOnlyByteBuffer())
                 .setByteBuffer(8, record.contentHash().toByteBuffer()).setByteBuffer(9, record.chainHash().toByteBuffer())
                 .setInstant(10, acceptedAt).setInt(11, ttlSeconds)
                 .build();

@@ -10,14 +10,13 @@ public record RecordsSettings(Duration ttl, long maxBodyBytes, long maxDecompres
                               int maxPageSize, int scanBudget, Duration bodyReadTimeout) {
 
     /**
-     * The stored size of a request's records (their canonical content, counted in chars: the bytes of
-     * ASCII content, a lower bound otherwise) when it exceeds {@link #maxBatchContentBytes}, else empty.
+     * The stored size of a request's records (the UTF-8 bytes of their canonical content) when it exceeds {@link #maxBatchContentBytes}, else empty.
      * A batch is one journal row: bigger than Cassandra's maximum mutation size it could never be written.
      */
     public java.util.OptionalLong oversizedBatch(java.util.List<dev.codexledger.workspace.NewRecord> records) {
         long total = 0;
         for (var record : records) {
-            total += record.content().length();
+            total += record.content().size();
         }
         return total > maxBatchContentBytes ? java.util.OptionalLong.of(total) : java.util.OptionalLong.empty();
     }

@@ -1,5 +1,6 @@
 package dev.codexledger.workspace;
 
+import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -31,16 +32,26 @@ public final class Digest {
         return new Digest(newSha256().digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 
+    public static Digest sha256(ByteString utf8) {
+        MessageDigest sha = newSha256();
+        sha.update(utf8.asReadOnlyByteBuffer());
+        return new Digest(sha.digest());
+    }
+
     /**
      * The chain hash of record {@code seq}: SHA-256 over the previous record's chain hash (32 bytes),
      * the sequence number (8 bytes, big-endian) and the record's canonical content (UTF-8).
      */
-    public static Digest chain(Digest previous, long seq, String canonicalContent) {
+    public static Digest chain(Digest previous, long seq, ByteString canonicalContentUtf8) {
         MessageDigest sha = newSha256();
         sha.update(previous.bytes);
         sha.update(ByteBuffer.allocate(Long.BYTES).putLong(seq).array());
-        sha.update(canonicalContent.getBytes(StandardCharsets.UTF_8));
+        sha.update(canonicalContentUtf8.asReadOnlyByteBuffer());
         return new Digest(sha.digest());
+    }
+
+    public static Digest chain(Digest previous, long seq, String canonicalContent) {
+        return chain(previous, seq, ByteString.copyFromUtf8(canonicalContent));
     }
 
     private static MessageDigest newSha256() {

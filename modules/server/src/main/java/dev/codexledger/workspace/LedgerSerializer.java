@@ -91,7 +91,7 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
                     .setEventType(record.eventType())
                     .setTimestampMicros(record.timestampMicros())
                     .setUserId(record.userId())
-                    .setContent(record.content())
+                    .setContentBytes(record.content())
                     .setContentHash(bytes(record.contentHash()))
                     .setChainHash(bytes(record.chainHash())));
         }
@@ -102,7 +102,7 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
         List<LedgerRecord> records = new ArrayList<>(proto.getRecordsCount());
         for (var record : proto.getRecordsList()) {
             records.add(new LedgerRecord(record.getSeq(), record.getEventId(), record.getEventType(),
-                    record.getTimestampMicros(), record.getUserId(), record.getContent(),
+                    record.getTimestampMicros(), record.getUserId(), record.getContentBytes(),
                     Digest.of(record.getContentHash().toByteArray()), Digest.of(record.getChainHash().toByteArray())));
         }
         return new RecordsAppended(proto.getAcceptedAtMicros(), records);

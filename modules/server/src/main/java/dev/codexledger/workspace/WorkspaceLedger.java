@@ -194,7 +194,7 @@ public final class WorkspaceLedger
     private static long contentChars(Append append) {
         long chars = 0;
         for (NewRecord record : append.records()) {
-            chars += record.content().length();
+            chars += record.content().size();
         }
         return chars;
     }

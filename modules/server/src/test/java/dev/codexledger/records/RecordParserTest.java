@@ -33,7 +33,7 @@ class RecordParserTest {
         assertEquals("{\"attributes\":{\"alpha\":1.25,\"zeta\":{\"a\":[true,null,\"x\"],\"b\":1}},"
                 + "\"event_id\":\"e1\",\"event_type\":\"CODEX_LOG\",\"model\":\"gpt-5-codex\","
                 + "\"timestamp\":\"2026-11-22T10:00:00.500Z\",\"usage\":{\"input_tokens\":11,\"output_tokens\":7},"
-                + "\"user\":{\"email\":\"u1@example.com\",\"id\":\"u1\"}}", record.content());
+                + "\"user\":{\"email\":\"u1@example.com\",\"id\":\"u1\"}}", record.contentText());
         assertEquals("e1", record.eventId());
         assertEquals("u1", record.userId());
         assertEquals(1_795_341_600_500_000L, record.timestampMicros());
@@ -60,9 +60,9 @@ class RecordParserTest {
                 [{"event_type":"CODEX_LOG","timestamp":"2026-11-22T10:00:00Z","action":"a",
                   "attributes":{"event_type":"nested","x":{"event_type":"deeper"}},"user":{"id":"u"}}]
                 """)).get(0);
-        String reserialized = parser.canonical(new com.fasterxml.jackson.databind.ObjectMapper().readTree(record.content()));
-        assertEquals(reserialized, record.content());
-        assertTrue(record.content().contains(",\"event_id\":\"" + record.eventId() + "\",\"event_type\":\"CODEX_LOG\""));
+        String reserialized = parser.canonical(new com.fasterxml.jackson.databind.ObjectMapper().readTree(record.contentText()));
+        assertEquals(reserialized, record.contentText());
+        assertTrue(record.contentText().contains(",\"event_id\":\"" + record.eventId() + "\",\"event_type\":\"CODEX_LOG\""));
     }
 
     @Test

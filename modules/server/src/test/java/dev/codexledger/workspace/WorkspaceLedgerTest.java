@@ -84,7 +84,7 @@ class WorkspaceLedgerTest {
         for (RecordsAppended event : List.of(first.events().get(0), second.events().get(0))) {
             for (LedgerRecord record : event.records()) {
                 assertEquals(expectedSeq, record.seq());
-                assertEquals(Digest.chain(previous, expectedSeq, record.content()), record.chainHash());
+                assertEquals(Digest.chain(previous, expectedSeq, record.contentText()), record.chainHash());
                 previous = record.chainHash();
                 expectedSeq++;
             }
