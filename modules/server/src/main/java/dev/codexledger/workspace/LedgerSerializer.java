@@ -2,10 +2,14 @@ package dev.codexledger.workspace;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.codexledger.protocol.ledger.v1.CompressedRecordsAppended;
 import dev.codexledger.protocol.ledger.v1.WorkspaceLedgerSnapshot;
 import java.io.NotSerializableException;
 import java.util.ArrayList;
 import java.util.List;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Exception;
+import net.jpountz.lz4.LZ4Factory;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
 
@@ -17,6 +21,10 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
 
     static final int IDENTIFIER = 7301;
     static final String RECORDS_APPENDED_V1 = "RecordsAppended.v1";
+    static final String RECORDS_APPENDED_V2 = "RecordsAppended.v2";
+    /** Any LZ4 block decompressing to more than this is corrupt: no event is that large. */
+    private static final int MAX_EVENT_BYTES = 256 << 20;
+    private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
     static final String SNAPSHOT_V1 = "WorkspaceLedgerSnapshot.v1";
 
     private final int dedupWindowSize;
@@ -37,7 +45,7 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
     @Override
     public String manifest(Object o) {
         if (o instanceof RecordsAppended) {
-            return RECORDS_APPENDED_V1;
+            return RECORDS_APPENDED_V2;
         }
         if (o instanceof LedgerState) {
             return SNAPSHOT_V1;
@@ -48,7 +56,15 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
     @Override
     public byte[] toBinary(Object o) {
         if (o instanceof RecordsAppended event) {
-            return toProto(event).toByteArray();
+            byte[] plain = toProto(event).toByteArray();
+            LZ4Compressor compressor = LZ4.fastCompressor();
+            byte[] block = new byte[compressor.maxCompressedLength(plain.length)];
+            int length = compressor.compress(plain, 0, plain.length, block, 0, block.length);
+            return CompressedRecordsAppended.newBuilder()
+                    .setUncompressedSize(plain.length)
+                    .setLz4Block(ByteString.copyFrom(block, 0, length))
+                    .build()
+                    .toByteArray();
         }
         if (o instanceof LedgerState state) {
             return WorkspaceLedgerSnapshot.newBuilder()
@@ -68,12 +84,33 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
             return switch (manifest) {
                 case RECORDS_APPENDED_V1 -> fromProto(
                         dev.codexledger.protocol.ledger.v1.RecordsAppended.parseFrom(bytes));
+                case RECORDS_APPENDED_V2 -> fromProto(
+                        dev.codexledger.protocol.ledger.v1.RecordsAppended.parseFrom(decompress(bytes)));
                 case SNAPSHOT_V1 -> snapshotFromProto(WorkspaceLedgerSnapshot.parseFrom(bytes));
                 default -> throw new NotSerializableException("unknown manifest " + manifest);
             };
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalArgumentException("corrupt " + manifest, e);
         }
+    }
+
+    private static byte[] decompress(byte[] bytes) throws InvalidProtocolBufferException {
+        CompressedRecordsAppended compressed = CompressedRecordsAppended.parseFrom(bytes);
+        int size = compressed.getUncompressedSize();
+        if (size < 0 || size > MAX_EVENT_BYTES) {
+            throw new InvalidProtocolBufferException("implausible event size " + size);
+        }
+        byte[] plain = new byte[size];
+        byte[] block = compressed.getLz4Block().toByteArray();
+        try {
+            int written = LZ4.safeDecompressor().decompress(block, 0, block.length, plain, 0, size);
+            if (written != size) {
+                throw new InvalidProtocolBufferException("event decompressed to " + written + " bytes, not " + size);
+            }
+        } catch (LZ4Exception e) {
+            throw new InvalidProtocolBufferException("corrupt LZ4 block: " + e.getMessage());
+        }
+        return plain;
     }
 
     private LedgerState snapshotFromProto(WorkspaceLedgerSnapshot proto) {
