@@ -69,8 +69,12 @@ class OtlpIngestIT {
         if (gzip) {
             request.header("Content-Encoding", "gzip");
         }
+        return send(request.build());
+    }
+
+    private static HttpResponse<byte[]> send(HttpRequest request) {
         try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException | InterruptedException e) {
             throw new IllegalStateException(e);
         }
@@ -217,8 +221,13 @@ class OtlpIngestIT {
         assertTrue(new String(badProto.body()).contains("\"field\":\"body\""));
         assertEquals(400, export("malformed", JSON, "{\"resourceLogs\":[{".getBytes(), false).statusCode());
         assertEquals(400, export("malformed", JSON, "{\"resourceLogs\":\"nope\"}".getBytes(), false).statusCode());
-        assertEquals(400, export("malformed", JSON, new byte[] {1, 2, 3}, true).statusCode() == 400
-                ? 400 : export("malformed", JSON, "x".getBytes(), true).statusCode());
+        assertEquals(400, export("malformed", JSON, new byte[] {1, 2, 3}, true).statusCode(), "gzip of non-JSON");
+        HttpResponse<byte[]> notGzip = send(HttpRequest.newBuilder(URI.create(base() + "/v1/logs"))
+                .header("Authorization", "Bearer " + TestNodes.ADMIN_KEY).header("X-Ledger-Workspace", "malformed")
+                .header("Content-Type", JSON).header("Content-Encoding", "gzip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Fixtures.bytes("json-005.json"))).build());
+        assertEquals(400, notGzip.statusCode(), "declared gzip, sent plain");
+        assertTrue(new String(notGzip.body()).contains("gzip"));
         assertEquals(400, export(null, JSON, Fixtures.bytes("json-005.json"), false).statusCode(), "no workspace");
         assertEquals(415, export("malformed", "text/plain", Fixtures.bytes("json-005.json"), false).statusCode());
         assertEquals(0, stored("malformed").size());
