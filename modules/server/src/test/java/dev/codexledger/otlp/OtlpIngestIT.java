@@ -284,9 +284,12 @@ class OtlpIngestIT {
             batches.add(b.build());
         }
         List<CompletableFuture<HttpResponse<byte[]>>> first = new ArrayList<>();
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(batches.size());
         for (ExportLogsServiceRequest batch : batches) {
-            first.add(CompletableFuture.supplyAsync(() -> export("overload", PROTOBUF, batch.toByteArray(), false)));
+            first.add(CompletableFuture.supplyAsync(() -> export("overload", PROTOBUF, batch.toByteArray(), false),
+                    clients));
         }
+        clients.shutdown();
         int refused = 0;
         for (int i = 0; i < batches.size(); i++) {
             HttpResponse<byte[]> response = first.get(i).join();
