@@ -214,7 +214,8 @@ public final class WorkspaceLedger
 
     /**
      * Decides on each request of the group in order: a conflicting one is refused alone, the new records
-     * of the others are sequenced into one event. Records repeated across the group count once.
+     * of the others are sequenced into one event. Records repeated across the group count once. Every
+     * answer but a conflict waits until the event is durable and its rows written.
      */
     private ReplyEffect<RecordsAppended, LedgerState> admit(LedgerState state, List<Append> group,
                                                             Map<String, Digest> stored) {
@@ -229,7 +230,9 @@ public final class WorkspaceLedger
             }
             Admission.Admitted admitted = (Admission.Admitted) admission;
             if (admitted.fresh().isEmpty()) {
-                append.replyTo().tell(new Accepted(0, admitted.duplicates(), 0, 0));
+                // Its records may be duplicates of records admitted above in this very group: it may only
+                // be answered once they are durable, so it waits with them.
+                replies.add(new Pending(append.replyTo(), new Accepted(0, admitted.duplicates(), 0, 0)));
                 continue;
             }
             long first = state.nextSeq() + fresh.size();
@@ -239,6 +242,8 @@ public final class WorkspaceLedger
                     first, first + admitted.fresh().size() - 1)));
         }
         if (fresh.isEmpty()) {
+            // nothing new in the whole group: every duplicate is of a stored record
+            replies.forEach(p -> p.replyTo().tell(p.result()));
             return startNext(state);
         }
         RecordsAppended event = sequence(state, fresh);

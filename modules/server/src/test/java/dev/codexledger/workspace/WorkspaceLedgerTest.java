@@ -205,6 +205,36 @@ class WorkspaceLedgerTest {
     }
 
     @Test
+    void aDuplicateOfARecordInTheSameUnpersistedBatchIsNotAnsweredBeforeThatBatchIsDurable() {
+        PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
+        readModel.holdWrites = true;
+        ActorRef<WorkspaceLedger.Command> ledger = testKit.spawn(
+                WorkspaceLedger.create("resends", readModel, new LedgerSettings(1000, 100, 2, 4000, 8L << 20, CLOCK)));
+        TestProbe<WorkspaceLedger.AppendResult> first = testKit.createTestProbe();
+        TestProbe<WorkspaceLedger.AppendResult> original = testKit.createTestProbe();
+        TestProbe<WorkspaceLedger.AppendResult> resent = testKit.createTestProbe();
+        ledger.tell(new WorkspaceLedger.Append(batch("a", 1), first.getRef()));
+        first.awaitAssert(() -> {
+            assertEquals(1, readModel.held.size());
+            return null;
+        });
+        // a client's request and its re-send queue together behind the write in flight
+        ledger.tell(new WorkspaceLedger.Append(batch("x", 1), original.getRef()));
+        ledger.tell(new WorkspaceLedger.Append(batch("x", 1), resent.getRef()));
+        journal.failNextPersisted();
+        readModel.holdWrites = false;
+        readModel.held.get(0).complete(null);
+        assertEquals(new WorkspaceLedger.Accepted(1, 0, 1, 1), first.receiveMessage());
+
+        original.expectNoMessage(Duration.ofMillis(500));
+        // never told "duplicate" of a batch that failed to persist
+        resent.expectNoMessage(Duration.ofMillis(1));
+        TestProbe<WorkspaceLedger.AppendResult> retry = testKit.createTestProbe();
+        ledger.tell(new WorkspaceLedger.Append(batch("x", 1), retry.getRef()));
+        assertEquals(new WorkspaceLedger.Accepted(1, 0, 2, 2), retry.receiveMessage(Duration.ofSeconds(10)));
+    }
+
+    @Test
     void acceptanceTimeNeverGoesBackwards() {
         LedgerState state = LedgerState.empty(10).apply(new RecordsAppended(500, List.of(
                 LedgerRecord.append(record("a", 1, "x"), 1, Digest.ZERO))));
