@@ -59,6 +59,7 @@ class LedgerCommandIT {
         assertTrue(second.process().waitFor(30, TimeUnit.SECONDS));
         assertTrue(waitUntilDead(second.cassandra(), Duration.ofSeconds(60)),
                 "a killed node's Cassandra exits on its own");
+        SharedCassandra.deleteRecursively(dataDir);
     }
 
     private static Started start(Path dataDir, Path log) throws Exception {
