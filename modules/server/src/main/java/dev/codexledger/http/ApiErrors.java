@@ -42,11 +42,11 @@ public final class ApiErrors {
     }
 
     public static HttpResponse bodyTooLarge(long limit) {
-        return error(StatusCodes.PAYLOAD_TOO_LARGE, "body exceeds the limit of " + limit + " bytes", "body");
+        return error(StatusCodes.CONTENT_TOO_LARGE, "body exceeds the limit of " + limit + " bytes", "body");
     }
 
     public static HttpResponse batchTooLarge(long size, long limit) {
-        return error(StatusCodes.PAYLOAD_TOO_LARGE, "the records of this request take " + size
+        return error(StatusCodes.CONTENT_TOO_LARGE, "the records of this request take " + size
                 + " bytes once stored; the limit is " + limit + ": send smaller batches", "body");
     }
 

@@ -81,7 +81,7 @@ public final class OtlpRoutes {
         } catch (InvalidRecords invalid) {
             return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, invalid.getMessage(), invalid.field()));
         } catch (OtlpDecoder.BodyTooLarge tooLarge) {
-            return complete(ApiErrors.error(StatusCodes.PAYLOAD_TOO_LARGE, tooLarge.getMessage(), "body"));
+            return complete(ApiErrors.error(StatusCodes.CONTENT_TOO_LARGE, tooLarge.getMessage(), "body"));
         }
         if (batch.records().isEmpty()) {
             return complete(OtlpResponses.exported(encoding, batch));
