@@ -61,6 +61,14 @@ class WorkspaceLedgerTest {
         return IntStream.range(0, size).mapToObj(i -> record(prefix + i, 1_000_000L * i, "b" + i)).toList();
     }
 
+    /** Waits until the ledger has started {@code count} row writes (held by the read model). */
+    private void awaitHeldWrites(TestProbe<?> probe, int count) {
+        probe.awaitAssert(() -> {
+            assertEquals(count, readModel.held.size());
+            return null;
+        });
+    }
+
     private static WorkspaceLedger.AppendResult append(
             EventSourcedBehaviorTestKit<WorkspaceLedger.Command, RecordsAppended, LedgerState> ledger,
             List<NewRecord> records) {
@@ -183,20 +191,14 @@ class WorkspaceLedgerTest {
         TestProbe<WorkspaceLedger.AppendResult> second = testKit.createTestProbe();
         TestProbe<WorkspaceLedger.AppendResult> third = testKit.createTestProbe();
         ledger.tell(new WorkspaceLedger.Append(batch("a", 2), first.getRef()));
-        first.awaitAssert(() -> {
-            assertEquals(1, readModel.held.size());
-            return null;
-        });
+        awaitHeldWrites(first, 1);
         ledger.tell(new WorkspaceLedger.Append(batch("b", 3), second.getRef()));
         ledger.tell(new WorkspaceLedger.Append(List.of(record("b0", 0, "b0"), record("c", 9, "c")), third.getRef()));
         second.expectNoMessage(Duration.ofMillis(200));
 
         readModel.held.get(0).complete(null);
         assertEquals(new WorkspaceLedger.Accepted(2, 0, 1, 2), first.receiveMessage());
-        first.awaitAssert(() -> {
-            assertEquals(2, readModel.held.size());
-            return null;
-        });
+        awaitHeldWrites(first, 2);
         assertEquals(List.of(3L, 4L, 5L, 6L), readModel.writes.get(1).records().stream().map(LedgerRecord::seq).toList(),
                 "both queued requests in one batch; b0 repeated across them is stored once");
         readModel.held.get(1).complete(null);
@@ -214,10 +216,7 @@ class WorkspaceLedgerTest {
         TestProbe<WorkspaceLedger.AppendResult> original = testKit.createTestProbe();
         TestProbe<WorkspaceLedger.AppendResult> resent = testKit.createTestProbe();
         ledger.tell(new WorkspaceLedger.Append(batch("a", 1), first.getRef()));
-        first.awaitAssert(() -> {
-            assertEquals(1, readModel.held.size());
-            return null;
-        });
+        awaitHeldWrites(first, 1);
         // a client's request and its re-send queue together behind the write in flight
         ledger.tell(new WorkspaceLedger.Append(batch("x", 1), original.getRef()));
         ledger.tell(new WorkspaceLedger.Append(batch("x", 1), resent.getRef()));
