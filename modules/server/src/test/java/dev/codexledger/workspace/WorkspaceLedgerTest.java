@@ -38,6 +38,8 @@ class WorkspaceLedgerTest {
 
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T10:00:00Z"), ZoneOffset.UTC);
 
+    private static final LedgerSettings SETTINGS = new LedgerSettings(1000, 100, 2, 4000, 8L << 20, CLOCK);
+
     private final RecordingReadModel readModel = new RecordingReadModel();
 
     private EventSourcedBehaviorTestKit<WorkspaceLedger.Command, RecordsAppended, LedgerState> ledger(
@@ -50,7 +52,12 @@ class WorkspaceLedgerTest {
     }
 
     private EventSourcedBehaviorTestKit<WorkspaceLedger.Command, RecordsAppended, LedgerState> ledger() {
-        return ledger(new LedgerSettings(1000, 100, 2, 4000, 8L << 20, CLOCK));
+        return ledger(SETTINGS);
+    }
+
+    /** A ledger spawned as a plain actor, for tests that watch replies arrive over time. */
+    private ActorRef<WorkspaceLedger.Command> spawnLedger(String workspace) {
+        return testKit.spawn(WorkspaceLedger.create(workspace, readModel, SETTINGS));
     }
 
     private static NewRecord record(String id, long micros, String body) {
@@ -167,8 +174,7 @@ class WorkspaceLedgerTest {
     @Test
     void aFailedJournalWriteLeavesNoTraceAndTheRetryIsAccepted() {
         PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
-        ActorRef<WorkspaceLedger.Command> ledger = testKit.spawn(
-                WorkspaceLedger.create("failing", readModel, new LedgerSettings(1000, 100, 2, 4000, 8L << 20, CLOCK)));
+        ActorRef<WorkspaceLedger.Command> ledger = spawnLedger("failing");
         TestProbe<WorkspaceLedger.AppendResult> probe = testKit.createTestProbe();
         ledger.tell(new WorkspaceLedger.Append(batch("a", 2), probe.getRef()));
         assertEquals(new WorkspaceLedger.Accepted(2, 0, 1, 2), probe.receiveMessage());
@@ -185,8 +191,7 @@ class WorkspaceLedgerTest {
     @Test
     void appendsQueuedDuringAWriteArePersistedTogetherAsOneEvent() {
         readModel.holdWrites = true;
-        ActorRef<WorkspaceLedger.Command> ledger = testKit.spawn(
-                WorkspaceLedger.create("coalescing", readModel, new LedgerSettings(1000, 100, 2, 4000, 8L << 20, CLOCK)));
+        ActorRef<WorkspaceLedger.Command> ledger = spawnLedger("coalescing");
         TestProbe<WorkspaceLedger.AppendResult> first = testKit.createTestProbe();
         TestProbe<WorkspaceLedger.AppendResult> second = testKit.createTestProbe();
         TestProbe<WorkspaceLedger.AppendResult> third = testKit.createTestProbe();
@@ -210,8 +215,7 @@ class WorkspaceLedgerTest {
     void aDuplicateOfARecordInTheSameUnpersistedBatchIsNotAnsweredBeforeThatBatchIsDurable() {
         PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
         readModel.holdWrites = true;
-        ActorRef<WorkspaceLedger.Command> ledger = testKit.spawn(
-                WorkspaceLedger.create("resends", readModel, new LedgerSettings(1000, 100, 2, 4000, 8L << 20, CLOCK)));
+        ActorRef<WorkspaceLedger.Command> ledger = spawnLedger("resends");
         TestProbe<WorkspaceLedger.AppendResult> first = testKit.createTestProbe();
         TestProbe<WorkspaceLedger.AppendResult> original = testKit.createTestProbe();
         TestProbe<WorkspaceLedger.AppendResult> resent = testKit.createTestProbe();
