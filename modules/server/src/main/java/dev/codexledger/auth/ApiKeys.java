@@ -1,119 +1,191 @@
 package dev.codexledger.auth;
 
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import dev.codexledger.workspace.Digest;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 
 /**
- * API keys, stored only as SHA-256 hashes of their secrets (secrets are 256 random bits, so a fast hash
- * is enough). Checks are answered from an in-memory copy of the hashes, re-read at most once per
- * {@code refreshInterval} when an unknown key shows up.
+ * The key store: keys live in Cassandra ({@code access_keys}, secrets only as SHA-256 hashes; they are
+ * 256 random bits, so a fast hash is enough) and every node answers checks from its own copy, re-read
+ * every {@code ledger.auth.refresh-interval}. A revocation made on any node therefore takes effect on
+ * every node within one interval (and at once on the node that made it).
  */
 public final class ApiKeys {
 
-    private static final String BOOTSTRAP_NAME = "bootstrap-admin";
-    private static final SecureRandom RANDOM = new SecureRandom();
+    static final String BOOTSTRAP_NAME = "bootstrap-admin";
+
+    /** A key just created: the only time its secret exists outside the caller's hands. */
+    public record Created(ApiKey key, String secret) {}
 
     private final CqlSession session;
+    private final Clock clock;
     private final PreparedStatement insert;
     private final PreparedStatement selectAll;
-    private final PreparedStatement delete;
-    private final Duration refreshInterval;
-    private final Clock clock;
-    private final AtomicReference<Set<String>> hashes = new AtomicReference<>(Set.of());
-    private volatile Instant lastRefresh = Instant.EPOCH;
+    private final PreparedStatement selectOne;
+    private final PreparedStatement expire;
+    private volatile Map<String, ApiKey> byId = Map.of();
 
-    public ApiKeys(CqlSession session, String keyspace, Duration refreshInterval, Clock clock) {
+    public ApiKeys(CqlSession session, String keyspace, Clock clock) {
         this.session = session;
-        this.refreshInterval = refreshInterval;
         this.clock = clock;
-        this.insert = session.prepare("INSERT INTO " + keyspace + ".api_keys (key_hash, name, created_at)"
-                + " VALUES (?, ?, ?)");
-        this.selectAll = session.prepare("SELECT key_hash, name FROM " + keyspace + ".api_keys");
-        this.delete = session.prepare("DELETE FROM " + keyspace + ".api_keys WHERE key_hash = ?");
+        String table = keyspace + ".access_keys";
+        this.insert = session.prepare("INSERT INTO " + table + " (id, name, workspace, scopes, secret_hash,"
+                + " created_at, created_by, expires_at, revoked_at) VALUES (?,?,?,?,?,?,?,?,?)");
+        this.selectAll = session.prepare("SELECT * FROM " + table);
+        this.selectOne = session.prepare("SELECT * FROM " + table + " WHERE id = ?");
+        this.expire = session.prepare("UPDATE " + table + " SET expires_at = ?, revoked_at = ? WHERE id = ?");
+    }
+
+    public static void createTable(CqlSession session, String keyspace) {
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.access_keys (
+                  id text PRIMARY KEY, name text, workspace text, scopes set<text>, secret_hash blob,
+                  created_at timestamp, created_by text, expires_at timestamp, revoked_at timestamp)
+                """.formatted(keyspace));
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    /** The active key a bearer token belongs to; the hash comparison takes the same time whatever matches. */
+    public Optional<ApiKey> authenticate(String token) {
+        ApiKey key = byId.get(KeyTokens.claimedId(token));
+        byte[] presented = Digest.sha256(token).toBytes();
+        byte[] stored = key == null ? new byte[Digest.LENGTH] : key.secretHash().toBytes();
+        boolean matches = MessageDigest.isEqual(stored, presented) && key != null;
+        return matches && key.isActive(clock.instant()) ? Optional.of(key) : Optional.empty();
+    }
+
+    /** Re-reads every key. Called on a schedule by the node, and after each change made here. */
+    public void refresh() {
+        Map<String, ApiKey> loaded = new HashMap<>();
+        for (Row row : session.execute(selectAll.bind().setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))) {
+            ApiKey key = fromRow(row);
+            loaded.put(key.id(), key);
+        }
+        byId = Map.copyOf(loaded);
+    }
+
+    public Set<String> knownIds() {
+        return byId.keySet();
+    }
+
+    // ---------------------------------------------------------------- changes
+
+    public Created create(String name, String workspace, Set<Scope> scopes, String createdBy) {
+        KeyTokens.Token token = KeyTokens.generate();
+        ApiKey key = new ApiKey(token.id(), name, workspace, scopes, Digest.sha256(token.secret()),
+                clock.instant(), createdBy, null, null);
+        store(key);
+        return new Created(key, token.secret());
+    }
+
+    /** Revokes a key at once; empty when there is no such key. Revoking twice keeps the first time. */
+    public Optional<ApiKey> revoke(String id) {
+        Optional<ApiKey> current = find(id);
+        if (current.isEmpty() || current.get().revokedAt() != null) {
+            return current;
+        }
+        Instant now = clock.instant();
+        session.execute(expire.bind(now, now, id).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+        refresh();
+        return find(id);
     }
 
     /**
-     * Makes sure an admin key exists. A configured key becomes the one bootstrap admin key (a previous
-     * one, configured or generated, stops working). With none configured and no key stored yet, generates
-     * one and returns it: the only time its secret is ever shown.
+     * A new key with the same name, workspace and scopes; the old one stops working after {@code grace}
+     * (zero: at once). Empty when there is no active key with that id.
+     */
+    public Optional<Created> rotate(String id, Duration grace, String rotatedBy) {
+        Optional<ApiKey> current = find(id);
+        Instant now = clock.instant();
+        if (current.isEmpty() || !current.get().isActive(now)) {
+            return Optional.empty();
+        }
+        ApiKey old = current.get();
+        Created replacement = create(old.name(), old.workspace(), old.scopes(), rotatedBy);
+        Instant oldUntil = now.plus(grace);
+        if (old.expiresAt() == null || oldUntil.isBefore(old.expiresAt())) {
+            session.execute(expire.bind(oldUntil, grace.isZero() ? now : null, id)
+                    .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+        }
+        refresh();
+        return Optional.of(replacement);
+    }
+
+    public Optional<ApiKey> find(String id) {
+        Row row = session.execute(selectOne.bind(id).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM)).one();
+        return row == null ? Optional.empty() : Optional.of(fromRow(row));
+    }
+
+    /** Keys of one workspace, or all keys when {@code workspace} is empty; newest first. */
+    public List<ApiKey> list(Optional<String> workspace) {
+        return session.execute(selectAll.bind().setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM)).all().stream()
+                .map(ApiKeys::fromRow)
+                .filter(k -> workspace.isEmpty() || k.workspace().equals(workspace.get()))
+                .sorted(Comparator.comparing(ApiKey::createdAt).reversed())
+                .toList();
+    }
+
+    /**
+     * Makes sure the operator can get in. A configured key becomes the org-wide admin key with every scope
+     * (and generated bootstrap keys stop working). With none configured and no active org-wide admin key,
+     * generates one and returns its secret: the only time it is ever shown.
      */
     public Optional<String> bootstrap(Optional<String> configuredKey) {
         refresh();
-        if (configuredKey.isPresent()) {
-            String keep = hashOf(configuredKey.get());
-            store(configuredKey.get());
-            for (Row row : session.execute(selectAll.bind())) {
-                if (BOOTSTRAP_NAME.equals(row.getString("name")) && !keep.equals(row.getString("key_hash"))) {
-                    session.execute(delete.bind(row.getString("key_hash")));
-                }
-            }
-            refresh();
-            return Optional.empty();
-        }
-        if (!hashes.get().isEmpty()) {
-            return Optional.empty();
-        }
-        String secret = "cl_" + randomToken();
-        store(secret);
-        return Optional.of(secret);
-    }
-
-    public boolean isValid(String secret) {
-        String hash = hashOf(secret);
-        if (containsInConstantTime(hashes.get(), hash)) {
-            return true;
-        }
         Instant now = clock.instant();
-        if (now.isAfter(lastRefresh.plus(refreshInterval))) {
+        if (configuredKey.isPresent()) {
+            store(new ApiKey(KeyTokens.CONFIGURED_ADMIN_ID, "configured-admin", ApiKey.ALL_WORKSPACES,
+                    EnumSet.allOf(Scope.class), Digest.sha256(configuredKey.get()), now, "configuration", null, null));
+            byId.values().stream()
+                    .filter(k -> BOOTSTRAP_NAME.equals(k.name()) && k.isActive(now))
+                    .forEach(k -> session.execute(expire.bind(now, now, k.id())));
             refresh();
-            return containsInConstantTime(hashes.get(), hash);
+            return Optional.empty();
         }
-        return false;
+        boolean adminExists = byId.values().stream()
+                .anyMatch(k -> k.orgWide() && k.has(Scope.ADMIN) && k.isActive(now));
+        if (adminExists) {
+            return Optional.empty();
+        }
+        return Optional.of(create(BOOTSTRAP_NAME, ApiKey.ALL_WORKSPACES, EnumSet.allOf(Scope.class), "bootstrap")
+                .secret());
     }
 
-    private static boolean containsInConstantTime(Set<String> known, String hash) {
-        boolean found = false;
-        byte[] candidate = hash.getBytes(StandardCharsets.US_ASCII);
-        for (String stored : known) {
-            found |= MessageDigest.isEqual(stored.getBytes(StandardCharsets.US_ASCII), candidate);
-        }
-        return found;
-    }
-
-    private void store(String secret) {
-        session.execute(insert.bind(hashOf(secret), BOOTSTRAP_NAME, clock.instant()));
+    private void store(ApiKey key) {
+        session.execute(insert.bind(key.id(), key.name(), key.workspace(),
+                        key.scopes().stream().map(Scope::wireName).collect(Collectors.toSet()),
+                        key.secretHash().toByteBuffer(), key.createdAt(), key.createdBy(), key.expiresAt(),
+                        key.revokedAt())
+                .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
         refresh();
     }
 
-    private synchronized void refresh() {
-        Set<String> loaded = new HashSet<>();
-        for (Row row : session.execute(selectAll.bind())) {
-            loaded.add(row.getString("key_hash"));
+    private static ApiKey fromRow(Row row) {
+        Set<Scope> scopes = EnumSet.noneOf(Scope.class);
+        for (String name : row.getSet("scopes", String.class)) {
+            Scope.fromWireName(name).ifPresent(scopes::add);
         }
-        hashes.set(Set.copyOf(loaded));
-        lastRefresh = clock.instant();
-    }
-
-    static String hashOf(String secret) {
-        return Digest.sha256(secret).hex();
-    }
-
-    private static String randomToken() {
-        byte[] bytes = new byte[32];
-        RANDOM.nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        ByteBuffer hash = row.getByteBuffer("secret_hash");
+        byte[] bytes = new byte[hash.remaining()];
+        hash.duplicate().get(bytes);
+        return new ApiKey(row.getString("id"), row.getString("name"), row.getString("workspace"), scopes,
+                Digest.of(bytes), row.getInstant("created_at"), row.getString("created_by"),
+                row.getInstant("expires_at"), row.getInstant("revoked_at"));
     }
 }

@@ -5,8 +5,14 @@ import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.typesafe.config.Config;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codexledger.auth.Access;
 import dev.codexledger.auth.ApiKeys;
-import dev.codexledger.http.Authentication;
+import dev.codexledger.auth.AuthAudit;
+import dev.codexledger.auth.KeysRoutes;
+import dev.codexledger.auth.RateLimits;
+import dev.codexledger.records.RecordParser;
+import dev.codexledger.workspace.NewRecord;
 import dev.codexledger.http.HttpServer;
 import dev.codexledger.http.HttpSettings;
 import dev.codexledger.otlp.OtlpRoutes;
@@ -60,28 +66,70 @@ public final class LedgerNode {
         addShutdownTasks(system, session, storage);
         joinCluster(system, config);
 
-        ApiKeys keys = new ApiKeys(session, storage.settings().keyspace(),
-                config.getDuration("ledger.auth.refresh-interval"), Clock.systemUTC());
+        ApiKeys.createTable(session, storage.settings().keyspace());
+        ApiKeys keys = new ApiKeys(session, storage.settings().keyspace(), Clock.systemUTC());
         Optional<String> adminKey = config.getString("ledger.auth.admin-key").isEmpty()
                 ? Optional.empty() : Optional.of(config.getString("ledger.auth.admin-key"));
         Optional<String> generated = keys.bootstrap(adminKey);
+        RateLimits rateLimits = RateLimits.fromConfig(config);
 
         RecordTable table = new RecordTable(session, storage.settings(), recordsSettings.ttl(), Clock.systemUTC());
         WorkspaceLedger.init(system, table, LedgerSettings.fromConfig(config));
         WorkspaceLedgers ledgers = new WorkspaceLedgers(system, config.getDuration("ledger.http.ask-timeout"),
                 new IngestGate(config.getLong("ledger.workspace.max-in-flight-records"),
                         config.getInt("ledger.workspace.max-pending-batches-per-workspace")));
-        RecordsRoutes records = new RecordsRoutes(ledgers, table, recordsSettings,
-                system.dispatchers().lookup(DispatcherSelector.blocking()));
-        Authentication auth = new Authentication(keys);
-        OtlpRoutes otlp = new OtlpRoutes(ledgers, recordsSettings, Clock.systemUTC());
-        Route api = pathPrefix("v1", () -> auth.authenticated(() -> concat(records.routes(), otlp.routes())));
+        AuthAudit audit = new AuthAudit(auditSink(ledgers, recordsSettings), Clock.systemUTC(),
+                config.getInt("ledger.auth.max-denial-kinds"));
+        scheduleAuthTasks(system, config, keys, rateLimits, audit);
+        Access access = new Access(keys, rateLimits, audit);
+        java.util.concurrent.Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        RecordsRoutes records = new RecordsRoutes(ledgers, table, recordsSettings, blocking, access);
+        OtlpRoutes otlp = new OtlpRoutes(ledgers, recordsSettings, Clock.systemUTC(), access);
+        KeysRoutes keyAdmin = new KeysRoutes(keys, access, audit, blocking);
+        Route api = pathPrefix("v1", () -> concat(records.routes(), otlp.routes(), keyAdmin.routes()));
 
         InetSocketAddress address = HttpServer.start(system, HttpSettings.fromConfig(config), api)
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
         PekkoManagement.get(system.classicSystem()).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
         NodeStatus.get(system.classicSystem()).serving(session);
         return new Running(system, address, generated);
+    }
+
+    /** AUTH_LOG records go through the ledger like any other record: validated, chained, durable. */
+    private static AuthAudit.Sink auditSink(WorkspaceLedgers ledgers, RecordsSettings settings) {
+        RecordParser parser = new RecordParser(settings.maxRecordsPerRequest(), settings.maxJsonDepth(),
+                settings.maxStringLength());
+        return (workspace, trees) -> {
+            java.util.List<NewRecord> records = new java.util.ArrayList<>(trees.size());
+            for (ObjectNode tree : trees) {
+                records.add(parser.fromTree(tree, records.size()));
+            }
+            return ledgers.append(workspace, records).thenApply(result -> {
+                if (result instanceof WorkspaceLedger.Unavailable unavailable) {
+                    throw new IllegalStateException(unavailable.reason());
+                }
+                return result;
+            });
+        };
+    }
+
+    /** Keys re-read on every node each refresh interval (revocations spread); denials written each second. */
+    private static void scheduleAuthTasks(ActorSystem<Void> system, Config config, ApiKeys keys,
+                                          RateLimits rateLimits, AuthAudit audit) {
+        java.time.Duration refresh = config.getDuration("ledger.auth.refresh-interval");
+        scala.concurrent.ExecutionContextExecutor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        system.scheduler().scheduleWithFixedDelay(refresh, refresh, () -> {
+            try {
+                keys.refresh();
+                rateLimits.retainKeys(keys.knownIds());
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(LedgerNode.class).warn("could not re-read keys: {}", e.toString());
+            }
+        }, blocking);
+        java.time.Duration flush = config.getDuration("ledger.auth.denial-flush-interval");
+        system.scheduler().scheduleWithFixedDelay(flush, flush, audit::flush, system.executionContext());
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "flush-auth-audit",
+                () -> audit.flush().thenApply(ignored -> Done.getInstance()));
     }
 
     private static void joinCluster(ActorSystem<Void> system, Config config) {

@@ -6,6 +6,8 @@ import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 
+import dev.codexledger.auth.Access;
+import dev.codexledger.auth.Endpoint;
 import dev.codexledger.http.ApiErrors;
 import dev.codexledger.http.RequestBodies;
 import dev.codexledger.records.InvalidRecords;
@@ -23,7 +25,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * {@code POST /v1/logs}: the OTLP/HTTP logs endpoint a Codex client's exporter points at. The workspace
- * comes from the {@code X-Ledger-Workspace} header. Answers 200 with an ExportLogsServiceResponse in the
+ * is the one the ingest key is bound to, or, for an org-wide key, the {@code X-Ledger-Workspace} header. Answers 200 with an ExportLogsServiceResponse in the
  * request's encoding only once every accepted record is durable and queryable.
  */
 public final class OtlpRoutes {
@@ -34,9 +36,11 @@ public final class OtlpRoutes {
     private final RecordsSettings settings;
     private final OtlpDecoder decoder;
     private final OtlpLogs logs;
+    private final Access access;
 
-    public OtlpRoutes(WorkspaceLedgers ledgers, RecordsSettings settings, Clock clock) {
+    public OtlpRoutes(WorkspaceLedgers ledgers, RecordsSettings settings, Clock clock, Access access) {
         this.ledgers = ledgers;
+        this.access = access;
         this.settings = settings;
         this.decoder = new OtlpDecoder(settings.maxDecompressedBytes(), settings.maxJsonDepth());
         this.logs = new OtlpLogs(new RecordParser(settings.maxRecordsPerRequest(), settings.maxJsonDepth(),
@@ -44,16 +48,22 @@ public final class OtlpRoutes {
     }
 
     public Route routes() {
-        return path("logs", () -> post(() -> extractRequest(this::export)));
+        return path("logs", () -> post(() -> extractRequest(request -> {
+            Optional<String> header = request.getHeader(WORKSPACE_HEADER).map(h -> h.value().trim());
+            return access.authenticate(Endpoint.OTLP_LOGS, header, key -> {
+                // A key bound to a workspace names it; an org-wide key needs the header.
+                Optional<String> workspace = header.isPresent() || key.orgWide() ? header : Optional.of(key.workspace());
+                if (workspace.isEmpty() || !WorkspaceId.isValid(workspace.get())) {
+                    return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, workspace.isEmpty()
+                            ? "missing header " + WORKSPACE_HEADER + ": an org-wide key must name the workspace"
+                            + " these logs belong to" : WorkspaceId.RULE, WORKSPACE_HEADER));
+                }
+                return access.authorize(key, Endpoint.OTLP_LOGS, workspace.get(), () -> export(request, workspace));
+            });
+        })));
     }
 
-    private Route export(HttpRequest request) {
-        Optional<String> workspace = request.getHeader(WORKSPACE_HEADER).map(h -> h.value().trim());
-        if (workspace.isEmpty() || !WorkspaceId.isValid(workspace.get())) {
-            return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, workspace.isEmpty()
-                    ? "missing header " + WORKSPACE_HEADER + ": name the workspace these logs belong to"
-                    : WorkspaceId.RULE, WORKSPACE_HEADER));
-        }
+    private Route export(HttpRequest request, Optional<String> workspace) {
         String mediaType = request.entity().getContentType().mediaType().toString();
         Optional<OtlpDecoder.Encoding> encoding = switch (mediaType) {
             case "application/x-protobuf", "application/protobuf" -> Optional.of(OtlpDecoder.Encoding.PROTOBUF);

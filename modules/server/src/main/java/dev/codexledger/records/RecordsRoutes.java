@@ -14,6 +14,8 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codexledger.auth.Access;
+import dev.codexledger.auth.Endpoint;
 import dev.codexledger.http.ApiErrors;
 import dev.codexledger.http.RequestBodies;
 import dev.codexledger.workspace.NewRecord;
@@ -45,10 +47,12 @@ public final class RecordsRoutes {
     private final RecordParser parser;
     private final RecordsSettings settings;
     private final Executor blockingReads;
+    private final Access access;
 
     public RecordsRoutes(WorkspaceLedgers ledgers, RecordTable table, RecordsSettings settings,
-                         Executor blockingReads) {
+                         Executor blockingReads, Access access) {
         this.ledgers = ledgers;
+        this.access = access;
         this.table = table;
         this.settings = settings;
         this.blockingReads = blockingReads;
@@ -59,12 +63,12 @@ public final class RecordsRoutes {
     public Route routes() {
         return pathPrefix("workspaces", () -> pathPrefix(segment(), workspace ->
                 path("records", () -> withWorkspace(workspace, () -> concat(
-                        post(() -> append(workspace)),
-                        get(() -> list(workspace)))))));
+                        post(() -> access.allow(Endpoint.RECORDS_APPEND, workspace, key -> append(workspace))),
+                        get(() -> access.allow(Endpoint.RECORDS_LIST, workspace, key -> list(workspace))))))));
     }
 
     private Route withWorkspace(String workspace, java.util.function.Supplier<Route> inner) {
-        if (!WorkspaceId.isValid(workspace)) {
+        if (!WorkspaceId.isReadable(workspace)) {
             return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, WorkspaceId.RULE, "workspace"));
         }
         return inner.get();
@@ -73,6 +77,10 @@ public final class RecordsRoutes {
     // ---------------------------------------------------------------- POST
 
     private Route append(String workspace) {
+        if (WorkspaceId.ORG.equals(workspace)) {
+            return complete(ApiErrors.error(StatusCodes.FORBIDDEN, "workspace " + WorkspaceId.ORG
+                    + " is written by the ledger only", "workspace"));
+        }
         return extractRequestEntity(entity -> {
             Optional<Function<byte[], List<NewRecord>>> decoder = decoderFor(entity.getContentType().mediaType());
             if (decoder.isEmpty()) {

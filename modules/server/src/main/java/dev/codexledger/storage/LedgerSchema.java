@@ -45,9 +45,5 @@ public final class LedgerSchema {
                 WITH CLUSTERING ORDER BY (bucket ASC)
                 AND default_time_to_live = %d
                 """.formatted(ks, ttl));
-        session.execute("""
-                CREATE TABLE IF NOT EXISTS %s.api_keys (
-                  key_hash text PRIMARY KEY, name text, created_at timestamp)
-                """.formatted(ks));
     }
 }

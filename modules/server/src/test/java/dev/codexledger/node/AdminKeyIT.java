@@ -33,9 +33,15 @@ class AdminKeyIT {
         }
         try (CqlSession session = CqlSession.builder().addContactPoint(SharedCassandra.contactPoint())
                 .withLocalDatacenter("datacenter1").build()) {
-            List<Row> rows = session.execute("SELECT key_hash FROM " + keyspace + ".api_keys").all();
+            List<Row> rows = session.execute("SELECT * FROM " + keyspace + ".access_keys").all();
             assertEquals(1, rows.size());
-            assertEquals(Digest.sha256(key).hex(), rows.get(0).getString("key_hash"), "only the hash is stored");
+            assertEquals(Digest.sha256(key), Digest.of(com.datastax.oss.protocol.internal.util.Bytes.getArray(
+                    rows.get(0).getByteBuffer("secret_hash"))), "only the hash is stored");
+            assertEquals("*", rows.get(0).getString("workspace"), "org-wide");
+            for (var column : rows.get(0).getColumnDefinitions()) {
+                Object value = rows.get(0).getObject(column.getName());
+                assertTrue(value == null || !value.toString().contains(key), "the secret is in no column");
+            }
         }
         LedgerNode.Running second = TestNodes.start(SharedCassandra.contactPoint(), keyspace, noKey);
         try {

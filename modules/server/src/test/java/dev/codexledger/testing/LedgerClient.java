@@ -51,6 +51,23 @@ public final class LedgerClient {
         return send(request(path).GET().build());
     }
 
+    public Reply delete(String path) {
+        return send(request(path).DELETE().build());
+    }
+
+    /** Any method, with extra headers; a null body sends none. */
+    public Reply send(String method, String path, java.util.Map<String, String> headers, byte[] body) {
+        HttpRequest.Builder builder = request(path).method(method, body == null
+                ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(builder::header);
+        return send(builder.build());
+    }
+
+    /** The same node, another key (null: none). */
+    public LedgerClient withKey(String otherKey) {
+        return new LedgerClient(base, otherKey);
+    }
+
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
         if (key != null) {

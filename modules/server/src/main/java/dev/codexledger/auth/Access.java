@@ -1,0 +1,108 @@
+package dev.codexledger.auth;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.extractClientIP;
+import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByType;
+
+import dev.codexledger.http.ApiErrors;
+import dev.codexledger.workspace.WorkspaceId;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.RemoteAddress;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Authorization;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The gate of every authenticated endpoint: a known, active key (else 401), bound to the workspace the
+ * request is about or to all (else 403), holding the endpoint's scope (else 403), within its rate (else
+ * 429 + Retry-After). Error bodies name only what the caller sent: never whether another workspace, or
+ * another workspace's key, exists. 401s and 403s are counted into {@code AUTH_LOG} records.
+ */
+public final class Access {
+
+    private final ApiKeys keys;
+    private final RateLimits rateLimits;
+    private final AuthAudit audit;
+
+    public Access(ApiKeys keys, RateLimits rateLimits, AuthAudit audit) {
+        this.keys = keys;
+        this.rateLimits = rateLimits;
+        this.audit = audit;
+    }
+
+    /** The usual case: the workspace is known from the path. */
+    public Route allow(Endpoint endpoint, String workspace, Function<ApiKey, Route> inner) {
+        return authenticate(endpoint, Optional.of(workspace), key -> authorize(key, endpoint, workspace,
+                () -> inner.apply(key)));
+    }
+
+    /**
+     * A known, active key, or 401. {@code workspaceHint} is where a denial is recorded (the org workspace
+     * when absent or invalid).
+     */
+    public Route authenticate(Endpoint endpoint, Optional<String> workspaceHint, Function<ApiKey, Route> inner) {
+        return extractClientIP(ip -> optionalHeaderValueByType(Authorization.class, header -> {
+            Optional<String> token = header
+                    .filter(h -> "bearer".equalsIgnoreCase(h.credentials().scheme()))
+                    .map(h -> h.credentials().token());
+            Optional<ApiKey> key = token.flatMap(keys::authenticate);
+            if (key.isPresent()) {
+                return inner.apply(key.get());
+            }
+            String keyId = token.map(t -> KeyTokens.embeddedId(t).orElse("unknown")).orElse("none");
+            String reason = token.isPresent() ? "unknown, revoked or expired API key"
+                    : "missing API key: send Authorization: Bearer <key>";
+            String auditWorkspace = workspaceHint.filter(WorkspaceId::isReadable).orElse(WorkspaceId.ORG);
+            audit.denied(auditWorkspace, new AuthAudit.Caller(keyId, null, remote(ip)), 401, reason, endpoint);
+            return complete(ApiErrors.error(StatusCodes.UNAUTHORIZED, reason, "Authorization")
+                    .addHeader(RawHeader.create("WWW-Authenticate", "Bearer")));
+        }));
+    }
+
+    /** Lets an authenticated key through to one workspace, or answers 403/429. */
+    public Route authorize(ApiKey key, Endpoint endpoint, String workspace, Supplier<Route> inner) {
+        return extractClientIP(ip -> {
+            Optional<HttpResponse> refusal = check(key, endpoint, workspace, remote(ip));
+            return refusal.isPresent() ? complete(refusal.get()) : inner.get();
+        });
+    }
+
+    private Optional<HttpResponse> check(ApiKey key, Endpoint endpoint, String workspace, String remote) {
+        String problem = null;
+        String field = null;
+        if (!key.covers(workspace)) {
+            problem = ApiKey.ALL_WORKSPACES.equals(workspace)
+                    ? "this key is bound to one workspace; this needs an org-wide key"
+                    : "this key may not access workspace " + workspace;
+            field = "workspace";
+        } else if (!key.has(endpoint.scope())) {
+            problem = "this key lacks the scope " + endpoint.scope().wireName() + " that " + endpoint + " needs";
+            field = "Authorization";
+        }
+        if (problem != null) {
+            String auditWorkspace = WorkspaceId.isReadable(workspace) ? workspace : WorkspaceId.ORG;
+            audit.denied(auditWorkspace, new AuthAudit.Caller(key.id(), key.name(), remote), 403, problem, endpoint);
+            return Optional.of(ApiErrors.error(StatusCodes.FORBIDDEN, problem, field));
+        }
+        RateLimits.Decision decision = rateLimits.tryAcquire(key.id(), endpoint.scope());
+        if (!decision.allowed()) {
+            return Optional.of(ApiErrors.error(StatusCodes.TOO_MANY_REQUESTS, "rate limit of this key for scope "
+                            + endpoint.scope().wireName() + " exceeded; retry later", null)
+                    .addHeader(RawHeader.create("Retry-After", Long.toString(decision.retryAfterSeconds()))));
+        }
+        return Optional.empty();
+    }
+
+    /** The caller as audit records name it. */
+    public Route caller(ApiKey key, Function<AuthAudit.Caller, Route> inner) {
+        return extractClientIP(ip -> inner.apply(new AuthAudit.Caller(key.id(), key.name(), remote(ip))));
+    }
+
+    private static String remote(RemoteAddress ip) {
+        return ip.getAddress().map(java.net.InetAddress::getHostAddress).orElse("unknown");
+    }
+}

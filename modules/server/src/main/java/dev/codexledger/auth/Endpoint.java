@@ -1,0 +1,43 @@
+package dev.codexledger.auth;
+
+/**
+ * Every authenticated endpoint of the API and the scope it needs. Routes name their endpoint when they
+ * ask {@link Access} to let a request through, so this list is complete by construction; the isolation
+ * test walks all of it.
+ */
+public enum Endpoint {
+    RECORDS_APPEND("POST", "/v1/workspaces/{ws}/records", Scope.INGEST),
+    RECORDS_LIST("GET", "/v1/workspaces/{ws}/records", Scope.COMPLIANCE_READ),
+    OTLP_LOGS("POST", "/v1/logs", Scope.INGEST),
+    KEYS_CREATE("POST", "/v1/admin/keys", Scope.ADMIN),
+    KEYS_LIST("GET", "/v1/admin/keys", Scope.ADMIN),
+    KEYS_REVOKE("DELETE", "/v1/admin/keys/{id}", Scope.ADMIN),
+    KEYS_ROTATE("POST", "/v1/admin/keys/{id}/rotate", Scope.ADMIN);
+
+    private final String method;
+    private final String pathTemplate;
+    private final Scope scope;
+
+    Endpoint(String method, String pathTemplate, Scope scope) {
+        this.method = method;
+        this.pathTemplate = pathTemplate;
+        this.scope = scope;
+    }
+
+    public String method() {
+        return method;
+    }
+
+    public String pathTemplate() {
+        return pathTemplate;
+    }
+
+    public Scope scope() {
+        return scope;
+    }
+
+    @Override
+    public String toString() {
+        return method + " " + pathTemplate;
+    }
+}

@@ -1,0 +1,280 @@
+package dev.codexledger.auth;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.delete;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codexledger.http.ApiErrors;
+import dev.codexledger.http.RequestBodies;
+import dev.codexledger.workspace.WorkspaceId;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The key admin API ({@code admin} scope). An org-wide admin key manages every key; a workspace's admin
+ * key manages the keys of its workspace only, and sees other keys as absent (404, like unknown ids).
+ */
+public final class KeysRoutes {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KeysRoutes.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_BODY_BYTES = 16 * 1024;
+    private static final int MAX_NAME_LENGTH = 200;
+    private static final Duration MAX_GRACE = Duration.ofDays(30);
+
+    private final ApiKeys keys;
+    private final Access access;
+    private final AuthAudit audit;
+    private final Executor blocking;
+
+    public KeysRoutes(ApiKeys keys, Access access, AuthAudit audit, Executor blocking) {
+        this.keys = keys;
+        this.access = access;
+        this.audit = audit;
+        this.blocking = blocking;
+    }
+
+    public Route routes() {
+        return pathPrefix("admin", () -> pathPrefix("keys", () -> concat(
+                pathEnd(() -> concat(post(this::create), get(this::list))),
+                pathPrefix(segment(), id -> concat(
+                        pathEnd(() -> delete(() -> revoke(id))),
+                        path("rotate", () -> post(() -> rotate(id))))))));
+    }
+
+    private Route create() {
+        return access.authenticate(Endpoint.KEYS_CREATE, Optional.empty(), key -> jsonBody(body -> {
+            NewKey request;
+            try {
+                request = NewKey.parse(body);
+            } catch (BadField invalid) {
+                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, invalid.getMessage(), invalid.field()));
+            }
+            return access.authorize(key, Endpoint.KEYS_CREATE, request.workspace(), () -> access.caller(key, caller ->
+                    answer(() -> {
+                        ApiKeys.Created created = keys.create(request.name(), request.workspace(), request.scopes(),
+                                "key:" + key.id());
+                        audited("key.created", caller, created.key());
+                        ObjectNode json = describe(created.key()).put("secret", created.secret());
+                        return ApiErrors.json(StatusCodes.CREATED, json);
+                    })));
+        }));
+    }
+
+    private Route list() {
+        return parameterOptional("workspace", filter -> access.authenticate(Endpoint.KEYS_LIST, filter, key -> {
+            Optional<String> workspace = filter.isPresent() ? filter
+                    : key.orgWide() ? Optional.empty() : Optional.of(key.workspace());
+            if (workspace.isPresent() && !WorkspaceId.isValid(workspace.get())
+                    && !ApiKey.ALL_WORKSPACES.equals(workspace.get())) {
+                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, WorkspaceId.RULE + ", or * for org-wide keys",
+                        "workspace"));
+            }
+            return access.authorize(key, Endpoint.KEYS_LIST, workspace.orElse(ApiKey.ALL_WORKSPACES), () -> answer(() -> {
+                ArrayNode list = JSON.createArrayNode();
+                keys.list(workspace).forEach(k -> list.add(describe(k)));
+                ObjectNode json = JSON.createObjectNode();
+                json.set("keys", list);
+                return ApiErrors.json(StatusCodes.OK, json);
+            }));
+        }));
+    }
+
+    private Route revoke(String id) {
+        return access.authenticate(Endpoint.KEYS_REVOKE, Optional.empty(), key -> withVisibleKey(key, id,
+                Endpoint.KEYS_REVOKE, target -> access.caller(key, caller -> answer(() -> {
+                    ApiKey revoked = keys.revoke(target.id()).orElseThrow();
+                    audited("key.revoked", caller, revoked);
+                    return ApiErrors.json(StatusCodes.OK, describe(revoked));
+                }))));
+    }
+
+    private Route rotate(String id) {
+        return access.authenticate(Endpoint.KEYS_ROTATE, Optional.empty(), key -> jsonBody(body -> {
+            Duration grace;
+            try {
+                grace = graceOf(body);
+            } catch (BadField invalid) {
+                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, invalid.getMessage(), invalid.field()));
+            }
+            return withVisibleKey(key, id, Endpoint.KEYS_ROTATE, target -> access.caller(key, caller -> answer(() -> {
+                Optional<ApiKeys.Created> rotated = keys.rotate(target.id(), grace, "key:" + key.id());
+                if (rotated.isEmpty()) {
+                    return ApiErrors.error(StatusCodes.CONFLICT, "key " + id + " is revoked or expired; create a new one",
+                            "id");
+                }
+                ApiKey old = keys.find(target.id()).orElseThrow();
+                audited("key.rotated", caller, old);
+                audited("key.created", caller, rotated.get().key());
+                ObjectNode json = describe(rotated.get().key()).put("secret", rotated.get().secret())
+                        .put("replaces", old.id());
+                json.set("previous", describe(old));
+                return ApiErrors.json(StatusCodes.CREATED, json);
+            })));
+        }));
+    }
+
+    /** The key named in the path, if the caller may see it: else 404 whether or not it exists. */
+    private Route withVisibleKey(ApiKey caller, String id, Endpoint endpoint,
+                                 java.util.function.Function<ApiKey, Route> inner) {
+        if (!KeyTokens.isKeyId(id)) {
+            return complete(ApiErrors.error(StatusCodes.NOT_FOUND, "no key with id " + id, "id"));
+        }
+        return onComplete(CompletableFuture.supplyAsync(() -> keys.find(id), blocking), found -> {
+            if (found.isFailure()) {
+                return complete(ApiErrors.fromFailure(found.failed().get()));
+            }
+            Optional<ApiKey> target = found.get().filter(k -> caller.covers(k.workspace()));
+            if (target.isEmpty()) {
+                return complete(ApiErrors.error(StatusCodes.NOT_FOUND, "no key with id " + id, "id"));
+            }
+            return access.authorize(caller, endpoint, target.get().workspace(), () -> inner.apply(target.get()));
+        });
+    }
+
+    private void audited(String action, AuthAudit.Caller caller, ApiKey target) {
+        try {
+            audit.keyOperation(action, caller, target).toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.error("{} of key {} done but its AUTH_LOG record could not be stored", action, target.id(), e);
+        }
+    }
+
+    private Route answer(Supplier<HttpResponse> work) {
+        CompletionStage<HttpResponse> done = CompletableFuture.supplyAsync(work, blocking);
+        return onComplete(done, result -> complete(result.isSuccess() ? result.get()
+                : ApiErrors.fromFailure(result.failed().get())));
+    }
+
+    private Route jsonBody(java.util.function.Function<JsonNode, Route> inner) {
+        return extractRequestEntity(entity -> RequestBodies.strict(entity, MAX_BODY_BYTES, Duration.ofSeconds(10),
+                bytes -> {
+                    if (bytes.length == 0) {
+                        return inner.apply(JSON.createObjectNode());
+                    }
+                    try {
+                        return inner.apply(JSON.readTree(bytes));
+                    } catch (IOException e) {
+                        return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, "malformed JSON body", "body"));
+                    }
+                }));
+    }
+
+    static ObjectNode describe(ApiKey key) {
+        ObjectNode json = JSON.createObjectNode()
+                .put("id", key.id())
+                .put("name", key.name())
+                .put("workspace", key.workspace());
+        ArrayNode scopes = json.putArray("scopes");
+        key.scopes().stream().map(Scope::wireName).sorted().forEach(scopes::add);
+        json.put("created_at", key.createdAt().toString())
+                .put("created_by", key.createdBy())
+                .put("active", key.isActive(java.time.Instant.now()));
+        json.put("expires_at", key.expiresAt() == null ? null : key.expiresAt().toString());
+        json.put("revoked_at", key.revokedAt() == null ? null : key.revokedAt().toString());
+        return json;
+    }
+
+    private static Duration graceOf(JsonNode body) {
+        if (!body.isObject()) {
+            throw new BadField("body", "expected a JSON object");
+        }
+        JsonNode grace = body.path("grace_seconds");
+        if (grace.isMissingNode() || grace.isNull()) {
+            return Duration.ZERO;
+        }
+        if (!grace.canConvertToLong() || !grace.isIntegralNumber() || grace.asLong() < 0
+                || grace.asLong() > MAX_GRACE.toSeconds()) {
+            throw new BadField("grace_seconds", "must be an integer from 0 to " + MAX_GRACE.toSeconds());
+        }
+        return Duration.ofSeconds(grace.asLong());
+    }
+
+    /** A request field that is wrong: 400 naming it. */
+    static final class BadField extends RuntimeException {
+        private final String field;
+
+        BadField(String field, String message) {
+            super(message, null, false, false);
+            this.field = field;
+        }
+
+        String field() {
+            return field;
+        }
+    }
+
+    /** A validated create request. */
+    record NewKey(String workspace, Set<Scope> scopes, String name) {
+
+        static NewKey parse(JsonNode body) {
+            if (!body.isObject()) {
+                throw new BadField("body", "expected a JSON object with workspace, scopes and name");
+            }
+            JsonNode workspace = body.path("workspace");
+            if (!workspace.isTextual()) {
+                throw new BadField("workspace", "required: a workspace id, or \"*\" for an org-wide key");
+            }
+            String ws = workspace.textValue();
+            if (!ApiKey.ALL_WORKSPACES.equals(ws) && !WorkspaceId.isValid(ws)) {
+                throw new BadField("workspace", WorkspaceId.RULE + ", or \"*\" for an org-wide key");
+            }
+            JsonNode scopesNode = body.path("scopes");
+            if (!scopesNode.isArray() || scopesNode.isEmpty()) {
+                throw new BadField("scopes", "required: a non-empty array of " + Scope.allWireNames());
+            }
+            Set<Scope> scopes = EnumSet.noneOf(Scope.class);
+            for (int i = 0; i < scopesNode.size(); i++) {
+                JsonNode scope = scopesNode.get(i);
+                Optional<Scope> parsed = scope.isTextual() ? Scope.fromWireName(scope.textValue()) : Optional.empty();
+                if (parsed.isEmpty()) {
+                    throw new BadField("scopes[" + i + "]", "unknown scope; one of " + Scope.allWireNames());
+                }
+                scopes.add(parsed.get());
+            }
+            JsonNode nameNode = body.path("name");
+            String name = "";
+            if (!nameNode.isMissingNode() && !nameNode.isNull()) {
+                if (!nameNode.isTextual() || nameNode.textValue().length() > MAX_NAME_LENGTH
+                        || nameNode.textValue().chars().anyMatch(Character::isISOControl)) {
+                    throw new BadField("name", "must be a string of at most " + MAX_NAME_LENGTH
+                            + " characters without control characters");
+                }
+                name = nameNode.textValue();
+            }
+            for (var fields = body.fieldNames(); fields.hasNext(); ) {
+                String field = fields.next();
+                if (!List.of("workspace", "scopes", "name").contains(field)) {
+                    throw new BadField(field, "unknown field; a key has workspace, scopes and name");
+                }
+            }
+            return new NewKey(ws, scopes, name);
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package dev.codexledger.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.codexledger.node.LedgerNode;
+import dev.codexledger.testing.Keys;
+import dev.codexledger.testing.LedgerClient;
+import dev.codexledger.testing.Records;
+import dev.codexledger.testing.SharedCassandra;
+import dev.codexledger.testing.TestNodes;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Every endpoint × every scope × own / foreign workspace (and org-wide keys): exactly the allowed cells
+ * succeed. Keys bound to "alpha" probe "beta", whose data and keys carry marker strings that must never
+ * appear in an answer to an alpha key.
+ */
+@ExtendWith(SharedCassandra.class)
+class IsolationIT {
+
+    private static final String OWN = "alpha";
+    private static final String FOREIGN = "beta";
+    private static final String FOREIGN_SECRET_PROMPT = "beta-confidential-prompt";
+    private static final String FOREIGN_KEY_NAME = "beta-confidential-key";
+    private static final AtomicInteger IDS = new AtomicInteger();
+
+    private static LedgerNode.Running node;
+    private static LedgerClient admin;
+    private static Keys.Created foreignKey;
+
+    private enum Binding { OWN_WORKSPACE, ORG_WIDE }
+
+    private enum Target { OWN, FOREIGN }
+
+    @BeforeAll
+    static void start() throws Exception {
+        node = TestNodes.start(SharedCassandra.contactPoint(), TestNodes.newKeyspace("isolation"));
+        admin = new LedgerClient(node.httpAddress(), TestNodes.ADMIN_KEY);
+        LedgerClient.Reply seeded = admin.post("/v1/workspaces/" + FOREIGN + "/records", "application/json",
+                Records.array(Records.record("beta-1", "bob", Instant.parse("2026-11-22T08:00:00Z"),
+                        FOREIGN_SECRET_PROMPT)));
+        assertEquals(200, seeded.status(), seeded.raw().body());
+        foreignKey = Keys.create(admin, FOREIGN, FOREIGN_KEY_NAME, "ingest", "compliance.read", "admin");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        node.stop();
+    }
+
+    @Test
+    void exactlyTheAllowedCellsSucceed() {
+        List<String> wrong = new ArrayList<>();
+        int crossTenantSuccesses = 0;
+        int cells = 0;
+        for (Binding binding : Binding.values()) {
+            Map<Scope, LedgerClient> clients = new EnumMap<>(Scope.class);
+            for (Scope scope : Scope.values()) {
+                String workspace = binding == Binding.ORG_WIDE ? "*" : OWN;
+                clients.put(scope, admin.withKey(Keys.create(admin, workspace, "probe-" + scope.wireName(),
+                        scope.wireName()).secret()));
+            }
+            for (Endpoint endpoint : Endpoint.values()) {
+                for (Scope scope : Scope.values()) {
+                    for (Target target : Target.values()) {
+                        cells++;
+                        LedgerClient.Reply reply = call(endpoint, clients.get(scope), target);
+                        boolean success = reply.status() / 100 == 2;
+                        boolean allowed = scope == endpoint.scope()
+                                && (binding == Binding.ORG_WIDE || target == Target.OWN);
+                        String cell = binding + " key with " + scope.wireName() + " → " + endpoint + " on " + target;
+                        if (success != allowed) {
+                            wrong.add(cell + ": " + reply.status() + " " + reply.raw().body());
+                        }
+                        if (success && binding == Binding.OWN_WORKSPACE && target == Target.FOREIGN) {
+                            crossTenantSuccesses++;
+                        }
+                        if (!success) {
+                            int expected = expectedRefusal(endpoint, binding, target);
+                            if (reply.status() != expected) {
+                                wrong.add(cell + ": expected " + expected + ", got " + reply.status() + " "
+                                        + reply.raw().body());
+                            }
+                            assertRevealsNothing(cell, reply);
+                        }
+                        if (binding == Binding.OWN_WORKSPACE) {
+                            assertRevealsNothing(cell, reply);
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(0, crossTenantSuccesses, "cross-tenant successes");
+        assertTrue(wrong.isEmpty(), wrong.size() + " of " + cells + " cells wrong:\n" + String.join("\n", wrong));
+        assertEquals(2 * Endpoint.values().length * Scope.values().length * 2, cells);
+    }
+
+    @Test
+    void noKeyOrAnUnknownKeyIs401OnEveryEndpoint() {
+        for (Endpoint endpoint : Endpoint.values()) {
+            for (String key : new String[] {null, "clk_0123456789abcdef_not-a-real-secret", "guess",
+                    foreignKey.secret() + "x"}) {
+                LedgerClient.Reply reply = call(endpoint, admin.withKey(key), Target.FOREIGN);
+                assertEquals(401, reply.status(), endpoint + " with key " + key + ": " + reply.raw().body());
+                assertTrue(reply.raw().headers().firstValue("WWW-Authenticate").isPresent());
+                assertRevealsNothing(endpoint + " without a valid key", reply);
+            }
+        }
+    }
+
+    @Test
+    void aWorkspaceKeyCannotWriteOrReadTheOrgWorkspace() {
+        LedgerClient everything = admin.withKey(Keys.create(admin, OWN, "all-scopes",
+                java.util.Arrays.stream(Scope.values()).map(Scope::wireName).toArray(String[]::new)).secret());
+        assertEquals(403, everything.get("/v1/workspaces/_org/records").status());
+        assertEquals(403, everything.post("/v1/workspaces/_org/records", "application/json",
+                Records.array(Records.record("o-1", "u", Instant.now(), "x"))).status());
+        assertEquals(403, admin.post("/v1/workspaces/_org/records", "application/json",
+                Records.array(Records.record("o-2", "u", Instant.now(), "x"))).status(), "no one writes the org log");
+        assertEquals(200, admin.get("/v1/workspaces/_org/records").status(), "an org-wide key reads it");
+        LedgerClient.Reply ownKeys = everything.get("/v1/admin/keys");
+        assertEquals(200, ownKeys.status());
+        ownKeys.body().get("keys").forEach(k -> assertEquals(OWN, k.get("workspace").asText(),
+                "a workspace admin lists only its workspace's keys"));
+        assertEquals(403, everything.post("/v1/admin/keys", "application/json",
+                "{\"workspace\":\"*\",\"scopes\":[\"admin\"]}").status(), "no escalation to org-wide");
+    }
+
+    /**
+     * 403 for a workspace the key does not cover or a scope it lacks; a key id outside the caller's
+     * workspace is 404, exactly as for an id that does not exist.
+     */
+    private static int expectedRefusal(Endpoint endpoint, Binding binding, Target target) {
+        boolean byKeyId = endpoint == Endpoint.KEYS_REVOKE || endpoint == Endpoint.KEYS_ROTATE;
+        return byKeyId && binding == Binding.OWN_WORKSPACE && target == Target.FOREIGN ? 404 : 403;
+    }
+
+    private static LedgerClient.Reply call(Endpoint endpoint, LedgerClient client, Target target) {
+        String workspace = target == Target.OWN ? OWN : FOREIGN;
+        return switch (endpoint) {
+            case RECORDS_APPEND -> client.post("/v1/workspaces/" + workspace + "/records", "application/json",
+                    Records.array(Records.record("iso-" + IDS.incrementAndGet(), "u", Instant.now(), "probe")));
+            case RECORDS_LIST -> client.get("/v1/workspaces/" + workspace + "/records");
+            case OTLP_LOGS -> client.send("POST", "/v1/logs", Map.of("Content-Type", "application/x-protobuf",
+                    "X-Ledger-Workspace", workspace), otlpBody());
+            case KEYS_CREATE -> client.post("/v1/admin/keys", "application/json",
+                    "{\"workspace\":\"" + workspace + "\",\"scopes\":[\"ingest\"],\"name\":\"made-by-probe\"}");
+            case KEYS_LIST -> client.get("/v1/admin/keys?workspace=" + workspace);
+            case KEYS_REVOKE -> client.delete("/v1/admin/keys/" + targetKey(workspace));
+            case KEYS_ROTATE -> client.post("/v1/admin/keys/" + targetKey(workspace) + "/rotate",
+                    "application/json", "{}");
+        };
+    }
+
+    /** A fresh key in the workspace, made by the org admin, for revoke and rotate to act on. */
+    private static String targetKey(String workspace) {
+        return Keys.create(admin, workspace, workspace.equals(FOREIGN) ? FOREIGN_KEY_NAME : "target", "ingest").id();
+    }
+
+    private static byte[] otlpBody() {
+        LogRecord log = LogRecord.newBuilder()
+                .setTimeUnixNano(System.currentTimeMillis() * 1_000_000L)
+                .setBody(AnyValue.newBuilder().setStringValue("probe " + IDS.incrementAndGet()))
+                .addAttributes(KeyValue.newBuilder().setKey("event.name")
+                        .setValue(AnyValue.newBuilder().setStringValue("codex.user_prompt")))
+                .build();
+        return ExportLogsServiceRequest.newBuilder().addResourceLogs(ResourceLogs.newBuilder()
+                .addScopeLogs(ScopeLogs.newBuilder().addLogRecords(log))).build().toByteArray();
+    }
+
+    private static void assertRevealsNothing(String cell, LedgerClient.Reply reply) {
+        String body = new String(reply.raw().body().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+        assertFalse(body.contains(FOREIGN_SECRET_PROMPT), cell + " revealed a foreign record: " + body);
+        assertFalse(body.contains(FOREIGN_KEY_NAME), cell + " revealed a foreign key: " + body);
+        assertFalse(body.contains(foreignKey.id()), cell + " revealed a foreign key id: " + body);
+        assertFalse(body.contains(foreignKey.secret()), cell + " revealed a secret: " + body);
+    }
+}
