@@ -52,9 +52,11 @@ public final class KeysRoutes {
     private final Access access;
     private final AuthAudit audit;
     private final Executor blocking;
+    private final RequestBodies bodies;
 
-    public KeysRoutes(ApiKeys keys, Access access, AuthAudit audit, Executor blocking) {
+    public KeysRoutes(ApiKeys keys, Access access, AuthAudit audit, Executor blocking, RequestBodies bodies) {
         this.keys = keys;
+        this.bodies = bodies;
         this.access = access;
         this.audit = audit;
         this.blocking = blocking;
@@ -173,8 +175,8 @@ public final class KeysRoutes {
     }
 
     private Route jsonBody(java.util.function.Function<JsonNode, Route> inner) {
-        return extractRequestEntity(entity -> RequestBodies.strict(entity, MAX_BODY_BYTES, Duration.ofSeconds(10),
-                bytes -> {
+        return extractRequestEntity(entity -> bodies.strict(entity, MAX_BODY_BYTES, Duration.ofSeconds(10),
+                (bytes, reservation) -> {
                     if (bytes.length == 0) {
                         return inner.apply(JSON.createObjectNode());
                     }

@@ -73,6 +73,15 @@ public final class ApiErrors {
         if (cause instanceof org.apache.pekko.http.scaladsl.model.IllegalRequestException illegal) {
             return error(illegal.status(), illegal.info().summary(), null);
         }
+        if (cause instanceof MemoryBudget.TooLarge || cause instanceof Gzip.TooLarge) {
+            return error(StatusCodes.CONTENT_TOO_LARGE, cause.getMessage(), "body");
+        }
+        if (cause instanceof Gzip.Invalid) {
+            return error(StatusCodes.BAD_REQUEST, cause.getMessage(), "body");
+        }
+        if (cause instanceof MemoryBudget.Busy) {
+            return unavailable(cause.getMessage());
+        }
         if (cause instanceof dev.codexledger.workspace.LedgerOverloaded overloaded) {
             return error(StatusCodes.TOO_MANY_REQUESTS, overloaded.getMessage(), null)
                     .addHeader(RawHeader.create("Retry-After", RETRY_AFTER_SECONDS));

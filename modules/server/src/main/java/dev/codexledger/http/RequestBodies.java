@@ -2,26 +2,89 @@ package dev.codexledger.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.extractMaterializer;
+import static org.apache.pekko.http.javadsl.server.Directives.mapRouteResultFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
 
 import java.time.Duration;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.util.ByteString;
 
-/** Reads a whole request body within a byte limit: 413 as soon as it is known to be larger. */
+/**
+ * Reads a whole request body within a byte limit (413 as soon as it is known to be larger) and within
+ * the node's {@link MemoryBudget}: a declared length is reserved before reading, a streamed body chunk
+ * by chunk, and everything is released once the request is answered.
+ */
 public final class RequestBodies {
 
-    private RequestBodies() {}
+    private final MemoryBudget budget;
 
-    public static Route strict(HttpEntity entity, long maxBytes, Duration timeout, Function<byte[], Route> inner) {
-        if (entity.getContentLengthOption().orElse(0L) > maxBytes) {
+    public RequestBodies(MemoryBudget budget) {
+        this.budget = budget;
+    }
+
+    /**
+     * {@link #strict} plus {@code Content-Encoding}: gzip bodies are inflated within
+     * {@code maxDecompressedBytes} (and the reservation); anything but gzip or identity is 415.
+     */
+    public Route decoded(org.apache.pekko.http.javadsl.model.HttpRequest request, long maxBytes,
+                         long maxDecompressedBytes, Duration timeout,
+                         BiFunction<byte[], MemoryBudget.Reservation, Route> inner) {
+        String encoding = request.getHeader("Content-Encoding").map(h -> h.value().trim().toLowerCase())
+                .orElse("identity");
+        if (!encoding.equals("gzip") && !encoding.equals("identity")) {
+            return complete(ApiErrors.error(org.apache.pekko.http.javadsl.model.StatusCodes.UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported Content-Encoding " + encoding + "; use gzip or none", "Content-Encoding"));
+        }
+        return strict(request.entity(), maxBytes, timeout, (body, reservation) -> {
+            if (!encoding.equals("gzip")) {
+                return inner.apply(body, reservation);
+            }
+            byte[] plain;
+            try {
+                plain = Gzip.inflate(body, maxDecompressedBytes, reservation);
+            } catch (RuntimeException refused) {
+                return complete(ApiErrors.fromFailure(refused));
+            }
+            return inner.apply(plain, reservation);
+        });
+    }
+
+    public Route strict(HttpEntity entity, long maxBytes, Duration timeout,
+                        BiFunction<byte[], MemoryBudget.Reservation, Route> inner) {
+        long declared = entity.getContentLengthOption().orElse(-1L);
+        if (declared > maxBytes) {
             return complete(ApiErrors.bodyTooLarge(maxBytes));
         }
-        return extractMaterializer(materializer -> onComplete(
-                entity.withSizeLimit(maxBytes).toStrict(timeout.toMillis(), materializer),
-                strict -> strict.isSuccess()
-                        ? inner.apply(strict.get().getData().toArray())
-                        : complete(ApiErrors.fromFailure(strict.failed().get()))));
+        MemoryBudget.Reservation reservation = budget.reservation();
+        try {
+            if (declared > 0) {
+                reservation.grow(declared);
+            }
+        } catch (MemoryBudget.Busy busy) {
+            reservation.close();
+            // The body is within limits: read it to nowhere so the client, still sending, gets the answer.
+            // (answering before the body is read makes the server close the connection mid-upload)
+            return extractMaterializer(materializer -> onComplete(
+                    entity.withSizeLimit(maxBytes).discardBytes(materializer).completionStage(),
+                    drained -> complete(ApiErrors.fromFailure(busy))));
+        } catch (RuntimeException refused) {
+            reservation.close();
+            return complete(ApiErrors.fromFailure(refused));
+        }
+        return mapRouteResultFuture(result -> result.whenComplete((r, e) -> reservation.close()),
+                () -> extractMaterializer(materializer -> onComplete(
+                        entity.withSizeLimit(maxBytes).getDataBytes()
+                                .completionTimeout(timeout)
+                                .runFold(ByteString.emptyByteString(), (all, chunk) -> {
+                                    if (declared < 0) {
+                                        reservation.grow(chunk.size());
+                                    }
+                                    return all.concat(chunk);
+                                }, materializer),
+                        body -> body.isSuccess()
+                                ? inner.apply(body.get().toArray(), reservation)
+                                : complete(ApiErrors.fromFailure(body.failed().get())))));
     }
 }

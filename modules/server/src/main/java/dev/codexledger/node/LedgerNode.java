@@ -15,6 +15,8 @@ import dev.codexledger.records.RecordParser;
 import dev.codexledger.workspace.NewRecord;
 import dev.codexledger.http.HttpServer;
 import dev.codexledger.http.HttpSettings;
+import dev.codexledger.http.MemoryBudget;
+import dev.codexledger.http.RequestBodies;
 import dev.codexledger.otlp.OtlpRoutes;
 import dev.codexledger.records.RecordTable;
 import dev.codexledger.records.RecordsRoutes;
@@ -83,9 +85,10 @@ public final class LedgerNode {
         scheduleAuthTasks(system, config, keys, rateLimits, audit);
         Access access = new Access(keys, rateLimits, audit);
         java.util.concurrent.Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-        RecordsRoutes records = new RecordsRoutes(ledgers, table, recordsSettings, blocking, access);
-        OtlpRoutes otlp = new OtlpRoutes(ledgers, recordsSettings, Clock.systemUTC(), access);
-        KeysRoutes keyAdmin = new KeysRoutes(keys, access, audit, blocking);
+        RequestBodies bodies = new RequestBodies(MemoryBudget.fromConfig(config));
+        RecordsRoutes records = new RecordsRoutes(ledgers, table, recordsSettings, blocking, access, bodies);
+        OtlpRoutes otlp = new OtlpRoutes(ledgers, recordsSettings, Clock.systemUTC(), access, bodies);
+        KeysRoutes keyAdmin = new KeysRoutes(keys, access, audit, blocking, bodies);
         Route api = pathPrefix("v1", () -> concat(records.routes(), otlp.routes(), keyAdmin.routes()));
 
         InetSocketAddress address = HttpServer.start(system, HttpSettings.fromConfig(config), api)
@@ -118,7 +121,7 @@ public final class LedgerNode {
                                           RateLimits rateLimits, AuthAudit audit) {
         java.time.Duration refresh = config.getDuration("ledger.auth.refresh-interval");
         scala.concurrent.ExecutionContextExecutor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-        system.scheduler().scheduleWithFixedDelay(refresh, refresh, () -> {
+        org.apache.pekko.actor.Cancellable rereads = system.scheduler().scheduleWithFixedDelay(refresh, refresh, () -> {
             try {
                 keys.refresh();
                 rateLimits.retainKeys(keys.knownIds());
@@ -129,7 +132,10 @@ public final class LedgerNode {
         java.time.Duration flush = config.getDuration("ledger.auth.denial-flush-interval");
         system.scheduler().scheduleWithFixedDelay(flush, flush, audit::flush, system.executionContext());
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "flush-auth-audit",
-                () -> audit.flush().thenApply(ignored -> Done.getInstance()));
+                () -> {
+                    rereads.cancel();
+                    return audit.flush().thenApply(ignored -> Done.getInstance());
+                });
     }
 
     private static void joinCluster(ActorSystem<Void> system, Config config) {

@@ -12,18 +12,14 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import dev.codexledger.records.InvalidRecords;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Decodes an OTLP/HTTP logs body: {@code application/x-protobuf} with the published
  * opentelemetry-proto classes, or the OTLP JSON mapping (lowerCamelCase, int64 as strings, trace and
- * span ids as hex), optionally gzip-compressed. Unknown fields are ignored, never a reason to reject.
+ * span ids as hex). Unknown fields are ignored, never a reason to reject.
  */
 public final class OtlpDecoder {
 
@@ -44,46 +40,9 @@ public final class OtlpDecoder {
                 .build()).build();
     }
 
-    /**
-     * @throws InvalidRecords (400) for a body that is not a valid request in its encoding, and
-     *                        {@link BodyTooLarge} (413) when it inflates past the configured limit
-     */
-    public ExportLogsServiceRequest decode(byte[] body, Encoding encoding, boolean gzip) {
-        byte[] plain = gzip ? gunzip(body) : body;
-        return encoding == Encoding.PROTOBUF ? fromProtobuf(plain) : fromJson(plain);
-    }
-
-    /** The decompressed body would exceed the configured limit. */
-    public static final class BodyTooLarge extends RuntimeException {
-        private final long limit;
-
-        BodyTooLarge(long limit) {
-            super("decompressed body exceeds the limit of " + limit + " bytes", null, false, false);
-            this.limit = limit;
-        }
-
-        public long limit() {
-            return limit;
-        }
-    }
-
-    private byte[] gunzip(byte[] body) {
-        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(body.length * 4, 1 << 20));
-            byte[] buffer = new byte[16 * 1024];
-            long total = 0;
-            int read;
-            while ((read = in.read(buffer)) >= 0) {
-                total += read;
-                if (total > maxDecompressedBytes) {
-                    throw new BodyTooLarge(maxDecompressedBytes);
-                }
-                out.write(buffer, 0, read);
-            }
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new InvalidRecords("body", "Content-Encoding is gzip but the body is not valid gzip: " + e.getMessage());
-        }
+    /** @throws InvalidRecords (400) for a body that is not a valid request in its encoding */
+    public ExportLogsServiceRequest decode(byte[] body, Encoding encoding) {
+        return encoding == Encoding.PROTOBUF ? fromProtobuf(body) : fromJson(body);
     }
 
     private ExportLogsServiceRequest fromProtobuf(byte[] body) {

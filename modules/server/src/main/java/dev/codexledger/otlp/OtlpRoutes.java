@@ -37,9 +37,12 @@ public final class OtlpRoutes {
     private final OtlpDecoder decoder;
     private final OtlpLogs logs;
     private final Access access;
+    private final RequestBodies bodies;
 
-    public OtlpRoutes(WorkspaceLedgers ledgers, RecordsSettings settings, Clock clock, Access access) {
+    public OtlpRoutes(WorkspaceLedgers ledgers, RecordsSettings settings, Clock clock, Access access,
+                      RequestBodies bodies) {
         this.ledgers = ledgers;
+        this.bodies = bodies;
         this.access = access;
         this.settings = settings;
         this.decoder = new OtlpDecoder(settings.maxDecompressedBytes(), settings.maxJsonDepth());
@@ -58,12 +61,12 @@ public final class OtlpRoutes {
                             ? "missing header " + WORKSPACE_HEADER + ": an org-wide key must name the workspace"
                             + " these logs belong to" : WorkspaceId.RULE, WORKSPACE_HEADER));
                 }
-                return access.authorize(key, Endpoint.OTLP_LOGS, workspace.get(), () -> export(request, workspace));
+                return access.authorize(key, Endpoint.OTLP_LOGS, workspace.get(), () -> export(request, workspace.get()));
             });
         })));
     }
 
-    private Route export(HttpRequest request, Optional<String> workspace) {
+    private Route export(HttpRequest request, String workspace) {
         String mediaType = request.entity().getContentType().mediaType().toString();
         Optional<OtlpDecoder.Encoding> encoding = switch (mediaType) {
             case "application/x-protobuf", "application/protobuf" -> Optional.of(OtlpDecoder.Encoding.PROTOBUF);
@@ -74,24 +77,16 @@ public final class OtlpRoutes {
             return complete(ApiErrors.error(StatusCodes.UNSUPPORTED_MEDIA_TYPE, "unsupported content type "
                     + mediaType + "; OTLP/HTTP is application/x-protobuf or application/json", "Content-Type"));
         }
-        String contentEncoding = request.getHeader("Content-Encoding").map(h -> h.value().trim().toLowerCase())
-                .orElse("identity");
-        if (!contentEncoding.equals("gzip") && !contentEncoding.equals("identity")) {
-            return complete(ApiErrors.error(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported Content-Encoding " + contentEncoding + "; use gzip or none", "Content-Encoding"));
-        }
-        return RequestBodies.strict(request.entity(), settings.maxBodyBytes(), settings.bodyReadTimeout(),
-                body -> ingest(workspace.get(), body, encoding.get(), contentEncoding.equals("gzip")));
+        return bodies.decoded(request, settings.maxBodyBytes(), settings.maxDecompressedBytes(),
+                settings.bodyReadTimeout(), (body, reservation) -> ingest(workspace, body, encoding.get()));
     }
 
-    private Route ingest(String workspace, byte[] body, OtlpDecoder.Encoding encoding, boolean gzip) {
+    private Route ingest(String workspace, byte[] body, OtlpDecoder.Encoding encoding) {
         OtlpLogs.Batch batch;
         try {
-            batch = logs.toRecords(decoder.decode(body, encoding, gzip));
+            batch = logs.toRecords(decoder.decode(body, encoding));
         } catch (InvalidRecords invalid) {
             return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, invalid.getMessage(), invalid.field()));
-        } catch (OtlpDecoder.BodyTooLarge tooLarge) {
-            return complete(ApiErrors.error(StatusCodes.CONTENT_TOO_LARGE, tooLarge.getMessage(), "body"));
         }
         if (batch.records().isEmpty()) {
             return complete(OtlpResponses.exported(encoding, batch));

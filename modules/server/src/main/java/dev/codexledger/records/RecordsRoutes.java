@@ -2,7 +2,7 @@ package dev.codexledger.records;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
-import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterMap;
@@ -48,10 +48,12 @@ public final class RecordsRoutes {
     private final RecordsSettings settings;
     private final Executor blockingReads;
     private final Access access;
+    private final RequestBodies bodies;
 
     public RecordsRoutes(WorkspaceLedgers ledgers, RecordTable table, RecordsSettings settings,
-                         Executor blockingReads, Access access) {
+                         Executor blockingReads, Access access, RequestBodies bodies) {
         this.ledgers = ledgers;
+        this.bodies = bodies;
         this.access = access;
         this.table = table;
         this.settings = settings;
@@ -81,7 +83,8 @@ public final class RecordsRoutes {
             return complete(ApiErrors.error(StatusCodes.FORBIDDEN, "workspace " + WorkspaceId.ORG
                     + " is written by the ledger only", "workspace"));
         }
-        return extractRequestEntity(entity -> {
+        return extractRequest(request -> {
+            var entity = request.entity();
             Optional<Function<byte[], List<NewRecord>>> decoder = decoderFor(entity.getContentType().mediaType());
             if (decoder.isEmpty()) {
                 return complete(ApiErrors.error(StatusCodes.UNSUPPORTED_MEDIA_TYPE,
@@ -89,8 +92,8 @@ public final class RecordsRoutes {
                                 + "; send application/json (an array of records) or application/x-ndjson",
                         "Content-Type"));
             }
-            return RequestBodies.strict(entity, settings.maxBodyBytes(), settings.bodyReadTimeout(),
-                    body -> decodeAndAppend(workspace, decoder.get(), body));
+            return bodies.decoded(request, settings.maxBodyBytes(), settings.maxDecompressedBytes(),
+                    settings.bodyReadTimeout(), (body, reservation) -> decodeAndAppend(workspace, decoder.get(), body));
         });
     }
 

@@ -1,0 +1,87 @@
+package dev.codexledger.testing;
+
+import dev.codexledger.localcassandra.CassandraPorts;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** A Ledger node in its own JVM (its own heap limit), on the shared test Cassandra; stopped by PID. */
+public final class ForkedNode implements AutoCloseable {
+
+    private final Process process;
+    private final Path log;
+    private final LedgerClient client;
+
+    private ForkedNode(Process process, Path log, LedgerClient client) {
+        this.process = process;
+        this.log = log;
+        this.client = client;
+    }
+
+    public static ForkedNode start(String keyspace, List<String> jvmOptions, Map<String, String> env) throws Exception {
+        int port = CassandraPorts.freePort();
+        Path log = Files.createDirectories(SharedCassandra.testDataDir()).resolve("forked-" + keyspace + ".log");
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.codexledger.node.Main"));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        InetSocketAddress cassandra = SharedCassandra.contactPoint();
+        Map<String, String> environment = builder.environment();
+        environment.put("LEDGER_CASSANDRA_CONTACT_POINTS", cassandra.getHostString() + ":" + cassandra.getPort());
+        environment.put("LEDGER_CASSANDRA_KEYSPACE", keyspace);
+        environment.put("LEDGER_HTTP_PORT", Integer.toString(port));
+        environment.put("LEDGER_MANAGEMENT_PORT", Integer.toString(CassandraPorts.freePort()));
+        environment.put("LEDGER_REMOTE_PORT", Integer.toString(CassandraPorts.freePort()));
+        environment.put("LEDGER_ADMIN_KEY", TestNodes.ADMIN_KEY);
+        environment.putAll(env);
+        Process process = builder.start();
+        ForkedNode node = new ForkedNode(process, log, new LedgerClient("http://127.0.0.1:" + port, TestNodes.ADMIN_KEY));
+        node.awaitOutput("Codex Ledger is up at", Duration.ofMinutes(2));
+        return node;
+    }
+
+    public LedgerClient client() {
+        return client;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public String output() throws IOException {
+        return Files.readString(log, StandardCharsets.UTF_8);
+    }
+
+    private void awaitOutput(String text, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (output().contains(text)) {
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("the node exited early:\n" + output());
+            }
+            Thread.sleep(200);
+        }
+        close();
+        throw new AssertionError("no '" + text + "' within " + timeout + ":\n" + output());
+    }
+
+    @Override
+    public void close() throws Exception {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+}
