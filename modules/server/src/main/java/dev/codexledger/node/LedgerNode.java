@@ -46,8 +46,12 @@ import org.apache.pekko.management.javadsl.PekkoManagement;
 public final class LedgerNode {
 
     /** A started node. {@code generatedAdminKey} is present only on the start that created it. */
-    public record Running(ActorSystem<Void> system, InetSocketAddress httpAddress,
+    public record Running(ActorSystem<Void> system, InetSocketAddress httpAddress, String scheme,
                           Optional<String> generatedAdminKey) {
+
+        public String baseUrl() {
+            return scheme + "://" + httpAddress.getHostString() + ":" + httpAddress.getPort();
+        }
 
         public void stop() throws Exception {
             system.terminate();
@@ -91,11 +95,12 @@ public final class LedgerNode {
         KeysRoutes keyAdmin = new KeysRoutes(keys, access, audit, blocking, bodies);
         Route api = pathPrefix("v1", () -> concat(records.routes(), otlp.routes(), keyAdmin.routes()));
 
-        InetSocketAddress address = HttpServer.start(system, HttpSettings.fromConfig(config), api)
+        HttpSettings httpSettings = HttpSettings.fromConfig(config);
+        InetSocketAddress address = HttpServer.start(system, httpSettings, api)
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
         PekkoManagement.get(system.classicSystem()).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
         NodeStatus.get(system.classicSystem()).serving(session);
-        return new Running(system, address, generated);
+        return new Running(system, address, httpSettings.scheme(), generated);
     }
 
     /** AUTH_LOG records go through the ledger like any other record: validated, chained, durable. */

@@ -9,8 +9,7 @@ public final class Main {
 
     public static void main(String[] args) throws Exception {
         LedgerNode.Running node = LedgerNode.start(ConfigFactory.load());
-        String url = "http://" + node.httpAddress().getHostString() + ":" + node.httpAddress().getPort();
-        System.out.println("Codex Ledger is up at " + url);
+        System.out.println("Codex Ledger is up at " + node.baseUrl());
         node.generatedAdminKey().ifPresentOrElse(
                 key -> System.out.println("Admin key (shown once, stored only as a hash): " + key),
                 () -> System.out.println("Admin key: the one set in LEDGER_ADMIN_KEY or printed at first start"));

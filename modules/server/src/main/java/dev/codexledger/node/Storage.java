@@ -32,7 +32,10 @@ record Storage(CassandraSettings settings, Optional<LocalCassandra> local) {
         return new Storage(settings.withContactPoint(local.contactPoint()), Optional.of(local));
     }
 
-    /** The config with the driver pointed at this storage (contact points, credentials). */
+    /**
+     * The config with the driver (ours and the persistence plugin's) pointed at this storage: contact
+     * points, credentials ({@code ledger.cassandra.username/password}) and TLS ({@code ledger.cassandra.tls}).
+     */
     Config driverConfig(Config config) {
         Config overrides = ConfigFactory.empty().withValue("datastax-java-driver.basic.contact-points",
                 ConfigValueFactory.fromIterable(settings.contactPointStrings()));
@@ -41,7 +44,25 @@ record Storage(CassandraSettings settings, Optional<LocalCassandra> local) {
                     Map.of("class", "PlainTextAuthProvider", "username", settings.username(),
                             "password", settings.password())));
         }
+        Config tls = config.getConfig("ledger.cassandra.tls");
+        if (tls.getBoolean("enabled")) {
+            Map<String, Object> ssl = new java.util.HashMap<>();
+            ssl.put("class", "DefaultSslEngineFactory");
+            ssl.put("hostname-validation", tls.getBoolean("hostname-validation"));
+            putIfSet(ssl, "truststore-path", tls.getString("truststore"));
+            putIfSet(ssl, "truststore-password", tls.getString("truststore-password"));
+            putIfSet(ssl, "keystore-path", tls.getString("keystore"));
+            putIfSet(ssl, "keystore-password", tls.getString("keystore-password"));
+            overrides = overrides.withValue("datastax-java-driver.advanced.ssl-engine-factory",
+                    ConfigValueFactory.fromMap(ssl));
+        }
         return overrides.withFallback(config).resolve();
+    }
+
+    private static void putIfSet(Map<String, Object> target, String key, String value) {
+        if (!value.isEmpty()) {
+            target.put(key, value);
+        }
     }
 
     CqlSession openSession(Config driverConfig) {

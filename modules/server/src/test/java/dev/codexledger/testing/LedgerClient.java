@@ -18,7 +18,7 @@ public final class LedgerClient {
 
     public record Reply(int status, JsonNode body, HttpResponse<String> raw) {}
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
     private final String base;
     private final String key;
 
@@ -27,8 +27,14 @@ public final class LedgerClient {
     }
 
     public LedgerClient(String base, String key) {
+        this(base, key, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
+    }
+
+    /** With a client of one's own (e.g. one that trusts a test certificate). */
+    public LedgerClient(String base, String key, HttpClient http) {
         this.base = base;
         this.key = key;
+        this.http = http;
     }
 
     public Reply post(String path, String contentType, String body) {
@@ -65,7 +71,7 @@ public final class LedgerClient {
 
     /** The same node, another key (null: none). */
     public LedgerClient withKey(String otherKey) {
-        return new LedgerClient(base, otherKey);
+        return new LedgerClient(base, otherKey, http);
     }
 
     private HttpRequest.Builder request(String path) {
