@@ -15,7 +15,6 @@ import dev.codexledger.workspace.NewRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -181,7 +180,7 @@ public final class RecordParser {
         }
         canonical.put("event_type", eventType);
         canonical.put("timestamp", timestamp.toString());
-        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, timestamp);
+        long micros = Rfc3339.micros(timestamp);
         if (eventId == null) {
             String withoutId = write(canonical);
             eventId = derivedId(withoutId);

@@ -1,7 +1,5 @@
 package dev.codexledger.records;
 
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -49,6 +47,6 @@ final class RecordQueries {
     }
 
     private static long micros(String value, String field) {
-        return ChronoUnit.MICROS.between(Instant.EPOCH, Rfc3339.parse(value, field));
+        return Rfc3339.micros(Rfc3339.parse(value, field));
     }
 }

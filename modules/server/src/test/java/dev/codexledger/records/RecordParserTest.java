@@ -107,4 +107,20 @@ class RecordParserTest {
                 "[{\"event_type\":\"CODEX_LOG\",\"event_type\":\"AUTH_LOG\",\"timestamp\":\"2026-11-22T10:00:00Z\"}]"))),
                 "duplicate keys");
     }
+
+    /** Found by Jazzer: MICROS.between overflowed past the year 2262 instead of giving micros or a 400. */
+    @Test
+    void farFutureTimestampsAreExactAndYearsPastRfc3339Are400() {
+        RecordParser parser = new RecordParser(10, 64, 1 << 20);
+        java.util.List<dev.codexledger.workspace.NewRecord> far = parser.parseJson(
+                "[{\"event_type\":\"CODEX_LOG\",\"timestamp\":\"7858-11-22T08:00:00.123456Z\"}]"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        java.time.Instant expected = java.time.Instant.parse("7858-11-22T08:00:00.123456Z");
+        org.junit.jupiter.api.Assertions.assertEquals(expected.getEpochSecond() * 1_000_000 + 123_456,
+                far.get(0).timestampMicros());
+        InvalidRecords tooFar = org.junit.jupiter.api.Assertions.assertThrows(InvalidRecords.class, () -> parser.parseJson(
+                "[{\"event_type\":\"CODEX_LOG\",\"timestamp\":\"+10000-01-01T00:00:00Z\"}]"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        org.junit.jupiter.api.Assertions.assertEquals("records[0].timestamp", tooFar.field());
+    }
 }
