@@ -65,6 +65,8 @@ public final class OtlpDecoder {
             throw new InvalidRecords("body", "malformed JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new InvalidRecords("body", "unreadable JSON: " + e.getMessage());
+        } catch (NumberFormatException e) {
+            throw new InvalidRecords("body", "malformed JSON: a number out of range");
         }
         if (tree == null || !tree.isObject()) {
             throw new InvalidRecords("body", "expected an OTLP ExportLogsServiceRequest JSON object");

@@ -103,6 +103,9 @@ public final class RecordParser {
                     + locationOf(e));
         } catch (IOException e) {
             throw new InvalidRecords(field, "unreadable JSON: " + e.getMessage());
+        } catch (NumberFormatException e) {
+            // e.g. 1e7777777777: Jackson refuses it as a BigDecimal outside its JsonProcessingException (found by Jazzer)
+            throw new InvalidRecords(field, "malformed JSON: a number out of range");
         }
     }
 
