@@ -82,6 +82,12 @@ public final class AuthAudit {
         return sink.append(workspaceOf(target), List.of(record(action, actor.keyId(), attributes)));
     }
 
+    /** Records an admin action on a workspace (e.g. a retention change); completes when durable. */
+    public CompletionStage<?> adminAction(String workspace, String action, Caller actor, ObjectNode attributes) {
+        attributes.put("actor_key_name", actor.keyName()).put("remote_address", actor.remoteAddress());
+        return sink.append(workspace, List.of(record(action, actor.keyId(), attributes)));
+    }
+
     /** Counts a denied request; written by the next {@link #flush()}. */
     public void denied(String workspace, Caller caller, int status, String reason, Endpoint endpoint) {
         DenialKind kind = new DenialKind(workspace, caller, status, reason, endpoint.toString());

@@ -12,7 +12,9 @@ public enum Endpoint {
     KEYS_CREATE("POST", "/v1/admin/keys", Scope.ADMIN),
     KEYS_LIST("GET", "/v1/admin/keys", Scope.ADMIN),
     KEYS_REVOKE("DELETE", "/v1/admin/keys/{id}", Scope.ADMIN),
-    KEYS_ROTATE("POST", "/v1/admin/keys/{id}/rotate", Scope.ADMIN);
+    KEYS_ROTATE("POST", "/v1/admin/keys/{id}/rotate", Scope.ADMIN),
+    RETENTION_GET("GET", "/v1/admin/workspaces/{ws}/retention", Scope.ADMIN),
+    RETENTION_SET("PUT", "/v1/admin/workspaces/{ws}/retention", Scope.ADMIN);
 
     private final String method;
     private final String pathTemplate;

@@ -12,6 +12,8 @@ import dev.codexledger.auth.AuthAudit;
 import dev.codexledger.auth.KeysRoutes;
 import dev.codexledger.auth.RateLimits;
 import dev.codexledger.records.RecordParser;
+import dev.codexledger.records.Retention;
+import dev.codexledger.records.RetentionRoutes;
 import dev.codexledger.workspace.NewRecord;
 import dev.codexledger.http.HttpServer;
 import dev.codexledger.http.HttpSettings;
@@ -79,21 +81,28 @@ public final class LedgerNode {
         Optional<String> generated = keys.bootstrap(adminKey);
         RateLimits rateLimits = RateLimits.fromConfig(config);
 
-        RecordTable table = new RecordTable(session, storage.settings(), recordsSettings.ttl(), Clock.systemUTC());
+        Retention.createTable(session, storage.settings().keyspace());
+        Retention retention = new Retention(session, storage.settings().keyspace(), recordsSettings.ttl(),
+                config.getDuration("ledger.records.min-ttl"), config.getDuration("ledger.records.max-ttl"),
+                Clock.systemUTC());
+        retention.refresh();
+        RecordTable table = new RecordTable(session, storage.settings(), retention::ttlOf, Clock.systemUTC());
         WorkspaceLedger.init(system, table, LedgerSettings.fromConfig(config));
         WorkspaceLedgers ledgers = new WorkspaceLedgers(system, config.getDuration("ledger.http.ask-timeout"),
                 new IngestGate(config.getLong("ledger.workspace.max-in-flight-records"),
                         config.getInt("ledger.workspace.max-pending-batches-per-workspace")));
         AuthAudit audit = new AuthAudit(auditSink(ledgers, recordsSettings), Clock.systemUTC(),
                 config.getInt("ledger.auth.max-denial-kinds"));
-        scheduleAuthTasks(system, config, keys, rateLimits, audit);
+        scheduleAuthTasks(system, config, keys, rateLimits, audit, retention);
         Access access = new Access(keys, rateLimits, audit);
         java.util.concurrent.Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         RequestBodies bodies = new RequestBodies(MemoryBudget.fromConfig(config));
         RecordsRoutes records = new RecordsRoutes(ledgers, table, recordsSettings, blocking, access, bodies);
         OtlpRoutes otlp = new OtlpRoutes(ledgers, recordsSettings, Clock.systemUTC(), access, bodies);
         KeysRoutes keyAdmin = new KeysRoutes(keys, access, audit, blocking, bodies);
-        Route api = pathPrefix("v1", () -> concat(records.routes(), otlp.routes(), keyAdmin.routes()));
+        RetentionRoutes retentionAdmin = new RetentionRoutes(retention, access, audit, bodies, blocking);
+        Route api = pathPrefix("v1", () -> concat(records.routes(), otlp.routes(), keyAdmin.routes(),
+                retentionAdmin.routes()));
 
         HttpSettings httpSettings = HttpSettings.fromConfig(config);
         InetSocketAddress address = HttpServer.start(system, httpSettings, api)
@@ -123,13 +132,14 @@ public final class LedgerNode {
 
     /** Keys re-read on every node each refresh interval (revocations spread); denials written each second. */
     private static void scheduleAuthTasks(ActorSystem<Void> system, Config config, ApiKeys keys,
-                                          RateLimits rateLimits, AuthAudit audit) {
+                                          RateLimits rateLimits, AuthAudit audit, Retention retention) {
         java.time.Duration refresh = config.getDuration("ledger.auth.refresh-interval");
         scala.concurrent.ExecutionContextExecutor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         org.apache.pekko.actor.Cancellable rereads = system.scheduler().scheduleWithFixedDelay(refresh, refresh, () -> {
             try {
                 keys.refresh();
                 rateLimits.retainKeys(keys.knownIds());
+                retention.refresh();
             } catch (RuntimeException e) {
                 org.slf4j.LoggerFactory.getLogger(LedgerNode.class).warn("could not re-read keys: {}", e.toString());
             }

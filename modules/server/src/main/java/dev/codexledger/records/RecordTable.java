@@ -45,7 +45,7 @@ public final class RecordTable implements LedgerReadModel {
     private static final long MICROS_PER_HOUR = TimeUnit.HOURS.toMicros(1);
 
     private final CqlSession session;
-    private final Duration ttl;
+    private final java.util.function.Function<String, Duration> ttlOf;
     private final Clock clock;
     private final int parallelism;
     private final PreparedStatement insertRecord;
@@ -55,9 +55,11 @@ public final class RecordTable implements LedgerReadModel {
     private final PreparedStatement selectBuckets;
     private final PreparedStatement selectRecords;
 
-    public RecordTable(CqlSession session, CassandraSettings settings, Duration ttl, Clock clock) {
+    /** {@code ttlOf}: the retention of a workspace (see {@link Retention#ttlOf}). */
+    public RecordTable(CqlSession session, CassandraSettings settings, java.util.function.Function<String, Duration> ttlOf,
+                       Clock clock) {
         this.session = session;
-        this.ttl = ttl;
+        this.ttlOf = ttlOf;
         this.clock = clock;
         this.parallelism = settings.writeParallelism();
         String ks = settings.keyspace();
@@ -84,7 +86,7 @@ public final class RecordTable implements LedgerReadModel {
 
     @Override
     public CompletionStage<Void> write(String workspace, RecordsAppended batch) {
-        int remainingTtl = remainingTtlSeconds(batch.acceptedAtMicros());
+        int remainingTtl = remainingTtlSeconds(ttlOf.apply(workspace), batch.acceptedAtMicros());
         if (batch.isEmpty() || remainingTtl <= 0) {
             // Past retention already: such rows would expire at once (and TTL 0 would mean "never").
             return CompletableFuture.completedFuture(null);
@@ -138,7 +140,7 @@ public final class RecordTable implements LedgerReadModel {
         return Math.floorMod(eventId.hashCode(), ID_BUCKETS);
     }
 
-    int remainingTtlSeconds(long acceptedAtMicros) {
+    int remainingTtlSeconds(Duration ttl, long acceptedAtMicros) {
         long ageSeconds = TimeUnit.MICROSECONDS.toSeconds(
                 TimeUnit.MILLISECONDS.toMicros(clock.millis()) - acceptedAtMicros);
         return (int) Math.min(Integer.MAX_VALUE, ttl.toSeconds() - Math.max(0, ageSeconds));

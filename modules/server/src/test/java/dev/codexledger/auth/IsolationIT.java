@@ -167,6 +167,9 @@ class IsolationIT {
             case KEYS_REVOKE -> client.delete("/v1/admin/keys/" + targetKey(workspace));
             case KEYS_ROTATE -> client.post("/v1/admin/keys/" + targetKey(workspace) + "/rotate",
                     "application/json", "{}");
+            case RETENTION_GET -> client.get("/v1/admin/workspaces/" + workspace + "/retention");
+            case RETENTION_SET -> client.send("PUT", "/v1/admin/workspaces/" + workspace + "/retention",
+                    Map.of("Content-Type", "application/json"), "{\"ttl_seconds\":2592000}".getBytes(StandardCharsets.UTF_8));
         };
     }
 

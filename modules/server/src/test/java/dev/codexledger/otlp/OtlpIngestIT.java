@@ -59,8 +59,13 @@ class OtlpIngestIT {
     }
 
     private static HttpResponse<byte[]> export(String workspace, String contentType, byte[] body, boolean gzip) {
+        return export(TestNodes.ADMIN_KEY, workspace, contentType, body, gzip);
+    }
+
+    private static HttpResponse<byte[]> export(String key, String workspace, String contentType, byte[] body,
+                                               boolean gzip) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + "/v1/logs"))
-                .header("Authorization", "Bearer " + TestNodes.ADMIN_KEY)
+                .header("Authorization", "Bearer " + key)
                 .header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(gzip ? gzip(body) : body));
         if (workspace != null) {
@@ -212,6 +217,25 @@ class OtlpIngestIT {
             }
         }
         return parts;
+    }
+
+    @Test
+    void aWorkspaceIngestKeyNamesTheWorkspaceWithoutAHeader() {
+        dev.codexledger.testing.LedgerClient admin = new dev.codexledger.testing.LedgerClient(node.httpAddress(),
+                TestNodes.ADMIN_KEY);
+        String bound = dev.codexledger.testing.Keys.create(admin, "bound-ws", "laptops", "ingest").secret();
+        HttpResponse<byte[]> noHeader = export(bound, null, PROTOBUF, Fixtures.bytes("protobuf-004.bin"), false);
+        assertEquals(200, noHeader.statusCode(), new String(noHeader.body()));
+        assertEquals(Fixtures.expected("protobuf-004.decoded.json").size(), stored("bound-ws").size(),
+                "stored in the key's workspace");
+        assertEquals(200, export(bound, "bound-ws", PROTOBUF, Fixtures.bytes("protobuf-004.bin"), false).statusCode(),
+                "its own workspace named in the header is fine (and a re-send)");
+        HttpResponse<byte[]> elsewhere = export(bound, "other-ws", PROTOBUF, Fixtures.bytes("protobuf-004.bin"), false);
+        assertEquals(403, elsewhere.statusCode(), "a workspace key sends nowhere else");
+        assertEquals(0, stored("other-ws").size());
+        HttpResponse<byte[]> orgWithout = export(null, PROTOBUF, Fixtures.bytes("protobuf-004.bin"), false);
+        assertEquals(400, orgWithout.statusCode(), "an org-wide key must name the workspace");
+        assertTrue(new String(orgWithout.body()).contains("X-Ledger-Workspace"));
     }
 
     @Test

@@ -1,0 +1,127 @@
+package dev.codexledger.records;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.put;
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codexledger.auth.Access;
+import dev.codexledger.auth.AuthAudit;
+import dev.codexledger.auth.Endpoint;
+import dev.codexledger.http.ApiErrors;
+import dev.codexledger.http.RequestBodies;
+import dev.codexledger.workspace.WorkspaceId;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * {@code GET|PUT /v1/admin/workspaces/{ws}/retention} ({@code admin} scope): a workspace's retention.
+ * A change applies to records accepted from then on and is itself an {@code AUTH_LOG} record.
+ */
+public final class RetentionRoutes {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String APPLIES = "records accepted from now on; records already stored keep the retention they were written with";
+
+    private final Retention retention;
+    private final Access access;
+    private final AuthAudit audit;
+    private final RequestBodies bodies;
+    private final Executor blocking;
+
+    public RetentionRoutes(Retention retention, Access access, AuthAudit audit, RequestBodies bodies, Executor blocking) {
+        this.retention = retention;
+        this.access = access;
+        this.audit = audit;
+        this.bodies = bodies;
+        this.blocking = blocking;
+    }
+
+    public Route routes() {
+        return pathPrefix("admin", () -> pathPrefix("workspaces", () -> pathPrefix(segment(), workspace ->
+                path("retention", () -> {
+                    if (!WorkspaceId.isValid(workspace)) {
+                        return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, WorkspaceId.RULE, "workspace"));
+                    }
+                    return concat(
+                            get(() -> access.allow(Endpoint.RETENTION_GET, workspace, key ->
+                                    answer(() -> ApiErrors.json(StatusCodes.OK, describe(retention.get(workspace)))))),
+                            put(() -> access.allow(Endpoint.RETENTION_SET, workspace, key ->
+                                    access.caller(key, caller -> change(workspace, caller)))));
+                }))));
+    }
+
+    private Route change(String workspace, AuthAudit.Caller caller) {
+        return extractRequestEntity(entity -> bodies.strict(entity, 4096, Duration.ofSeconds(10), (bytes, r) -> {
+            Duration ttl;
+            try {
+                ttl = ttlOf(JSON.readTree(bytes));
+            } catch (IOException e) {
+                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, "malformed JSON body", "body"));
+            } catch (Retention.OutOfBounds bad) {
+                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, bad.getMessage(), "ttl_seconds"));
+            }
+            return answer(() -> {
+                Retention.Setting before = retention.get(workspace);
+                Retention.Setting after;
+                try {
+                    after = retention.set(workspace, ttl, "key:" + caller.keyId());
+                } catch (Retention.OutOfBounds bad) {
+                    return ApiErrors.error(StatusCodes.BAD_REQUEST, bad.getMessage(), "ttl_seconds");
+                }
+                ObjectNode attributes = JSON.createObjectNode()
+                        .put("previous_ttl_seconds", before.ttl().toSeconds())
+                        .put("ttl_seconds", after.ttl().toSeconds())
+                        .put("applies_to", APPLIES);
+                try {
+                    audit.adminAction(workspace, "retention.changed", caller, attributes).toCompletableFuture()
+                            .get(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    org.slf4j.LoggerFactory.getLogger(RetentionRoutes.class)
+                            .error("retention of {} changed but its AUTH_LOG record could not be stored", workspace, e);
+                }
+                return ApiErrors.json(StatusCodes.OK, describe(after));
+            });
+        }));
+    }
+
+    private Duration ttlOf(JsonNode body) {
+        JsonNode seconds = body == null ? null : body.get("ttl_seconds");
+        if (seconds == null || !seconds.isIntegralNumber() || !seconds.canConvertToLong()) {
+            throw new Retention.OutOfBounds("required: ttl_seconds, an integer from " + retention.min().toSeconds()
+                    + " to " + retention.max().toSeconds());
+        }
+        return Duration.ofSeconds(seconds.asLong());
+    }
+
+    private static ObjectNode describe(Retention.Setting setting) {
+        ObjectNode json = JSON.createObjectNode()
+                .put("workspace", setting.workspace())
+                .put("ttl_seconds", setting.ttl().toSeconds())
+                .put("source", setting.explicit() ? "workspace" : "default")
+                .put("applies_to", APPLIES);
+        json.put("updated_at", setting.updatedAt() == null ? null : setting.updatedAt().toString());
+        json.put("updated_by", setting.updatedBy());
+        return json;
+    }
+
+    private Route answer(Supplier<HttpResponse> work) {
+        return onComplete(CompletableFuture.supplyAsync(work, blocking), result -> complete(result.isSuccess()
+                ? result.get() : ApiErrors.fromFailure(result.failed().get())));
+    }
+}
