@@ -14,7 +14,10 @@ public enum Endpoint {
     KEYS_REVOKE("DELETE", "/v1/admin/keys/{id}", Scope.ADMIN),
     KEYS_ROTATE("POST", "/v1/admin/keys/{id}/rotate", Scope.ADMIN),
     RETENTION_GET("GET", "/v1/admin/workspaces/{ws}/retention", Scope.ADMIN),
-    RETENTION_SET("PUT", "/v1/admin/workspaces/{ws}/retention", Scope.ADMIN);
+    RETENTION_SET("PUT", "/v1/admin/workspaces/{ws}/retention", Scope.ADMIN),
+    COMPLIANCE_LOGS_LIST("GET", "/v1/compliance/workspaces/{ws}/logs", Scope.COMPLIANCE_READ),
+    COMPLIANCE_LOG_DOWNLOAD("GET", "/v1/compliance/workspaces/{ws}/logs/{id}", Scope.COMPLIANCE_READ),
+    ERASURE("POST", "/v1/compliance/workspaces/{ws}/erasures", Scope.COMPLIANCE_DELETE);
 
     private final String method;
     private final String pathTemplate;

@@ -10,6 +10,8 @@ import dev.codexledger.auth.Access;
 import dev.codexledger.auth.ApiKeys;
 import dev.codexledger.auth.AuthAudit;
 import dev.codexledger.auth.KeysRoutes;
+import dev.codexledger.compliance.ComplianceRoutes;
+import dev.codexledger.compliance.ErasureRoutes;
 import dev.codexledger.auth.RateLimits;
 import dev.codexledger.records.RecordParser;
 import dev.codexledger.records.Retention;
@@ -86,7 +88,8 @@ public final class LedgerNode {
                 config.getDuration("ledger.records.min-ttl"), config.getDuration("ledger.records.max-ttl"),
                 Clock.systemUTC());
         retention.refresh();
-        RecordTable table = new RecordTable(session, storage.settings(), retention::ttlOf, Clock.systemUTC());
+        RecordTable table = new RecordTable(session, storage.settings(), retention::ttlOf,
+                config.getDuration("ledger.compliance.file-window"), Clock.systemUTC());
         WorkspaceLedger.init(system, table, LedgerSettings.fromConfig(config));
         WorkspaceLedgers ledgers = new WorkspaceLedgers(system, config.getDuration("ledger.http.ask-timeout"),
                 new IngestGate(config.getLong("ledger.workspace.max-in-flight-records"),
@@ -101,8 +104,12 @@ public final class LedgerNode {
         OtlpRoutes otlp = new OtlpRoutes(ledgers, recordsSettings, Clock.systemUTC(), access, bodies);
         KeysRoutes keyAdmin = new KeysRoutes(keys, access, audit, blocking, bodies);
         RetentionRoutes retentionAdmin = new RetentionRoutes(retention, access, audit, bodies, blocking);
+        ComplianceRoutes compliance = new ComplianceRoutes(session, storage.settings().keyspace(), config, access,
+                blocking, Clock.systemUTC());
+        ErasureRoutes erasure = new ErasureRoutes(session, storage.settings().keyspace(), access, audit, bodies,
+                blocking, Clock.systemUTC());
         Route api = pathPrefix("v1", () -> concat(records.routes(), otlp.routes(), keyAdmin.routes(),
-                retentionAdmin.routes()));
+                retentionAdmin.routes(), compliance.routes(), erasure.routes()));
 
         HttpSettings httpSettings = HttpSettings.fromConfig(config);
         InetSocketAddress address = HttpServer.start(system, httpSettings, api)

@@ -51,14 +51,17 @@ public final class RecordTable implements LedgerReadModel {
     private final PreparedStatement insertRecord;
     private final PreparedStatement insertId;
     private final PreparedStatement insertBucket;
+    private final PreparedStatement insertWindow;
+    private final long fileWindowMillis;
     private final PreparedStatement selectIds;
     private final PreparedStatement selectBuckets;
     private final PreparedStatement selectRecords;
 
     /** {@code ttlOf}: the retention of a workspace (see {@link Retention#ttlOf}). */
     public RecordTable(CqlSession session, CassandraSettings settings, java.util.function.Function<String, Duration> ttlOf,
-                       Clock clock) {
+                       Duration fileWindow, Clock clock) {
         this.session = session;
+        this.fileWindowMillis = fileWindow.toMillis();
         this.ttlOf = ttlOf;
         this.clock = clock;
         this.parallelism = settings.writeParallelism();
@@ -70,6 +73,8 @@ public final class RecordTable implements LedgerReadModel {
                 + " content_hash) VALUES (?,?,?,?,?) USING TTL ?");
         insertBucket = session.prepare("INSERT INTO " + ks + ".record_buckets (workspace, bucket) VALUES (?,?)"
                 + " USING TTL ?");
+        insertWindow = session.prepare("INSERT INTO " + ks + ".compliance_windows (workspace, event_type,"
+                + " window_start, window_millis, first_seq, last_seq, records) VALUES (?,?,?,?,?,?,?) USING TTL ?");
         selectIds = session.prepare("SELECT event_id, content_hash FROM " + ks + ".record_id_index"
                 + " WHERE workspace = ? AND id_bucket = ? AND event_id IN ?");
         selectBuckets = session.prepare("SELECT bucket FROM " + ks + ".record_buckets"
@@ -107,7 +112,29 @@ public final class RecordTable implements LedgerReadModel {
         addUnloggedBatches(statements, rows);
         idsByBucket.values().forEach(ids -> addUnloggedBatches(statements, ids));
         statements.add(insertBucket.bind(workspace, bucket, remainingTtl));
+        statements.addAll(windowRows(workspace, batch, remainingTtl));
         return StatementWindow.executeAll(session, statements, parallelism);
+    }
+
+    /**
+     * One row per event type of the batch in {@code compliance_windows}: the ingestion window the batch
+     * falls in (from its acceptance time) and its sequence range, which is what compliance log files are
+     * listed and read by.
+     */
+    private List<BoundStatement> windowRows(String workspace, RecordsAppended batch, int ttlSeconds) {
+        long acceptedMillis = TimeUnit.MICROSECONDS.toMillis(batch.acceptedAtMicros());
+        long windowStart = Math.floorDiv(acceptedMillis, fileWindowMillis) * fileWindowMillis;
+        Map<String, long[]> byType = new java.util.TreeMap<>();
+        for (LedgerRecord record : batch.records()) {
+            long[] range = byType.computeIfAbsent(record.eventType(), t -> new long[] {record.seq(), record.seq(), 0});
+            range[0] = Math.min(range[0], record.seq());
+            range[1] = Math.max(range[1], record.seq());
+            range[2]++;
+        }
+        List<BoundStatement> rows = new ArrayList<>(byType.size());
+        byType.forEach((type, range) -> rows.add(insertWindow.bind(workspace, type, windowStart, fileWindowMillis,
+                range[0], range[1], (int) range[2], ttlSeconds)));
+        return rows;
     }
 
     /**

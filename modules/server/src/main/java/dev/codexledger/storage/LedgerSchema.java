@@ -37,6 +37,16 @@ public final class LedgerSchema {
                   PRIMARY KEY ((workspace, id_bucket), event_id))
                 WITH default_time_to_live = %d
                 """.formatted(ks, ttl));
+        // Compliance log files: per workspace and event type, the ingestion windows that hold records and
+        // the sequence ranges of the batches in them (one row per batch and event type).
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.compliance_windows (
+                  workspace text, event_type text, window_start bigint, first_seq bigint,
+                  window_millis bigint, last_seq bigint, records int,
+                  PRIMARY KEY ((workspace, event_type), window_start, first_seq))
+                WITH CLUSTERING ORDER BY (window_start ASC, first_seq ASC)
+                AND default_time_to_live = %d
+                """.formatted(ks, ttl));
         // Which hour buckets of a workspace hold rows, so a scan never walks empty hours.
         session.execute("""
                 CREATE TABLE IF NOT EXISTS %s.record_buckets (

@@ -52,13 +52,33 @@ class IsolationIT {
 
     @BeforeAll
     static void start() throws Exception {
-        node = TestNodes.start(SharedCassandra.contactPoint(), TestNodes.newKeyspace("isolation"));
+        node = TestNodes.start(SharedCassandra.contactPoint(), TestNodes.newKeyspace("isolation"), Map.of(
+                "ledger.compliance.file-window", "1s", "ledger.compliance.settle", "200ms"));
         admin = new LedgerClient(node.httpAddress(), TestNodes.ADMIN_KEY);
+        assertEquals(200, admin.post("/v1/workspaces/" + OWN + "/records", "application/json",
+                Records.array(Records.record("alpha-1", "al", Instant.now(), "own prompt"))).status());
         LedgerClient.Reply seeded = admin.post("/v1/workspaces/" + FOREIGN + "/records", "application/json",
                 Records.array(Records.record("beta-1", "bob", Instant.parse("2026-11-22T08:00:00Z"),
                         FOREIGN_SECRET_PROMPT)));
         assertEquals(200, seeded.status(), seeded.raw().body());
         foreignKey = Keys.create(admin, FOREIGN, FOREIGN_KEY_NAME, "ingest", "compliance.read", "admin");
+        for (String workspace : List.of(OWN, FOREIGN)) {
+            logFiles.put(workspace, firstLogFile(workspace));
+        }
+    }
+
+    private static final Map<String, String> logFiles = new java.util.HashMap<>();
+
+    /** The id of the workspace's first closed CODEX_LOG file, once its window has closed. */
+    private static String firstLogFile(String workspace) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            LedgerClient.Reply list = admin.get("/v1/compliance/workspaces/" + workspace + "/logs?event_type=CODEX_LOG");
+            if (list.status() == 200 && list.body().get("data").size() > 0) {
+                return list.body().get("data").get(0).get("id").asText();
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no log file for " + workspace);
     }
 
     @AfterAll
@@ -167,6 +187,11 @@ class IsolationIT {
             case KEYS_REVOKE -> client.delete("/v1/admin/keys/" + targetKey(workspace));
             case KEYS_ROTATE -> client.post("/v1/admin/keys/" + targetKey(workspace) + "/rotate",
                     "application/json", "{}");
+            case COMPLIANCE_LOGS_LIST -> client.get("/v1/compliance/workspaces/" + workspace + "/logs?event_type=CODEX_LOG");
+            case COMPLIANCE_LOG_DOWNLOAD -> client.get("/v1/compliance/workspaces/" + workspace
+                    + "/logs/" + logFiles.get(workspace));
+            case ERASURE -> client.post("/v1/compliance/workspaces/" + workspace + "/erasures", "application/json",
+                    "{\"user_id\":\"nobody-" + IDS.incrementAndGet() + "\"}");
             case RETENTION_GET -> client.get("/v1/admin/workspaces/" + workspace + "/retention");
             case RETENTION_SET -> client.send("PUT", "/v1/admin/workspaces/" + workspace + "/retention",
                     Map.of("Content-Type", "application/json"), "{\"ttl_seconds\":2592000}".getBytes(StandardCharsets.UTF_8));

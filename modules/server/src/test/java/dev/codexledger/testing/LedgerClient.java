@@ -69,6 +69,10 @@ public final class LedgerClient {
         return send(builder.build());
     }
 
+    public String baseUrl() {
+        return base;
+    }
+
     /** The same node, another key (null: none). */
     public LedgerClient withKey(String otherKey) {
         return new LedgerClient(base, otherKey, http);

@@ -50,7 +50,7 @@ class CrashRepairIT {
         session = CqlSession.builder().addContactPoint(SharedCassandra.contactPoint())
                 .withLocalDatacenter("datacenter1").build();
         LedgerSchema.create(session, settings, Duration.ofDays(30));
-        table = new RecordTable(session, settings, workspace -> Duration.ofDays(30), Clock.systemUTC());
+        table = new RecordTable(session, settings, workspace -> Duration.ofDays(30), Duration.ofHours(1), Clock.systemUTC());
         testKit = ActorTestKit.create("crash", config.withValue("datastax-java-driver.basic.contact-points",
                 com.typesafe.config.ConfigValueFactory.fromIterable(settings.contactPointStrings())));
     }

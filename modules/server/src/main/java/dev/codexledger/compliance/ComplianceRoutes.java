@@ -1,0 +1,158 @@
+package dev.codexledger.compliance;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.encodeResponse;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterMap;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import dev.codexledger.auth.Access;
+import dev.codexledger.auth.Endpoint;
+import dev.codexledger.http.ApiErrors;
+import dev.codexledger.workspace.WorkspaceId;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The OpenAI-Compliance-API-compatible log files ({@code compliance.read}):
+ * {@code GET /v1/compliance/workspaces/{ws}/logs?event_type&after&limit} lists the closed files of one
+ * event type, oldest first; the client passes {@code last_end_time} back as {@code after}.
+ * {@code GET /v1/compliance/workspaces/{ws}/logs/{id}} streams a file as JSON lines (gzip on request).
+ */
+public final class ComplianceRoutes {
+
+    static final Set<String> EVENT_TYPES = Set.of("CODEX_LOG", "CODEX_SECURITY_LOG", "AUTH_LOG");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final LogFiles files;
+    private final Access access;
+    private final Executor blocking;
+    private final Clock clock;
+    private final int defaultLimit;
+    private final int maxLimit;
+
+    public ComplianceRoutes(CqlSession session, String keyspace, Config config, Access access, Executor blocking,
+                            Clock clock) {
+        Config block = config.getConfig("ledger.compliance");
+        this.files = new LogFiles(session, keyspace, block.getDuration("file-window"), block.getDuration("settle"));
+        this.access = access;
+        this.blocking = blocking;
+        this.clock = clock;
+        this.defaultLimit = block.getInt("default-list-limit");
+        this.maxLimit = block.getInt("max-list-limit");
+    }
+
+    public Route routes() {
+        return pathPrefix("compliance", () -> pathPrefix("workspaces", () -> pathPrefix(segment(), workspace ->
+                pathPrefix("logs", () -> {
+                    if (!WorkspaceId.isReadable(workspace)) {
+                        return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, WorkspaceId.RULE, "workspace"));
+                    }
+                    return get(() -> concat(
+                            pathEndOrSingleSlash(() -> access.allow(Endpoint.COMPLIANCE_LOGS_LIST, workspace,
+                                    key -> parameterMap(params -> list(workspace, params)))),
+                            pathPrefix(segment(), id -> pathEndOrSingleSlash(() -> access.allow(
+                                    Endpoint.COMPLIANCE_LOG_DOWNLOAD, workspace, key -> download(workspace, id))))));
+                }))));
+    }
+
+    private Route list(String workspace, Map<String, String> params) {
+        String eventType = params.get("event_type");
+        if (eventType == null || !EVENT_TYPES.contains(eventType)) {
+            return bad("required: one of " + EVENT_TYPES.stream().sorted().toList(), "event_type");
+        }
+        Instant after = Instant.EPOCH;
+        if (params.containsKey("after")) {
+            try {
+                after = OffsetDateTime.parse(params.get("after")).toInstant();
+            } catch (DateTimeParseException e) {
+                return bad("an ISO-8601 date-time with offset, e.g. 2026-11-22T10:00:00Z", "after");
+            }
+        }
+        int limit = defaultLimit;
+        if (params.containsKey("limit")) {
+            try {
+                limit = Integer.parseInt(params.get("limit"));
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > maxLimit) {
+                return bad("an integer from 1 to " + maxLimit, "limit");
+            }
+        }
+        Instant from = after;
+        int pageSize = limit;
+        return onComplete(CompletableFuture.supplyAsync(
+                () -> files.list(workspace, eventType, from, pageSize + 1, clock.instant()), blocking), result -> {
+                    if (result.isFailure()) {
+                        return complete(ApiErrors.fromFailure(result.failed().get()));
+                    }
+                    List<LogFile> found = result.get();
+                    boolean hasMore = found.size() > pageSize;
+                    List<LogFile> page = hasMore ? found.subList(0, pageSize) : found;
+                    ObjectNode body = JSON.createObjectNode();
+                    ArrayNode data = body.putArray("data");
+                    for (LogFile file : page) {
+                        data.addObject()
+                                .put("object", "compliance.log_file")
+                                .put("id", file.id())
+                                .put("workspace_id", workspace)
+                                .put("event_type", file.eventType())
+                                .put("start_time", file.start().toString())
+                                .put("end_time", file.end().toString())
+                                .put("record_count", file.records());
+                    }
+                    body.put("has_more", hasMore);
+                    body.put("last_end_time", page.isEmpty() ? null : page.get(page.size() - 1).end().toString());
+                    return complete(ApiErrors.json(StatusCodes.OK, body));
+                });
+    }
+
+    private Route download(String workspace, String id) {
+        Optional<LogFile.Key> key = LogFile.parse(id);
+        if (key.isEmpty()) {
+            return complete(ApiErrors.error(StatusCodes.NOT_FOUND, "no log file " + id, "id"));
+        }
+        return onComplete(CompletableFuture.supplyAsync(() -> files.find(workspace, key.get(), clock.instant()),
+                blocking), found -> {
+                    if (found.isFailure()) {
+                        return complete(ApiErrors.fromFailure(found.failed().get()));
+                    }
+                    if (found.get().isEmpty()) {
+                        return complete(ApiErrors.error(StatusCodes.NOT_FOUND, "no log file " + id
+                                + " (unknown, expired, or its window is not closed yet)", "id"));
+                    }
+                    HttpResponse response = HttpResponse.create().withEntity(HttpEntities.create(
+                            MediaTypes.applicationWithFixedCharset("x-ndjson", HttpCharsets.UTF_8).toContentType(),
+                            files.stream(workspace, found.get().get())));
+                    return encodeResponse(() -> complete(response));
+                });
+    }
+
+    private static Route bad(String message, String field) {
+        return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, message, field));
+    }
+}

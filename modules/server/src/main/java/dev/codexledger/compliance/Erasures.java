@@ -1,0 +1,97 @@
+package dev.codexledger.compliance;
+
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Erases a user's records, or one conversation's, in a workspace: each matching row keeps its sequence
+ * number, chain hash, event id and type and the hash of its content, and its content is replaced by an
+ * erasure marker (so the chain stays verifiable: the next record still links to the kept hash, and the
+ * content hash proves what was there to anyone holding a copy). Rows keep their remaining TTL.
+ * Blocking: scans the workspace's records.
+ */
+final class Erasures {
+
+    /** What to erase: records of a user id, or of a conversation id. */
+    record Criteria(String field, String value) {}
+
+    /** The outcome: the seqs erased. */
+    record Result(List<Long> erased) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final CqlSession session;
+    private final PreparedStatement selectBuckets;
+    private final PreparedStatement scan;
+    private final PreparedStatement erase;
+
+    Erasures(CqlSession session, String keyspace) {
+        this.session = session;
+        this.selectBuckets = session.prepare("SELECT bucket FROM " + keyspace + ".record_buckets WHERE workspace = ?");
+        this.scan = session.prepare("SELECT seq, event_id, event_type, user_id, content, content_hash, TTL(content)"
+                + " AS ttl FROM " + keyspace + ".records WHERE workspace = ? AND bucket = ?");
+        this.erase = session.prepare("UPDATE " + keyspace + ".records USING TTL ? SET content = ?, user_id = null"
+                + " WHERE workspace = ? AND bucket = ? AND seq = ?");
+    }
+
+    Result erase(String workspace, Criteria criteria, Instant now) {
+        List<Long> erased = new ArrayList<>();
+        for (Row bucketRow : session.execute(selectBuckets.bind(workspace).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))) {
+            long bucket = bucketRow.getLong("bucket");
+            for (Row row : session.execute(scan.bind(workspace, bucket).setPageSize(1000)
+                    .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))) {
+                JsonNode content = parse(row.getString("content"));
+                if (content.path("erased").asBoolean(false) || !matches(row, content, criteria)) {
+                    continue;
+                }
+                Integer ttl = row.isNull("ttl") ? null : row.getInt("ttl");
+                String marker = marker(row, now);
+                session.execute(erase.bind(ttl == null ? 0 : ttl, marker, workspace, bucket, row.getLong("seq"))
+                        .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+                erased.add(row.getLong("seq"));
+            }
+        }
+        return new Result(erased);
+    }
+
+    private static boolean matches(Row row, JsonNode content, Criteria criteria) {
+        return criteria.field().equals("user_id")
+                ? criteria.value().equals(row.getString("user_id"))
+                : criteria.value().equals(content.path("conversation_id").asText(null));
+    }
+
+    /**
+     * The content an erased record keeps (keys sorted, like any canonical content): nothing of what was
+     * erased, not even what it was erased by.
+     */
+    private static String marker(Row row, Instant now) {
+        ByteBuffer hash = row.getByteBuffer("content_hash");
+        byte[] bytes = new byte[hash.remaining()];
+        hash.duplicate().get(bytes);
+        ObjectNode marker = JSON.createObjectNode()
+                .put("content_hash", HexFormat.of().formatHex(bytes))
+                .put("erased", true)
+                .put("erased_at", now.toString());
+        marker.put("event_id", row.getString("event_id")).put("event_type", row.getString("event_type"));
+        return marker.toString();
+    }
+
+    private static JsonNode parse(String content) {
+        try {
+            return JSON.readTree(content);
+        } catch (IOException e) {
+            throw new IllegalStateException("stored content is not JSON", e);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package dev.codexledger.compliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.codexledger.node.LedgerNode;
+import dev.codexledger.testing.Keys;
+import dev.codexledger.testing.LedgerClient;
+import dev.codexledger.testing.Records;
+import dev.codexledger.testing.SharedCassandra;
+import dev.codexledger.testing.TestNodes;
+import dev.codexledger.workspace.Digest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Erasure of a user's or a conversation's records: content gone, chain intact, others untouched, audited. */
+@ExtendWith(SharedCassandra.class)
+class ErasureIT {
+
+    private static LedgerNode.Running node;
+    private static LedgerClient admin;
+
+    @BeforeAll
+    static void start() throws Exception {
+        node = TestNodes.start(SharedCassandra.contactPoint(), TestNodes.newKeyspace("erasure"));
+        admin = new LedgerClient(node.httpAddress(), TestNodes.ADMIN_KEY);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        node.stop();
+    }
+
+    @Test
+    void aUsersRecordsLoseTheirContentAndTheChainStillVerifies() {
+        Instant t = Instant.parse("2026-11-22T08:00:00Z");
+        post("gdpr", Records.record("a-1", "alice", t, "alice secret one"), Records.record("b-1", "bob", t, "bob one"));
+        post("gdpr", Records.record("a-2", "alice", t, "alice secret two"), Records.record("b-2", "bob", t, "bob two"));
+
+        LedgerClient eraser = admin.withKey(Keys.create(admin, "gdpr", "dpo", "compliance.delete").secret());
+        LedgerClient.Reply erased = eraser.post("/v1/compliance/workspaces/gdpr/erasures", "application/json",
+                "{\"user_id\":\"alice\"}");
+        assertEquals(200, erased.status(), erased.raw().body());
+        assertEquals(2, erased.body().get("erased").asInt());
+        assertEquals("[1,3]", erased.body().get("erased_seqs").toString());
+
+        List<JsonNode> records = records("gdpr");
+        assertFalse(records.toString().contains("alice secret"), "content gone: " + records);
+        assertFalse(records.stream().filter(r -> r.path("erased").asBoolean()).anyMatch(r -> r.toString().contains("alice")),
+                "the erased records do not even name the user");
+        JsonNode first = records.get(0);
+        assertTrue(first.get("erased").asBoolean());
+        assertEquals("a-1", first.get("event_id").asText());
+        assertEquals(64, first.get("content_hash").asText().length());
+        assertEquals("bob one", records.get(1).get("prompt").asText(), "other users untouched");
+        assertEquals("bob two", records.get(3).get("prompt").asText());
+        verifyChain(all("gdpr"));
+
+        assertEquals(0, admin.get("/v1/workspaces/gdpr/records?user=alice").body().get("records").size());
+        assertEquals(0, eraser.post("/v1/compliance/workspaces/gdpr/erasures", "application/json",
+                "{\"user_id\":\"alice\"}").body().get("erased").asInt(), "erasing again finds nothing");
+
+        JsonNode log = admin.get("/v1/workspaces/gdpr/records?event_type=AUTH_LOG").body().get("records");
+        JsonNode audit = null;
+        for (JsonNode record : log) {
+            if (record.get("action").asText().equals("records.erased") && record.get("attributes").get("erased").asInt() == 2) {
+                audit = record;
+            }
+        }
+        assertTrue(audit != null, "the erasure is recorded: " + log);
+        assertEquals("user_id", audit.get("attributes").get("criterion").asText());
+        assertEquals(Digest.sha256("alice").hex(), audit.get("attributes").get("criterion_sha256").asText());
+        assertEquals("dpo", audit.get("attributes").get("actor_key_name").asText(), "who");
+        assertFalse(audit.toString().contains("\"alice\""), "the audit names the user only as a digest");
+    }
+
+    @Test
+    void aConversationCanBeErased() {
+        Instant t = Instant.parse("2026-11-22T09:00:00Z");
+        String one = Records.record("c-1", "carol", t, "in conv-1");
+        String other = Records.record("c-2", "carol", t, "in conv-2").replace("\"conv-1\"", "\"conv-2\"");
+        post("conv", one, other);
+        LedgerClient.Reply erased = admin.post("/v1/compliance/workspaces/conv/erasures", "application/json",
+                "{\"conversation_id\":\"conv-1\"}");
+        assertEquals(200, erased.status(), erased.raw().body());
+        assertEquals(1, erased.body().get("erased").asInt());
+        List<JsonNode> records = records("conv");
+        assertTrue(records.get(0).get("erased").asBoolean());
+        assertEquals("in conv-2", records.get(1).get("prompt").asText());
+        verifyChain(all("conv"));
+    }
+
+    @Test
+    void anErasureNamesExactlyOneCriterion() {
+        for (String body : new String[] {"{}", "{\"user_id\":\"a\",\"conversation_id\":\"b\"}", "{\"email\":\"x\"}",
+                "{\"user_id\":\"\"}", "{\"user_id\":5}", "[\"user_id\"]"}) {
+            LedgerClient.Reply reply = admin.post("/v1/compliance/workspaces/conv/erasures", "application/json", body);
+            assertEquals(400, reply.status(), body + " → " + reply.raw().body());
+            assertEquals("body", reply.body().get("field").asText());
+        }
+    }
+
+    /** Recomputes each kept record's hash from its content and its predecessor's hash (erased or not). */
+    private static void verifyChain(List<JsonNode> records) {
+        Digest previous = Digest.ZERO;
+        for (JsonNode record : records) {
+            if (!record.path("erased").asBoolean()) {
+                Digest expected = Digest.chain(previous, record.get("seq").asLong(), Records.canonicalContentOf(record));
+                assertEquals(expected.hex(), record.get("hash").asText(), "chain at seq " + record.get("seq"));
+            }
+            previous = Digest.of(java.util.HexFormat.of().parseHex(record.get("hash").asText()));
+        }
+    }
+
+    private static void post(String workspace, String... records) {
+        LedgerClient.Reply reply = admin.post("/v1/workspaces/" + workspace + "/records", "application/json",
+                Records.array(records));
+        assertEquals(200, reply.status(), reply.raw().body());
+    }
+
+    /** The workspace's records without its AUTH_LOG records. */
+    private static List<JsonNode> records(String workspace) {
+        return all(workspace).stream().filter(r -> !r.path("event_type").asText().equals("AUTH_LOG")).toList();
+    }
+
+    private static List<JsonNode> all(String workspace) {
+        List<JsonNode> out = new ArrayList<>();
+        admin.get("/v1/workspaces/" + workspace + "/records?limit=1000").body().get("records").forEach(out::add);
+        return out;
+    }
+}
