@@ -17,7 +17,10 @@ public enum Endpoint {
     RETENTION_SET("PUT", "/v1/admin/workspaces/{ws}/retention", Scope.ADMIN),
     COMPLIANCE_LOGS_LIST("GET", "/v1/compliance/workspaces/{ws}/logs", Scope.COMPLIANCE_READ),
     COMPLIANCE_LOG_DOWNLOAD("GET", "/v1/compliance/workspaces/{ws}/logs/{id}", Scope.COMPLIANCE_READ),
-    ERASURE("POST", "/v1/compliance/workspaces/{ws}/erasures", Scope.COMPLIANCE_DELETE);
+    ERASURE("POST", "/v1/compliance/workspaces/{ws}/erasures", Scope.COMPLIANCE_DELETE),
+    HOLDS_CREATE("POST", "/v1/compliance/workspaces/{ws}/holds", Scope.COMPLIANCE_DELETE),
+    HOLDS_LIST("GET", "/v1/compliance/workspaces/{ws}/holds", Scope.COMPLIANCE_READ),
+    HOLDS_RELEASE("DELETE", "/v1/compliance/workspaces/{ws}/holds/{id}", Scope.COMPLIANCE_DELETE);
 
     private final String method;
     private final String pathTemplate;

@@ -32,7 +32,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * {@code POST /v1/compliance/workspaces/{ws}/erasures} ({@code compliance.delete}) with
  * {@code {"user_id": …}} or {@code {"conversation_id": …}}: erases the matching records (see
- * {@link Erasures}) and records the erasure as an {@code AUTH_LOG} record: who, by which criterion (its
+ * {@link Erasures}; records under a legal hold are kept and reported) and records the erasure as an {@code AUTH_LOG} record: who, by which criterion (its
  * value only as a SHA-256 digest), how many, which seqs.
  */
 public final class ErasureRoutes {
@@ -47,9 +47,9 @@ public final class ErasureRoutes {
     private final Executor blocking;
     private final Clock clock;
 
-    public ErasureRoutes(CqlSession session, String keyspace, Access access, AuthAudit audit, RequestBodies bodies,
-                         Executor blocking, Clock clock) {
-        this.erasures = new Erasures(session, keyspace);
+    public ErasureRoutes(CqlSession session, String keyspace, dev.codexledger.records.RecordTable table, Access access,
+                         AuthAudit audit, RequestBodies bodies, Executor blocking, Clock clock) {
+        this.erasures = new Erasures(session, keyspace, table);
         this.access = access;
         this.audit = audit;
         this.bodies = bodies;
@@ -84,7 +84,7 @@ public final class ErasureRoutes {
                     .put("criterion", criteria.field())
                     .put("criterion_sha256", Digest.sha256(criteria.value()).hex())
                     .put("erased", result.erased().size())
-                    .put("held", 0);
+                    .put("held", result.held().size());
             attributes.putArray("erased_seqs").addAll(result.erased().stream().limit(MAX_LISTED_SEQS)
                     .map(seq -> JSON.getNodeFactory().numberNode(seq)).toList());
             try {
@@ -98,7 +98,8 @@ public final class ErasureRoutes {
                     .put("workspace", workspace)
                     .put("criterion", criteria.field())
                     .put("erased", result.erased().size())
-                    .put("held", 0);
+                    .put("held", result.held().size());
+            answer.set("held_seqs", JSON.valueToTree(result.held().stream().limit(MAX_LISTED_SEQS).toList()));
             answer.set("erased_seqs", attributes.get("erased_seqs").deepCopy());
             return answer;
         }, blocking), result -> complete(result.isSuccess() ? ApiErrors.json(StatusCodes.OK, result.get())

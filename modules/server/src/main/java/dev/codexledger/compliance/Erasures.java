@@ -26,8 +26,8 @@ final class Erasures {
     /** What to erase: records of a user id, or of a conversation id. */
     record Criteria(String field, String value) {}
 
-    /** The outcome: the seqs erased. */
-    record Result(List<Long> erased) {}
+    /** The outcome: the seqs erased, and those that matched but are kept by a legal hold. */
+    record Result(List<Long> erased, List<Long> held) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -36,8 +36,11 @@ final class Erasures {
     private final PreparedStatement scan;
     private final PreparedStatement erase;
 
-    Erasures(CqlSession session, String keyspace) {
+    private final dev.codexledger.records.RecordTable table;
+
+    Erasures(CqlSession session, String keyspace, dev.codexledger.records.RecordTable table) {
         this.session = session;
+        this.table = table;
         this.selectBuckets = session.prepare("SELECT bucket FROM " + keyspace + ".record_buckets WHERE workspace = ?");
         this.scan = session.prepare("SELECT seq, event_id, event_type, user_id, content, content_hash, TTL(content)"
                 + " AS ttl FROM " + keyspace + ".records WHERE workspace = ? AND bucket = ?");
@@ -47,12 +50,18 @@ final class Erasures {
 
     Result erase(String workspace, Criteria criteria, Instant now) {
         List<Long> erased = new ArrayList<>();
+        List<Long> held = new ArrayList<>();
+        java.util.Set<Long> heldSeqs = table.heldSeqs(workspace);
         for (Row bucketRow : session.execute(selectBuckets.bind(workspace).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))) {
             long bucket = bucketRow.getLong("bucket");
             for (Row row : session.execute(scan.bind(workspace, bucket).setPageSize(1000)
                     .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))) {
                 JsonNode content = parse(row.getString("content"));
                 if (content.path("erased").asBoolean(false) || !matches(row, content, criteria)) {
+                    continue;
+                }
+                if (heldSeqs.contains(row.getLong("seq"))) {
+                    held.add(row.getLong("seq"));
                     continue;
                 }
                 Integer ttl = row.isNull("ttl") ? null : row.getInt("ttl");
@@ -62,7 +71,7 @@ final class Erasures {
                 erased.add(row.getLong("seq"));
             }
         }
-        return new Result(erased);
+        return new Result(erased, held);
     }
 
     private static boolean matches(Row row, JsonNode content, Criteria criteria) {

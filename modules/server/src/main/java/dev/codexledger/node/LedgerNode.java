@@ -12,6 +12,8 @@ import dev.codexledger.auth.AuthAudit;
 import dev.codexledger.auth.KeysRoutes;
 import dev.codexledger.compliance.ComplianceRoutes;
 import dev.codexledger.compliance.ErasureRoutes;
+import dev.codexledger.compliance.HoldsRoutes;
+import dev.codexledger.compliance.LegalHolds;
 import dev.codexledger.auth.RateLimits;
 import dev.codexledger.records.RecordParser;
 import dev.codexledger.records.Retention;
@@ -90,13 +92,19 @@ public final class LedgerNode {
         retention.refresh();
         RecordTable table = new RecordTable(session, storage.settings(), retention::ttlOf,
                 config.getDuration("ledger.compliance.file-window"), Clock.systemUTC());
+        LegalHolds holds = new LegalHolds(session, storage.settings().keyspace(), table, Clock.systemUTC());
+        holds.refresh();
+        table.holdWith(holds);
         WorkspaceLedger.init(system, table, LedgerSettings.fromConfig(config));
         WorkspaceLedgers ledgers = new WorkspaceLedgers(system, config.getDuration("ledger.http.ask-timeout"),
                 new IngestGate(config.getLong("ledger.workspace.max-in-flight-records"),
                         config.getInt("ledger.workspace.max-pending-batches-per-workspace")));
         AuthAudit audit = new AuthAudit(auditSink(ledgers, recordsSettings), Clock.systemUTC(),
                 config.getInt("ledger.auth.max-denial-kinds"));
-        scheduleAuthTasks(system, config, keys, rateLimits, audit, retention);
+        scheduleAuthTasks(system, config, keys, rateLimits, audit, () -> {
+            retention.refresh();
+            holds.refresh();
+        });
         Access access = new Access(keys, rateLimits, audit);
         java.util.concurrent.Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         RequestBodies bodies = new RequestBodies(MemoryBudget.fromConfig(config));
@@ -106,10 +114,11 @@ public final class LedgerNode {
         RetentionRoutes retentionAdmin = new RetentionRoutes(retention, access, audit, bodies, blocking);
         ComplianceRoutes compliance = new ComplianceRoutes(session, storage.settings().keyspace(), config, access,
                 blocking, Clock.systemUTC());
-        ErasureRoutes erasure = new ErasureRoutes(session, storage.settings().keyspace(), access, audit, bodies,
-                blocking, Clock.systemUTC());
+        ErasureRoutes erasure = new ErasureRoutes(session, storage.settings().keyspace(), table, access, audit,
+                bodies, blocking, Clock.systemUTC());
+        HoldsRoutes holdsAdmin = new HoldsRoutes(holds, access, audit, bodies, blocking);
         Route api = pathPrefix("v1", () -> concat(records.routes(), otlp.routes(), keyAdmin.routes(),
-                retentionAdmin.routes(), compliance.routes(), erasure.routes()));
+                retentionAdmin.routes(), compliance.routes(), erasure.routes(), holdsAdmin.routes()));
 
         HttpSettings httpSettings = HttpSettings.fromConfig(config);
         InetSocketAddress address = HttpServer.start(system, httpSettings, api)
@@ -139,14 +148,14 @@ public final class LedgerNode {
 
     /** Keys re-read on every node each refresh interval (revocations spread); denials written each second. */
     private static void scheduleAuthTasks(ActorSystem<Void> system, Config config, ApiKeys keys,
-                                          RateLimits rateLimits, AuthAudit audit, Retention retention) {
+                                          RateLimits rateLimits, AuthAudit audit, Runnable rereadSettings) {
         java.time.Duration refresh = config.getDuration("ledger.auth.refresh-interval");
         scala.concurrent.ExecutionContextExecutor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         org.apache.pekko.actor.Cancellable rereads = system.scheduler().scheduleWithFixedDelay(refresh, refresh, () -> {
             try {
                 keys.refresh();
                 rateLimits.retainKeys(keys.knownIds());
-                retention.refresh();
+                rereadSettings.run();
             } catch (RuntimeException e) {
                 org.slf4j.LoggerFactory.getLogger(LedgerNode.class).warn("could not re-read keys: {}", e.toString());
             }

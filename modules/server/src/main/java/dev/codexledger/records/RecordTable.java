@@ -23,6 +23,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +53,16 @@ public final class RecordTable implements LedgerReadModel {
     private final PreparedStatement insertId;
     private final PreparedStatement insertBucket;
     private final PreparedStatement insertWindow;
+    private final PreparedStatement holdRecord;
+    private final PreparedStatement insertHeldBucket;
+    private final PreparedStatement selectHeldBuckets;
+    private final PreparedStatement selectHeld;
+    private final PreparedStatement selectAllHeld;
+    private final PreparedStatement dropHold;
+    private final PreparedStatement deleteHeld;
+    private final PreparedStatement expireHeld;
+    private final PreparedStatement scanBucket;
+    private volatile HoldPolicy holds = HoldPolicy.NONE;
     private final long fileWindowMillis;
     private final PreparedStatement selectIds;
     private final PreparedStatement selectBuckets;
@@ -75,6 +86,22 @@ public final class RecordTable implements LedgerReadModel {
                 + " USING TTL ?");
         insertWindow = session.prepare("INSERT INTO " + ks + ".compliance_windows (workspace, event_type,"
                 + " window_start, window_millis, first_seq, last_seq, records) VALUES (?,?,?,?,?,?,?) USING TTL ?");
+        String heldColumns = "event_id = ?, event_type = ?, ts_micros = ?, user_id = ?, content = ?, content_hash = ?,"
+                + " chain_hash = ?, accepted_at = ?, expires_at = ?";
+        holdRecord = session.prepare("UPDATE " + ks + ".held_records SET " + heldColumns + ", hold_ids = hold_ids + ?"
+                + " WHERE workspace = ? AND bucket = ? AND seq = ?");
+        insertHeldBucket = session.prepare("INSERT INTO " + ks + ".held_buckets (workspace, bucket) VALUES (?,?)");
+        selectHeldBuckets = session.prepare("SELECT bucket FROM " + ks + ".held_buckets WHERE workspace = ? AND bucket >= ?");
+        selectHeld = session.prepare("SELECT seq, event_type, ts_micros, user_id, content, chain_hash FROM " + ks
+                + ".held_records WHERE workspace = ? AND bucket = ? AND seq > ?");
+        selectAllHeld = session.prepare("SELECT * FROM " + ks + ".held_records WHERE workspace = ?");
+        dropHold = session.prepare("UPDATE " + ks + ".held_records SET hold_ids = hold_ids - ?"
+                + " WHERE workspace = ? AND bucket = ? AND seq = ?");
+        deleteHeld = session.prepare("DELETE FROM " + ks + ".held_records WHERE workspace = ? AND bucket = ? AND seq = ?");
+        expireHeld = session.prepare("UPDATE " + ks + ".held_records USING TTL ? SET " + heldColumns
+                + " WHERE workspace = ? AND bucket = ? AND seq = ?");
+        scanBucket = session.prepare("SELECT seq, event_id, event_type, ts_micros, user_id, content, content_hash,"
+                + " chain_hash, accepted_at, TTL(content) AS ttl FROM " + ks + ".records WHERE workspace = ? AND bucket = ?");
         selectIds = session.prepare("SELECT event_id, content_hash FROM " + ks + ".record_id_index"
                 + " WHERE workspace = ? AND id_bucket = ? AND event_id IN ?");
         selectBuckets = session.prepare("SELECT bucket FROM " + ks + ".record_buckets"
@@ -101,8 +128,18 @@ public final class RecordTable implements LedgerReadModel {
         List<Statement<?>> statements = new ArrayList<>();
         List<BoundStatement> rows = new ArrayList<>(batch.records().size());
         Map<Integer, List<BoundStatement>> idsByBucket = new HashMap<>();
+        Instant expiresAt = acceptedAt.plus(ttlOf.apply(workspace));
+        boolean held = false;
         for (LedgerRecord record : batch.records()) {
             rows.add(recordRow(workspace, bucket, record, acceptedAt, remainingTtl));
+            Set<String> holdIds = holds.holdsFor(workspace, record.userId(), record.timestampMicros(), record.eventType(),
+                    record::contentText);
+            if (!holdIds.isEmpty()) {
+                statements.add(holdRecord.bind(record.eventId(), record.eventType(), record.timestampMicros(),
+                        record.userId(), record.contentText(), record.contentHash().toByteBuffer(),
+                        record.chainHash().toByteBuffer(), acceptedAt, expiresAt, holdIds, workspace, bucket, record.seq()));
+                held = true;
+            }
             int idBucket = idBucketOf(record.eventId());
             idsByBucket.computeIfAbsent(idBucket, b -> new ArrayList<>()).add(insertId.boundStatementBuilder()
                     .setString(0, workspace).setInt(1, idBucket).setString(2, record.eventId())
@@ -112,6 +149,9 @@ public final class RecordTable implements LedgerReadModel {
         addUnloggedBatches(statements, rows);
         idsByBucket.values().forEach(ids -> addUnloggedBatches(statements, ids));
         statements.add(insertBucket.bind(workspace, bucket, remainingTtl));
+        if (held) {
+            statements.add(insertHeldBucket.bind(workspace, bucket));
+        }
         statements.addAll(windowRows(workspace, batch, remainingTtl));
         return StatementWindow.executeAll(session, statements, parallelism);
     }
@@ -203,6 +243,96 @@ public final class RecordTable implements LedgerReadModel {
         });
     }
 
+    // ---------------------------------------------------------------- legal holds
+
+    /** Set once at start: which records new writes must also copy to {@code held_records}. */
+    public void holdWith(HoldPolicy policy) {
+        this.holds = policy;
+    }
+
+    /**
+     * Copies the stored records {@code matches} accepts into {@code held_records} (no TTL) under
+     * {@code holdId}; returns how many. Blocking: scans the workspace.
+     */
+    public long holdExisting(String workspace, java.util.function.Predicate<StoredRecord> matches, String holdId) {
+        long held = 0;
+        for (long bucket : selectAllBuckets(workspace)) {
+            boolean any = false;
+            for (Row row : session.execute(scanBucket.bind(workspace, bucket).setPageSize(1000))) {
+                StoredRecord record = storedRecord(row);
+                if (row.isNull("ttl") || !matches.test(record)) {
+                    continue;
+                }
+                Instant acceptedAt = row.getInstant("accepted_at");
+                session.execute(holdRecord.bind(row.getString("event_id"), record.eventType(), record.timestampMicros(),
+                        record.userId(), record.content(), row.getByteBuffer("content_hash"),
+                        row.getByteBuffer("chain_hash"), acceptedAt, clock.instant().plusSeconds(row.getInt("ttl")),
+                        Set.of(holdId), workspace, bucket, record.seq()));
+                any = true;
+                held++;
+            }
+            if (any) {
+                session.execute(insertHeldBucket.bind(workspace, bucket));
+            }
+        }
+        return held;
+    }
+
+    /**
+     * Takes {@code holdId} off every held copy of the workspace; a copy no other hold keeps then expires
+     * when its original would have (at once if that time has passed). Returns how many copies were freed.
+     */
+    public long releaseHold(String workspace, String holdId) {
+        long freed = 0;
+        Instant now = clock.instant();
+        for (Row row : session.execute(selectAllHeld.bind(workspace).setPageSize(1000))) {
+            Set<String> ids = row.getSet("hold_ids", String.class);
+            if (!ids.contains(holdId)) {
+                continue;
+            }
+            long bucket = row.getLong("bucket");
+            long seq = row.getLong("seq");
+            if (ids.size() > 1) {
+                session.execute(dropHold.bind(Set.of(holdId), workspace, bucket, seq));
+                continue;
+            }
+            freed++;
+            long left = java.time.Duration.between(now, row.getInstant("expires_at")).toSeconds();
+            if (left <= 0) {
+                session.execute(deleteHeld.bind(workspace, bucket, seq));
+            } else {
+                session.execute(deleteHeld.bind(workspace, bucket, seq));
+                session.execute(expireHeld.bind((int) Math.min(Integer.MAX_VALUE, left), row.getString("event_id"),
+                        row.getString("event_type"), row.getLong("ts_micros"), row.getString("user_id"),
+                        row.getString("content"), row.getByteBuffer("content_hash"), row.getByteBuffer("chain_hash"),
+                        row.getInstant("accepted_at"), row.getInstant("expires_at"), workspace, bucket, seq));
+            }
+        }
+        return freed;
+    }
+
+    /** Whether a held copy exists for a record (erasure keeps those). */
+    public java.util.Set<Long> heldSeqs(String workspace) {
+        java.util.Set<Long> seqs = new java.util.HashSet<>();
+        for (Row row : session.execute(selectAllHeld.bind(workspace).setPageSize(1000))) {
+            if (!row.getSet("hold_ids", String.class).isEmpty()) {
+                seqs.add(row.getLong("seq"));
+            }
+        }
+        return seqs;
+    }
+
+    private List<Long> selectAllBuckets(String workspace) {
+        List<Long> buckets = new ArrayList<>();
+        session.execute(selectBuckets.bind(workspace, Long.MIN_VALUE)).forEach(r -> buckets.add(r.getLong("bucket")));
+        return buckets;
+    }
+
+    private static StoredRecord storedRecord(Row row) {
+        return new StoredRecord(row.getLong("seq"), row.getString("event_type"), row.getLong("ts_micros"),
+                row.getString("user_id"), row.getString("content"), Digest.of(bytes(row.getByteBuffer("chain_hash"))));
+    }
+
     // ---------------------------------------------------------------- reads
 
     /**
@@ -214,17 +344,40 @@ public final class RecordTable implements LedgerReadModel {
         List<StoredRecord> matches = new ArrayList<>();
         RecordCursor position = query.cursor();
         int scanned = 0;
-        for (Row bucketRow : session.execute(selectBuckets.bind(query.workspace(), position.bucket()))) {
-            long bucket = bucketRow.getLong("bucket");
+        java.util.TreeSet<Long> buckets = new java.util.TreeSet<>();
+        session.execute(selectBuckets.bind(query.workspace(), position.bucket())).forEach(r -> buckets.add(r.getLong("bucket")));
+        session.execute(selectHeldBuckets.bind(query.workspace(), position.bucket())).forEach(r -> buckets.add(r.getLong("bucket")));
+        for (long bucket : buckets) {
             long afterSeq = bucket == position.bucket() ? position.seq() : 0;
+            // held copies of this bucket (records kept by a legal hold past their TTL), merged in by seq
+            java.util.TreeMap<Long, StoredRecord> held = new java.util.TreeMap<>();
+            for (Row row : session.execute(selectHeld.bind(query.workspace(), bucket, afterSeq)
+                    .setPageSize(Math.min(query.scanBudget(), 1000)))) {
+                held.put(row.getLong("seq"), storedRecord(row));
+                if (held.size() >= query.scanBudget()) {
+                    break;
+                }
+            }
             BoundStatement scan = selectRecords.bind(query.workspace(), bucket, afterSeq)
                     .setPageSize(Math.min(query.scanBudget(), 1000));
-            for (Row row : session.execute(scan)) {
+            java.util.Iterator<Row> rows = session.execute(scan).iterator();
+            while (rows.hasNext() || !held.isEmpty()) {
+                StoredRecord record;
+                if (rows.hasNext()) {
+                    StoredRecord stored = storedRecord(rows.next());
+                    java.util.Map.Entry<Long, StoredRecord> firstHeld = held.firstEntry();
+                    if (firstHeld != null && firstHeld.getKey() < stored.seq()) {
+                        record = held.pollFirstEntry().getValue();
+                        held.put(stored.seq(), stored); // comes next; its held copy (same seq) is replaced
+                    } else {
+                        held.remove(stored.seq());
+                        record = stored;
+                    }
+                } else {
+                    record = held.pollFirstEntry().getValue();
+                }
                 scanned++;
-                position = new RecordCursor(bucket, row.getLong("seq"));
-                StoredRecord record = new StoredRecord(row.getLong("seq"), row.getString("event_type"),
-                        row.getLong("ts_micros"), row.getString("user_id"), row.getString("content"),
-                        Digest.of(bytes(row.getByteBuffer("chain_hash"))));
+                position = new RecordCursor(bucket, record.seq());
                 if (query.matches(record)) {
                     matches.add(record);
                 }

@@ -47,6 +47,28 @@ public final class LedgerSchema {
                 WITH CLUSTERING ORDER BY (window_start ASC, first_seq ASC)
                 AND default_time_to_live = %d
                 """.formatted(ks, ttl));
+        // Legal holds, and copies without TTL of the records they keep (same columns as records; expires_at
+        // is when the original expires, so a released copy can expire then).
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.legal_holds (
+                  workspace text, id text, name text, users set<text>, event_types set<text>,
+                  conversation_id text, from_micros bigint, to_micros bigint,
+                  created_at timestamp, created_by text, released_at timestamp, released_by text, held bigint,
+                  PRIMARY KEY ((workspace), id))
+                """.formatted(ks));
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.held_records (
+                  workspace text, bucket bigint, seq bigint,
+                  event_id text, event_type text, ts_micros bigint, user_id text,
+                  content text, content_hash blob, chain_hash blob, accepted_at timestamp,
+                  hold_ids set<text>, expires_at timestamp,
+                  PRIMARY KEY ((workspace), bucket, seq))
+                """.formatted(ks));
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.held_buckets (
+                  workspace text, bucket bigint,
+                  PRIMARY KEY ((workspace), bucket))
+                """.formatted(ks));
         // Which hour buckets of a workspace hold rows, so a scan never walks empty hours.
         session.execute("""
                 CREATE TABLE IF NOT EXISTS %s.record_buckets (

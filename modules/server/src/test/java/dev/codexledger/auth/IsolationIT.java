@@ -192,10 +192,22 @@ class IsolationIT {
                     + "/logs/" + logFiles.get(workspace));
             case ERASURE -> client.post("/v1/compliance/workspaces/" + workspace + "/erasures", "application/json",
                     "{\"user_id\":\"nobody-" + IDS.incrementAndGet() + "\"}");
+            case HOLDS_CREATE -> client.post("/v1/compliance/workspaces/" + workspace + "/holds", "application/json",
+                    "{\"name\":\"probe\",\"custodians\":[\"nobody\"]}");
+            case HOLDS_LIST -> client.get("/v1/compliance/workspaces/" + workspace + "/holds");
+            case HOLDS_RELEASE -> client.delete("/v1/compliance/workspaces/" + workspace + "/holds/" + targetHold(workspace));
             case RETENTION_GET -> client.get("/v1/admin/workspaces/" + workspace + "/retention");
             case RETENTION_SET -> client.send("PUT", "/v1/admin/workspaces/" + workspace + "/retention",
                     Map.of("Content-Type", "application/json"), "{\"ttl_seconds\":2592000}".getBytes(StandardCharsets.UTF_8));
         };
+    }
+
+    /** A fresh hold in the workspace, made by the org admin, for release to act on. */
+    private static String targetHold(String workspace) {
+        LedgerClient.Reply hold = admin.post("/v1/compliance/workspaces/" + workspace + "/holds", "application/json",
+                "{\"name\":\"target\",\"custodians\":[\"nobody\"]}");
+        assertEquals(201, hold.status(), hold.raw().body());
+        return hold.body().get("id").asText();
     }
 
     /** A fresh key in the workspace, made by the org admin, for revoke and rotate to act on. */
