@@ -32,7 +32,6 @@ final class Erasures {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final CqlSession session;
-    private final PreparedStatement selectBuckets;
     private final PreparedStatement scan;
     private final PreparedStatement erase;
 
@@ -41,7 +40,6 @@ final class Erasures {
     Erasures(CqlSession session, String keyspace, dev.codexledger.records.RecordTable table) {
         this.session = session;
         this.table = table;
-        this.selectBuckets = session.prepare("SELECT bucket FROM " + keyspace + ".record_buckets WHERE workspace = ?");
         this.scan = session.prepare("SELECT seq, event_id, event_type, user_id, content, content_hash, TTL(content)"
                 + " AS ttl FROM " + keyspace + ".records WHERE workspace = ? AND bucket = ?");
         this.erase = session.prepare("UPDATE " + keyspace + ".records USING TTL ? SET content = ?, user_id = null"
@@ -52,8 +50,7 @@ final class Erasures {
         List<Long> erased = new ArrayList<>();
         List<Long> held = new ArrayList<>();
         java.util.Set<Long> heldSeqs = table.heldSeqs(workspace);
-        for (Row bucketRow : session.execute(selectBuckets.bind(workspace).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))) {
-            long bucket = bucketRow.getLong("bucket");
+        for (long bucket : table.bucketsOf(workspace, Long.MIN_VALUE)) {
             for (Row row : session.execute(scan.bind(workspace, bucket).setPageSize(1000)
                     .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))) {
                 JsonNode content = parse(row.getString("content"));

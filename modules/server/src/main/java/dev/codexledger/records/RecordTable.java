@@ -66,6 +66,7 @@ public final class RecordTable implements LedgerReadModel {
     private final long fileWindowMillis;
     private final PreparedStatement selectIds;
     private final PreparedStatement selectBuckets;
+    private final PreparedStatement selectLegacyBuckets;
     private final PreparedStatement selectRecords;
 
     /** {@code ttlOf}: the retention of a workspace (see {@link Retention#ttlOf}). */
@@ -82,8 +83,8 @@ public final class RecordTable implements LedgerReadModel {
                 + " USING TTL ?");
         insertId = session.prepare("INSERT INTO " + ks + ".record_id_index (workspace, id_bucket, event_id, seq,"
                 + " content_hash) VALUES (?,?,?,?,?) USING TTL ?");
-        insertBucket = session.prepare("INSERT INTO " + ks + ".record_buckets (workspace, bucket) VALUES (?,?)"
-                + " USING TTL ?");
+        insertBucket = session.prepare("INSERT INTO " + ks + ".record_hours (workspace, bucket, expires_day)"
+                + " VALUES (?,?,?) USING TTL ?");
         insertWindow = session.prepare("INSERT INTO " + ks + ".compliance_windows (workspace, event_type,"
                 + " window_start, window_millis, first_seq, last_seq, records) VALUES (?,?,?,?,?,?,?) USING TTL ?");
         String heldColumns = "event_id = ?, event_type = ?, ts_micros = ?, user_id = ?, content = ?, content_hash = ?,"
@@ -104,7 +105,9 @@ public final class RecordTable implements LedgerReadModel {
                 + " chain_hash, accepted_at, TTL(content) AS ttl FROM " + ks + ".records WHERE workspace = ? AND bucket = ?");
         selectIds = session.prepare("SELECT event_id, content_hash FROM " + ks + ".record_id_index"
                 + " WHERE workspace = ? AND id_bucket = ? AND event_id IN ?");
-        selectBuckets = session.prepare("SELECT bucket FROM " + ks + ".record_buckets"
+        selectBuckets = session.prepare("SELECT bucket FROM " + ks + ".record_hours"
+                + " WHERE workspace = ? AND bucket >= ?");
+        selectLegacyBuckets = session.prepare("SELECT bucket FROM " + ks + ".record_buckets"
                 + " WHERE workspace = ? AND bucket >= ?");
         selectRecords = session.prepare("SELECT seq, event_type, ts_micros, user_id, content, chain_hash FROM " + ks
                 + ".records WHERE workspace = ? AND bucket = ? AND seq > ?");
@@ -148,7 +151,7 @@ public final class RecordTable implements LedgerReadModel {
         }
         addUnloggedBatches(statements, rows);
         idsByBucket.values().forEach(ids -> addUnloggedBatches(statements, ids));
-        statements.add(insertBucket.bind(workspace, bucket, remainingTtl));
+        statements.add(hourMarker(workspace, bucket, remainingTtl));
         if (held) {
             statements.add(insertHeldBucket.bind(workspace, bucket));
         }
@@ -245,6 +248,27 @@ public final class RecordTable implements LedgerReadModel {
 
     // ---------------------------------------------------------------- legal holds
 
+    /**
+     * Marks the hour bucket as holding rows until the end of the day its rows expire. One marker per
+     * (bucket, expiry day): a later batch with a shorter retention never shortens the marker of rows that
+     * live longer (one marker per bucket, overwritten with each batch's TTL, would hide them).
+     */
+    private BoundStatement hourMarker(String workspace, long bucket, int remainingTtl) {
+        long nowSeconds = TimeUnit.MILLISECONDS.toSeconds(clock.millis());
+        long expiresDay = Math.floorDiv(nowSeconds + remainingTtl, 86_400L);
+        long markerTtl = Math.min(Integer.MAX_VALUE, (expiresDay + 1) * 86_400L - nowSeconds);
+        return insertBucket.bind(workspace, bucket, expiresDay, (int) markerTtl);
+    }
+
+    /** The hour buckets of a workspace holding rows, from {@code fromBucket} on, in order. */
+    public java.util.NavigableSet<Long> bucketsOf(String workspace, long fromBucket) {
+        java.util.TreeSet<Long> buckets = new java.util.TreeSet<>();
+        session.execute(selectBuckets.bind(workspace, fromBucket)).forEach(r -> buckets.add(r.getLong("bucket")));
+        // rows written before record_hours existed
+        session.execute(selectLegacyBuckets.bind(workspace, fromBucket)).forEach(r -> buckets.add(r.getLong("bucket")));
+        return buckets;
+    }
+
     /** Set once at start: which records new writes must also copy to {@code held_records}. */
     public void holdWith(HoldPolicy policy) {
         this.holds = policy;
@@ -256,7 +280,7 @@ public final class RecordTable implements LedgerReadModel {
      */
     public long holdExisting(String workspace, java.util.function.Predicate<StoredRecord> matches, String holdId) {
         long held = 0;
-        for (long bucket : selectAllBuckets(workspace)) {
+        for (long bucket : bucketsOf(workspace, Long.MIN_VALUE)) {
             boolean any = false;
             for (Row row : session.execute(scanBucket.bind(workspace, bucket).setPageSize(1000))) {
                 StoredRecord record = storedRecord(row);
@@ -322,12 +346,6 @@ public final class RecordTable implements LedgerReadModel {
         return seqs;
     }
 
-    private List<Long> selectAllBuckets(String workspace) {
-        List<Long> buckets = new ArrayList<>();
-        session.execute(selectBuckets.bind(workspace, Long.MIN_VALUE)).forEach(r -> buckets.add(r.getLong("bucket")));
-        return buckets;
-    }
-
     private static StoredRecord storedRecord(Row row) {
         return new StoredRecord(row.getLong("seq"), row.getString("event_type"), row.getLong("ts_micros"),
                 row.getString("user_id"), row.getString("content"), Digest.of(bytes(row.getByteBuffer("chain_hash"))));
@@ -344,8 +362,7 @@ public final class RecordTable implements LedgerReadModel {
         List<StoredRecord> matches = new ArrayList<>();
         RecordCursor position = query.cursor();
         int scanned = 0;
-        java.util.TreeSet<Long> buckets = new java.util.TreeSet<>();
-        session.execute(selectBuckets.bind(query.workspace(), position.bucket())).forEach(r -> buckets.add(r.getLong("bucket")));
+        java.util.NavigableSet<Long> buckets = bucketsOf(query.workspace(), position.bucket());
         session.execute(selectHeldBuckets.bind(query.workspace(), position.bucket())).forEach(r -> buckets.add(r.getLong("bucket")));
         for (long bucket : buckets) {
             long afterSeq = bucket == position.bucket() ? position.seq() : 0;

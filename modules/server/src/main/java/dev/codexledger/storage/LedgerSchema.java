@@ -69,7 +69,15 @@ public final class LedgerSchema {
                   workspace text, bucket bigint,
                   PRIMARY KEY ((workspace), bucket))
                 """.formatted(ks));
-        // Which hour buckets of a workspace hold rows, so a scan never walks empty hours.
+        // Which hour buckets of a workspace hold rows (one row per bucket and day its rows expire, living
+        // until the end of that day), so a scan never walks empty hours.
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.record_hours (
+                  workspace text, bucket bigint, expires_day bigint,
+                  PRIMARY KEY ((workspace), bucket, expires_day))
+                WITH CLUSTERING ORDER BY (bucket ASC, expires_day ASC)
+                """.formatted(ks));
+        // The same before record_hours (one row per bucket): still read, no longer written.
         session.execute("""
                 CREATE TABLE IF NOT EXISTS %s.record_buckets (
                   workspace text, bucket bigint,
