@@ -8,6 +8,7 @@ package dev.codexledger.auth;
 public enum Endpoint {
     RECORDS_APPEND("POST", "/v1/workspaces/{ws}/records", Scope.INGEST),
     RECORDS_LIST("GET", "/v1/workspaces/{ws}/records", Scope.COMPLIANCE_READ),
+    RECORDS_EXPORT("GET", "/v1/workspaces/{ws}/records/export", Scope.COMPLIANCE_READ),
     OTLP_LOGS("POST", "/v1/logs", Scope.INGEST),
     KEYS_CREATE("POST", "/v1/admin/keys", Scope.ADMIN),
     KEYS_LIST("GET", "/v1/admin/keys", Scope.ADMIN),

@@ -95,6 +95,7 @@ public final class LedgerNode {
         LegalHolds holds = new LegalHolds(session, storage.settings().keyspace(), table, Clock.systemUTC());
         holds.refresh();
         table.holdWith(holds);
+        table.acceptSkew(config.getDuration("ledger.records.search-accept-skew"));
         WorkspaceLedger.init(system, table, LedgerSettings.fromConfig(config));
         WorkspaceLedgers ledgers = new WorkspaceLedgers(system, config.getDuration("ledger.http.ask-timeout"),
                 new IngestGate(config.getLong("ledger.workspace.max-in-flight-records"),

@@ -7,7 +7,8 @@ import java.util.Set;
 /** Reads a {@link RecordQuery} from query parameters, refusing bad or unknown ones by name. */
 final class RecordQueries {
 
-    private static final Set<String> PARAMETERS = Set.of("from", "to", "user", "event_type", "limit", "cursor");
+    private static final Set<String> PARAMETERS = Set.of("from", "to", "user", "event_type", "limit", "cursor",
+            "model", "surface", "conversation_id", "tool_name", "decision", "q");
 
     private RecordQueries() {}
 
@@ -19,10 +20,17 @@ final class RecordQueries {
         }
         Optional<Long> from = Optional.ofNullable(params.get("from")).map(v -> micros(v, "from"));
         Optional<Long> to = Optional.ofNullable(params.get("to")).map(v -> micros(v, "to"));
-        Optional<String> eventType = Optional.ofNullable(params.get("event_type"));
-        if (eventType.isPresent() && !RecordParser.EVENT_TYPES.contains(eventType.get())) {
-            throw new InvalidRecords("event_type", "must be one of " + RecordParser.EVENT_TYPES.stream().sorted().toList());
+        Set<String> eventTypes = list(params.get("event_type"));
+        for (String eventType : eventTypes) {
+            if (!RecordParser.EVENT_TYPES.contains(eventType)) {
+                throw new InvalidRecords("event_type", "must be one or more (comma-separated) of "
+                        + RecordParser.EVENT_TYPES.stream().sorted().toList());
+            }
         }
+        ContentFilter content = new ContentFilter(Optional.ofNullable(params.get("model")),
+                Optional.ofNullable(params.get("surface")), Optional.ofNullable(params.get("conversation_id")),
+                Optional.ofNullable(params.get("tool_name")), Optional.ofNullable(params.get("decision")),
+                params.containsKey("q") ? ContentFilter.terms(params.get("q")) : java.util.List.of());
         int limit = settings.defaultPageSize();
         if (params.containsKey("limit")) {
             try {
@@ -42,8 +50,22 @@ final class RecordQueries {
                 throw new InvalidRecords("cursor", e.getMessage());
             }
         }
-        return new RecordQuery(workspace, from, to, Optional.ofNullable(params.get("user")), eventType, limit, cursor,
+        return new RecordQuery(workspace, from, to, list(params.get("user")), eventTypes, content, limit, cursor,
                 settings.scanBudget());
+    }
+
+    /** A comma-separated list; empty when absent. */
+    private static Set<String> list(String value) {
+        if (value == null) {
+            return Set.of();
+        }
+        Set<String> values = new java.util.TreeSet<>();
+        for (String part : value.split(",")) {
+            if (!part.isBlank()) {
+                values.add(part.trim());
+            }
+        }
+        return values;
     }
 
     private static long micros(String value, String field) {

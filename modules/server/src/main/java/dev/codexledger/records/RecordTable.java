@@ -63,6 +63,7 @@ public final class RecordTable implements LedgerReadModel {
     private final PreparedStatement expireHeld;
     private final PreparedStatement scanBucket;
     private volatile HoldPolicy holds = HoldPolicy.NONE;
+    private volatile long acceptSkewMicros = TimeUnit.DAYS.toMicros(1);
     private final long fileWindowMillis;
     private final PreparedStatement selectIds;
     private final PreparedStatement selectBuckets;
@@ -269,6 +270,11 @@ public final class RecordTable implements LedgerReadModel {
         return buckets;
     }
 
+    /** How much earlier than its timestamp a record can have been accepted (clients' clocks run ahead). */
+    public void acceptSkew(Duration skew) {
+        this.acceptSkewMicros = TimeUnit.MILLISECONDS.toMicros(skew.toMillis());
+    }
+
     /** Set once at start: which records new writes must also copy to {@code held_records}. */
     public void holdWith(HoldPolicy policy) {
         this.holds = policy;
@@ -362,8 +368,13 @@ public final class RecordTable implements LedgerReadModel {
         List<StoredRecord> matches = new ArrayList<>();
         RecordCursor position = query.cursor();
         int scanned = 0;
-        java.util.NavigableSet<Long> buckets = bucketsOf(query.workspace(), position.bucket());
-        session.execute(selectHeldBuckets.bind(query.workspace(), position.bucket())).forEach(r -> buckets.add(r.getLong("bucket")));
+        // Records are accepted after they happen (give or take clock skew): a search from `from` need not
+        // look at hours accepted long before it.
+        long firstBucket = position.equals(RecordCursor.START) && query.fromMicros().isPresent()
+                ? bucketOf(query.fromMicros().get() - acceptSkewMicros) : position.bucket();
+        java.util.NavigableSet<Long> buckets = bucketsOf(query.workspace(), Math.max(firstBucket, position.bucket()));
+        session.execute(selectHeldBuckets.bind(query.workspace(), Math.max(firstBucket, position.bucket())))
+                .forEach(r -> buckets.add(r.getLong("bucket")));
         for (long bucket : buckets) {
             long afterSeq = bucket == position.bucket() ? position.seq() : 0;
             // held copies of this bucket (records kept by a legal hold past their TTL), merged in by seq

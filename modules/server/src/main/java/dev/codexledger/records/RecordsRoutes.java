@@ -63,10 +63,13 @@ public final class RecordsRoutes {
     }
 
     public Route routes() {
-        return pathPrefix("workspaces", () -> pathPrefix(segment(), workspace ->
+        return pathPrefix("workspaces", () -> pathPrefix(segment(), workspace -> concat(
                 path("records", () -> withWorkspace(workspace, () -> concat(
                         post(() -> access.allow(Endpoint.RECORDS_APPEND, workspace, key -> append(workspace))),
-                        get(() -> access.allow(Endpoint.RECORDS_LIST, workspace, key -> list(workspace))))))));
+                        get(() -> access.allow(Endpoint.RECORDS_LIST, workspace, key -> list(workspace)))))),
+                path(org.apache.pekko.http.javadsl.server.PathMatchers.segment("records").slash("export"),
+                        () -> withWorkspace(workspace, () -> get(() -> access.allow(Endpoint.RECORDS_EXPORT,
+                                workspace, key -> export(workspace))))))));
     }
 
     private Route withWorkspace(String workspace, java.util.function.Supplier<Route> inner) {
@@ -156,6 +159,45 @@ public final class RecordsRoutes {
             return onComplete(CompletableFuture.supplyAsync(() -> table.read(query), blockingReads), page -> complete(
                     page.isSuccess() ? toResponse(page.get()) : ApiErrors.fromFailure(page.failed().get())));
         }));
+    }
+
+    /**
+     * {@code GET /v1/workspaces/{ws}/records/export?<the same filters>}: every matching record as JSON
+     * lines, read page by page (memory flat however many match); gzip on request.
+     */
+    private Route export(String workspace) {
+        return parameterMap(params -> {
+            java.util.Map<String, String> filters = new java.util.HashMap<>(params);
+            filters.remove("limit");
+            filters.remove("cursor");
+            RecordQuery first;
+            try {
+                first = RecordQueries.parse(workspace, filters, settings);
+            } catch (InvalidRecords invalid) {
+                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, invalid.getMessage(), invalid.field()));
+            }
+            RecordQuery query = new RecordQuery(first.workspace(), first.fromMicros(), first.toMicros(), first.users(),
+                    first.eventTypes(), first.content(), settings.maxPageSize(), first.cursor(), first.scanBudget());
+            org.apache.pekko.stream.javadsl.Source<org.apache.pekko.util.ByteString, org.apache.pekko.NotUsed> lines =
+                    org.apache.pekko.stream.javadsl.Source.unfoldAsync(Optional.of(query.cursor()), cursor -> {
+                        if (cursor.isEmpty()) {
+                            return CompletableFuture.completedFuture(Optional.empty());
+                        }
+                        return CompletableFuture.supplyAsync(() -> table.read(query.from(cursor.get())), blockingReads)
+                                .thenApply(page -> {
+                                    StringBuilder chunk = new StringBuilder();
+                                    page.records().forEach(r -> chunk.append(r.toJson()).append('\n'));
+                                    return Optional.of(org.apache.pekko.japi.Pair.create(
+                                            Optional.ofNullable(page.next()),
+                                            org.apache.pekko.util.ByteString.fromString(chunk.toString())));
+                                });
+                    });
+            return org.apache.pekko.http.javadsl.server.Directives.encodeResponse(() -> complete(HttpResponse.create()
+                    .withEntity(org.apache.pekko.http.javadsl.model.HttpEntities.create(
+                            org.apache.pekko.http.javadsl.model.MediaTypes.applicationWithFixedCharset("x-ndjson",
+                                    org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8).toContentType(),
+                            lines.filter(bytes -> !bytes.isEmpty())))));
+        });
     }
 
     private static HttpResponse toResponse(RecordPage page) {

@@ -179,6 +179,7 @@ class IsolationIT {
             case RECORDS_APPEND -> client.post("/v1/workspaces/" + workspace + "/records", "application/json",
                     Records.array(Records.record("iso-" + IDS.incrementAndGet(), "u", Instant.now(), "probe")));
             case RECORDS_LIST -> client.get("/v1/workspaces/" + workspace + "/records");
+            case RECORDS_EXPORT -> client.get("/v1/workspaces/" + workspace + "/records/export?user=u");
             case OTLP_LOGS -> client.send("POST", "/v1/logs", Map.of("Content-Type", "application/x-protobuf",
                     "X-Ledger-Workspace", workspace), otlpBody());
             case KEYS_CREATE -> client.post("/v1/admin/keys", "application/json",

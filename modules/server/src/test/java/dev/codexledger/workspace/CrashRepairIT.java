@@ -82,8 +82,7 @@ class CrashRepairIT {
     }
 
     private static RecordPage readAll(String workspace) {
-        return table.read(new RecordQuery(workspace, Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), 1000, RecordCursor.START, 10_000));
+        return table.read(RecordQuery.everything(workspace, 1000, 10_000));
     }
 
     @Test
