@@ -32,6 +32,15 @@ final class HttpLoad {
 
     Measurement run(String name, Duration duration, int workers, BiFunction<Integer, Long, Body> bodies)
             throws InterruptedException {
+        return run(name, duration, workers, bodies, 0);
+    }
+
+    /**
+     * As {@link #run(String, Duration, int, BiFunction)}, paced: at most {@code requestsPerSecond} requests
+     * started per second over all workers (0: as fast as answers come back).
+     */
+    Measurement run(String name, Duration duration, int workers, BiFunction<Integer, Long, Body> bodies,
+                    double requestsPerSecond) throws InterruptedException {
         AtomicLong events = new AtomicLong();
         AtomicLong requests = new AtomicLong();
         AtomicLong refused = new AtomicLong();
@@ -47,6 +56,13 @@ final class HttpLoad {
             Thread thread = new Thread(() -> {
                 long n = 0;
                 while (System.nanoTime() < deadline) {
+                    if (requestsPerSecond > 0) {
+                        long due = start + (long) (n * workers * 1e9 / requestsPerSecond);
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            sleep(wait / 1_000_000);
+                        }
+                    }
                     Body body = bodies.apply(worker, n++);
                     int status;
                     long sent = System.nanoTime();

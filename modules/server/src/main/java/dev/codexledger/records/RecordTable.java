@@ -69,6 +69,8 @@ public final class RecordTable implements LedgerReadModel {
     private final PreparedStatement selectBuckets;
     private final PreparedStatement selectLegacyBuckets;
     private final PreparedStatement selectRecords;
+    private final PreparedStatement selectRecordKeys;
+    private final PreparedStatement selectContents;
 
     /** {@code ttlOf}: the retention of a workspace (see {@link Retention#ttlOf}). */
     public RecordTable(CqlSession session, CassandraSettings settings, java.util.function.Function<String, Duration> ttlOf,
@@ -110,6 +112,10 @@ public final class RecordTable implements LedgerReadModel {
                 + " WHERE workspace = ? AND bucket >= ?");
         selectLegacyBuckets = session.prepare("SELECT bucket FROM " + ks + ".record_buckets"
                 + " WHERE workspace = ? AND bucket >= ?");
+        selectRecordKeys = session.prepare("SELECT seq, event_type, ts_micros, user_id, chain_hash FROM " + ks
+                + ".records WHERE workspace = ? AND bucket = ? AND seq > ?");
+        selectContents = session.prepare("SELECT seq, content FROM " + ks
+                + ".records WHERE workspace = ? AND bucket = ? AND seq IN ?");
         selectRecords = session.prepare("SELECT seq, event_type, ts_micros, user_id, content, chain_hash FROM " + ks
                 + ".records WHERE workspace = ? AND bucket = ? AND seq > ?");
     }
@@ -354,7 +360,40 @@ public final class RecordTable implements LedgerReadModel {
 
     private static StoredRecord storedRecord(Row row) {
         return new StoredRecord(row.getLong("seq"), row.getString("event_type"), row.getLong("ts_micros"),
-                row.getString("user_id"), row.getString("content"), Digest.of(bytes(row.getByteBuffer("chain_hash"))));
+                row.getString("user_id"), row.getColumnDefinitions().contains("content") ? row.getString("content") : null,
+                Digest.of(bytes(row.getByteBuffer("chain_hash"))));
+    }
+
+    /**
+     * Fills in the content of records read without it (a scan whose filters need no content reads only
+     * the small columns, then fetches the content of the matches).
+     */
+    private List<StoredRecord> withContent(String workspace, List<StoredRecord> records, Map<Long, Long> bucketOfSeq) {
+        Map<Long, List<Long>> missing = new java.util.TreeMap<>();
+        for (StoredRecord record : records) {
+            if (record.content() == null) {
+                missing.computeIfAbsent(bucketOfSeq.get(record.seq()), b -> new ArrayList<>()).add(record.seq());
+            }
+        }
+        if (missing.isEmpty()) {
+            return records;
+        }
+        Map<Long, String> contents = new HashMap<>();
+        missing.forEach((bucket, seqs) -> {
+            for (int from = 0; from < seqs.size(); from += 100) {
+                for (Row row : session.execute(selectContents.bind(workspace, bucket,
+                        List.copyOf(seqs.subList(from, Math.min(seqs.size(), from + 100)))))) {
+                    contents.put(row.getLong("seq"), row.getString("content"));
+                }
+            }
+        });
+        List<StoredRecord> filled = new ArrayList<>(records.size());
+        for (StoredRecord r : records) {
+            filled.add(r.content() != null ? r : new StoredRecord(r.seq(), r.eventType(), r.timestampMicros(),
+                    r.userId(), contents.get(r.seq()), r.chainHash()));
+        }
+        // a row that expired between the two reads has no content left: leave it out
+        return filled.stream().filter(r -> r.content() != null).toList();
     }
 
     // ---------------------------------------------------------------- reads
@@ -366,6 +405,7 @@ public final class RecordTable implements LedgerReadModel {
      */
     public RecordPage read(RecordQuery query) {
         List<StoredRecord> matches = new ArrayList<>();
+        Map<Long, Long> bucketOfSeq = new HashMap<>();
         RecordCursor position = query.cursor();
         int scanned = 0;
         // Records are accepted after they happen (give or take clock skew): a search from `from` need not
@@ -386,8 +426,9 @@ public final class RecordTable implements LedgerReadModel {
                     break;
                 }
             }
-            BoundStatement scan = selectRecords.bind(query.workspace(), bucket, afterSeq)
-                    .setPageSize(Math.min(query.scanBudget(), 1000));
+            BoundStatement scan = (query.content().isEmpty() ? selectRecordKeys : selectRecords)
+                    .bind(query.workspace(), bucket, afterSeq)
+                    .setPageSize(Math.min(query.scanBudget(), query.content().isEmpty() ? 5000 : 1000));
             java.util.Iterator<Row> rows = session.execute(scan).iterator();
             while (rows.hasNext() || !held.isEmpty()) {
                 StoredRecord record;
@@ -408,13 +449,14 @@ public final class RecordTable implements LedgerReadModel {
                 position = new RecordCursor(bucket, record.seq());
                 if (query.matches(record)) {
                     matches.add(record);
+                    bucketOfSeq.put(record.seq(), bucket);
                 }
                 if (matches.size() == query.limit() || scanned >= query.scanBudget()) {
-                    return new RecordPage(matches, position);
+                    return new RecordPage(withContent(query.workspace(), matches, bucketOfSeq), position);
                 }
             }
         }
-        return new RecordPage(matches, null);
+        return new RecordPage(withContent(query.workspace(), matches, bucketOfSeq), null);
     }
 
     private static byte[] bytes(ByteBuffer buffer) {
