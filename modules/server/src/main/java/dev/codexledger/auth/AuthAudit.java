@@ -88,6 +88,18 @@ public final class AuthAudit {
         return sink.append(workspace, List.of(record(action, actor.keyId(), attributes)));
     }
 
+    /**
+     * Waits (on a blocking thread) for an audit record of a change that is already made; a record that
+     * cannot be stored is logged as an error, and the change stands.
+     */
+    public static void await(CompletionStage<?> record, String what) {
+        try {
+            record.toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.error("{} done but its AUTH_LOG record could not be stored", what, e);
+        }
+    }
+
     /** Counts a denied request; written by the next {@link #flush()}. */
     public void denied(String workspace, Caller caller, int status, String reason, Endpoint endpoint) {
         DenialKind kind = new DenialKind(workspace, caller, status, reason, endpoint.toString());

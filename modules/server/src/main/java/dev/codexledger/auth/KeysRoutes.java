@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -161,17 +160,11 @@ public final class KeysRoutes {
     }
 
     private void audited(String action, AuthAudit.Caller caller, ApiKey target) {
-        try {
-            audit.keyOperation(action, caller, target).toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.error("{} of key {} done but its AUTH_LOG record could not be stored", action, target.id(), e);
-        }
+        AuthAudit.await(audit.keyOperation(action, caller, target), action + " of key " + target.id());
     }
 
     private Route answer(Supplier<HttpResponse> work) {
-        CompletionStage<HttpResponse> done = CompletableFuture.supplyAsync(work, blocking);
-        return onComplete(done, result -> complete(result.isSuccess() ? result.get()
-                : ApiErrors.fromFailure(result.failed().get())));
+        return dev.codexledger.http.Blocking.answer(blocking, work);
     }
 
     private Route jsonBody(java.util.function.Function<JsonNode, Route> inner) {

@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -87,13 +86,7 @@ public final class ErasureRoutes {
                     .put("held", result.held().size());
             attributes.putArray("erased_seqs").addAll(result.erased().stream().limit(MAX_LISTED_SEQS)
                     .map(seq -> JSON.getNodeFactory().numberNode(seq)).toList());
-            try {
-                audit.adminAction(workspace, "records.erased", caller, attributes).toCompletableFuture()
-                        .get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                org.slf4j.LoggerFactory.getLogger(ErasureRoutes.class)
-                        .error("erasure in {} done but its AUTH_LOG record could not be stored", workspace, e);
-            }
+            AuthAudit.await(audit.adminAction(workspace, "records.erased", caller, attributes), "erasure in " + workspace);
             ObjectNode answer = JSON.createObjectNode()
                     .put("workspace", workspace)
                     .put("criterion", criteria.field())

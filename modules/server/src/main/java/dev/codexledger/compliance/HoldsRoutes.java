@@ -5,7 +5,6 @@ import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.delete;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
-import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
@@ -28,9 +27,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -110,12 +107,7 @@ public final class HoldsRoutes {
 
     private void audited(String workspace, String action, AuthAudit.Caller caller, LegalHolds.Hold hold, long count) {
         ObjectNode attributes = describe(hold).put("records", count);
-        try {
-            audit.adminAction(workspace, action, caller, attributes).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            org.slf4j.LoggerFactory.getLogger(HoldsRoutes.class)
-                    .error("{} in {} done but its AUTH_LOG record could not be stored", action, workspace, e);
-        }
+        AuthAudit.await(audit.adminAction(workspace, action, caller, attributes), action + " in " + workspace);
     }
 
     static ObjectNode describe(LegalHolds.Hold hold) {
@@ -214,7 +206,6 @@ public final class HoldsRoutes {
     }
 
     private Route answer(Supplier<HttpResponse> work) {
-        return onComplete(CompletableFuture.supplyAsync(work, blocking), result -> complete(result.isSuccess()
-                ? result.get() : ApiErrors.fromFailure(result.failed().get())));
+        return dev.codexledger.http.Blocking.answer(blocking, work);
     }
 }

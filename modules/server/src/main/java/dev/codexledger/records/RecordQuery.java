@@ -13,7 +13,7 @@ public record RecordQuery(String workspace, Optional<Long> fromMicros, Optional<
     boolean matches(StoredRecord record) {
         return fromMicros.map(f -> record.timestampMicros() >= f).orElse(true)
                 && toMicros.map(t -> record.timestampMicros() < t).orElse(true)
-                && (users.isEmpty() || users.contains(record.userId()))
+                && (users.isEmpty() || (record.userId() != null && users.contains(record.userId())))
                 && (eventTypes.isEmpty() || eventTypes.contains(record.eventType()))
                 && content.matches(record.content());
     }

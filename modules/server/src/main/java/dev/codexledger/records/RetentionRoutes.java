@@ -4,7 +4,6 @@ import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
-import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.put;
@@ -21,9 +20,7 @@ import dev.codexledger.http.RequestBodies;
 import dev.codexledger.workspace.WorkspaceId;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -88,13 +85,8 @@ public final class RetentionRoutes {
                         .put("previous_ttl_seconds", before.ttl().toSeconds())
                         .put("ttl_seconds", after.ttl().toSeconds())
                         .put("applies_to", APPLIES);
-                try {
-                    audit.adminAction(workspace, "retention.changed", caller, attributes).toCompletableFuture()
-                            .get(30, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    org.slf4j.LoggerFactory.getLogger(RetentionRoutes.class)
-                            .error("retention of {} changed but its AUTH_LOG record could not be stored", workspace, e);
-                }
+                AuthAudit.await(audit.adminAction(workspace, "retention.changed", caller, attributes),
+                        "retention change of " + workspace);
                 return ApiErrors.json(StatusCodes.OK, describe(after));
             });
         }));
@@ -121,7 +113,6 @@ public final class RetentionRoutes {
     }
 
     private Route answer(Supplier<HttpResponse> work) {
-        return onComplete(CompletableFuture.supplyAsync(work, blocking), result -> complete(result.isSuccess()
-                ? result.get() : ApiErrors.fromFailure(result.failed().get())));
+        return dev.codexledger.http.Blocking.answer(blocking, work);
     }
 }

@@ -1,0 +1,21 @@
+package dev.codexledger.http;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/** Answers a request with work that blocks (Cassandra reads and writes), run off the HTTP threads. */
+public final class Blocking {
+
+    private Blocking() {}
+
+    public static Route answer(Executor executor, Supplier<HttpResponse> work) {
+        return onComplete(CompletableFuture.supplyAsync(work, executor), result -> complete(result.isSuccess()
+                ? result.get() : ApiErrors.fromFailure(result.failed().get())));
+    }
+}
