@@ -18,6 +18,9 @@ import org.apache.pekko.util.ByteString;
  */
 public final class RequestBodies {
 
+    /** Bodies declared up to this many times the limit are drained before the 413 is sent. */
+    private static final long DRAIN_FACTOR = 4;
+
     private final MemoryBudget budget;
 
     public RequestBodies(MemoryBudget budget) {
@@ -55,7 +58,14 @@ public final class RequestBodies {
                         BiFunction<byte[], MemoryBudget.Reservation, Route> inner) {
         long declared = entity.getContentLengthOption().orElse(-1L);
         if (declared > maxBytes) {
-            return complete(ApiErrors.bodyTooLarge(maxBytes));
+            if (declared > maxBytes * DRAIN_FACTOR) {
+                return complete(ApiErrors.bodyTooLarge(maxBytes)); // and the connection closes: not worth reading
+            }
+            // Read the body to nowhere first: a client still sending would otherwise see the connection
+            // reset instead of the 413 (and an exporter would retry a batch that can never fit).
+            return extractMaterializer(materializer -> onComplete(
+                    entity.discardBytes(materializer).completionStage(),
+                    drained -> complete(ApiErrors.bodyTooLarge(maxBytes))));
         }
         MemoryBudget.Reservation reservation = budget.reservation();
         try {
