@@ -72,7 +72,7 @@ public final class RequestBodies {
             if (declared > 0) {
                 reservation.grow(declared);
             }
-        } catch (MemoryBudget.Busy busy) {
+        } catch (MemoryBudget.Busy | MemoryBudget.TooLarge busy) {
             reservation.close();
             // The body is within limits: read it to nowhere so the client, still sending, gets the answer.
             // (answering before the body is read makes the server close the connection mid-upload)
@@ -85,16 +85,37 @@ public final class RequestBodies {
         }
         return mapRouteResultFuture(result -> result.whenComplete((r, e) -> reservation.close()),
                 () -> extractMaterializer(materializer -> onComplete(
-                        entity.withSizeLimit(maxBytes).getDataBytes()
+                        // past maxBytes a streamed body is read to nowhere (up to DRAIN_FACTOR times the
+                        // limit), so the client sees the 413 instead of a reset mid-upload
+                        entity.withSizeLimit(maxBytes * DRAIN_FACTOR).getDataBytes()
                                 .completionTimeout(timeout)
-                                .runFold(ByteString.emptyByteString(), (all, chunk) -> {
-                                    if (declared < 0) {
-                                        reservation.grow(chunk.size());
+                                .runFold(new Received(), (received, chunk) -> {
+                                    received.size += chunk.size();
+                                    if (received.size <= maxBytes) {
+                                        if (declared < 0) {
+                                            reservation.grow(chunk.size());
+                                        }
+                                        received.bytes = received.bytes.concat(chunk);
                                     }
-                                    return all.concat(chunk);
+                                    return received;
                                 }, materializer),
-                        body -> body.isSuccess()
-                                ? inner.apply(body.get().toArray(), reservation)
-                                : complete(ApiErrors.fromFailure(body.failed().get())))));
+                        body -> {
+                            if (body.isFailure()) {
+                                Throwable failure = body.failed().get();
+                                boolean tooLarge = failure instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException
+                                        || failure.getCause() instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+                                return complete(tooLarge ? ApiErrors.bodyTooLarge(maxBytes) : ApiErrors.fromFailure(failure));
+                            }
+                            if (body.get().size > maxBytes) {
+                                return complete(ApiErrors.bodyTooLarge(maxBytes));
+                            }
+                            return inner.apply(body.get().bytes.toArray(), reservation);
+                        })));
+    }
+
+    /** A body as it arrives: its bytes up to the limit, and how many came in all. */
+    private static final class Received {
+        ByteString bytes = ByteString.emptyByteString();
+        long size;
     }
 }
