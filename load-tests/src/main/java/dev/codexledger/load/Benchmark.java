@@ -23,7 +23,7 @@ import java.util.Map;
  */
 public final class Benchmark {
 
-    private static final String KEY = "benchmark-key";
+    static final String KEY = "benchmark-key";
 
     private Benchmark() {}
 
@@ -52,13 +52,7 @@ public final class Benchmark {
                 results.add(log(baseline.run("raw Cassandra, single-row inserts (256 in flight)", phase, 1, 256)));
                 results.add(log(baseline.run("raw Cassandra, unlogged batches of 50 (32 in flight)", phase, 50, 32)));
             }
-            LedgerNode.Running node = LedgerNode.start(ConfigFactory.load(ConfigFactory.parseMap(Map.of(
-                            "ledger.cassandra.contact-points", "127.0.0.1:" + cassandra.nativePort(),
-                            "ledger.http.port", 0,
-                            "ledger.auth.admin-key", KEY,
-                            "pekko.management.http.port", 0,
-                            "pekko.remote.artery.canonical.port", 0))
-                    .withFallback(ConfigFactory.parseResourcesAnySyntax("application"))));
+            LedgerNode.Running node = startNode(cassandra);
             try {
                 HttpLoad load = new HttpLoad("http://127.0.0.1:" + node.httpAddress().getPort(), KEY);
                 int perWorker = Integer.getInteger("bodies.per.worker", 250);
@@ -76,6 +70,17 @@ public final class Benchmark {
         }
         Results.write(root.resolve("load-tests/RESULTS.md"), results, workers, batch, phase);
         System.exit(0);
+    }
+
+    /** A Ledger node on the benchmark's Cassandra, on free ports, with the benchmark's admin key. */
+    static LedgerNode.Running startNode(LocalCassandra cassandra) throws Exception {
+        return LedgerNode.start(ConfigFactory.load(ConfigFactory.parseMap(Map.of(
+                        "ledger.cassandra.contact-points", "127.0.0.1:" + cassandra.nativePort(),
+                        "ledger.http.port", 0,
+                        "ledger.auth.admin-key", KEY,
+                        "pekko.management.http.port", 0,
+                        "pekko.remote.artery.canonical.port", 0))
+                .withFallback(ConfigFactory.parseResourcesAnySyntax("application"))));
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.codexledger.load;
 
-import com.typesafe.config.ConfigFactory;
 import dev.codexledger.localcassandra.LocalCassandra;
 import dev.codexledger.node.LedgerNode;
 import java.io.IOException;
@@ -27,7 +26,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class SearchBenchmark {
 
-    private static final String KEY = "benchmark-key";
+    private static final String KEY = Benchmark.KEY;
     static final String BEGIN = "<!-- search-run:begin (written by load-tests/run-search.sh) -->";
     static final String END = "<!-- search-run:end -->";
 
@@ -42,13 +41,7 @@ public final class SearchBenchmark {
         try (LocalCassandra cassandra = LocalCassandra.start(LocalCassandra.Settings
                 .defaults(root.resolve("modules/cassandra-runtime/target/lib"), data)
                 .withHeapMb(Integer.getInteger("cassandra.heap.mb", 3072)))) {
-            LedgerNode.Running node = LedgerNode.start(ConfigFactory.load(ConfigFactory.parseMap(Map.of(
-                            "ledger.cassandra.contact-points", "127.0.0.1:" + cassandra.nativePort(),
-                            "ledger.http.port", 0,
-                            "ledger.auth.admin-key", KEY,
-                            "pekko.management.http.port", 0,
-                            "pekko.remote.artery.canonical.port", 0))
-                    .withFallback(ConfigFactory.parseResourcesAnySyntax("application"))));
+            LedgerNode.Running node = Benchmark.startNode(cassandra);
             try {
                 String base = "http://127.0.0.1:" + node.httpAddress().getPort();
                 HttpClient http = HttpClient.newHttpClient();

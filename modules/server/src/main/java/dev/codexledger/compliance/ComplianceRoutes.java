@@ -18,15 +18,15 @@ import com.typesafe.config.Config;
 import dev.codexledger.auth.Access;
 import dev.codexledger.auth.Endpoint;
 import dev.codexledger.http.ApiErrors;
+import dev.codexledger.records.InvalidRecords;
+import dev.codexledger.records.RecordParser;
+import dev.codexledger.records.Rfc3339;
 import dev.codexledger.workspace.WorkspaceId;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.pekko.http.javadsl.model.HttpCharsets;
@@ -44,7 +44,6 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public final class ComplianceRoutes {
 
-    static final Set<String> EVENT_TYPES = Set.of("CODEX_LOG", "CODEX_SECURITY_LOG", "AUTH_LOG");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LogFiles files;
@@ -81,15 +80,15 @@ public final class ComplianceRoutes {
 
     private Route list(String workspace, Map<String, String> params) {
         String eventType = params.get("event_type");
-        if (eventType == null || !EVENT_TYPES.contains(eventType)) {
-            return bad("required: one of " + EVENT_TYPES.stream().sorted().toList(), "event_type");
+        if (eventType == null || !RecordParser.EVENT_TYPES.contains(eventType)) {
+            return bad("required: one of " + RecordParser.EVENT_TYPES.stream().sorted().toList(), "event_type");
         }
         Instant after = Instant.EPOCH;
         if (params.containsKey("after")) {
             try {
-                after = OffsetDateTime.parse(params.get("after")).toInstant();
-            } catch (DateTimeParseException e) {
-                return bad("an ISO-8601 date-time with offset, e.g. 2026-11-22T10:00:00Z", "after");
+                after = Rfc3339.parse(params.get("after"), "after");
+            } catch (InvalidRecords e) {
+                return bad(e.getMessage(), "after");
             }
         }
         int limit = defaultLimit;

@@ -19,12 +19,13 @@ import dev.codexledger.auth.AuthAudit;
 import dev.codexledger.auth.Endpoint;
 import dev.codexledger.http.ApiErrors;
 import dev.codexledger.http.RequestBodies;
+import dev.codexledger.records.InvalidRecords;
+import dev.codexledger.records.RecordParser;
+import dev.codexledger.records.Rfc3339;
 import dev.codexledger.workspace.WorkspaceId;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Executor;
@@ -85,8 +86,8 @@ public final class HoldsRoutes {
                 spec = parse(workspace, JSON.readTree(bytes));
             } catch (IOException e) {
                 return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, "malformed JSON body", "body"));
-            } catch (BadField bad) {
-                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, bad.getMessage(), bad.field));
+            } catch (InvalidRecords bad) {
+                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, bad.getMessage(), bad.field()));
             }
             return answer(() -> {
                 LegalHolds.Hold hold = holds.create(spec, "key:" + caller.keyId());
@@ -130,45 +131,37 @@ public final class HoldsRoutes {
         return json;
     }
 
-    private static final class BadField extends RuntimeException {
-        final String field;
-
-        BadField(String field, String message) {
-            super(message, null, false, false);
-            this.field = field;
-        }
-    }
 
     private static LegalHolds.Hold parse(String workspace, JsonNode body) {
         if (body == null || !body.isObject()) {
-            throw new BadField("body", "expected a JSON object");
+            throw new InvalidRecords("body", "expected a JSON object");
         }
         for (var names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!Set.of("name", "custodians", "event_types", "conversation_id", "from", "to").contains(name)) {
-                throw new BadField(name, "unknown field; a hold has name, custodians, event_types, conversation_id,"
+                throw new InvalidRecords(name, "unknown field; a hold has name, custodians, event_types, conversation_id,"
                         + " from and to");
             }
         }
         JsonNode name = body.path("name");
         if (!name.isTextual() || name.textValue().isBlank() || name.textValue().length() > 200) {
-            throw new BadField("name", "required: 1 to 200 characters");
+            throw new InvalidRecords("name", "required: 1 to 200 characters");
         }
         Set<String> users = strings(body, "custodians");
         Set<String> types = strings(body, "event_types");
         for (String type : types) {
-            if (!ComplianceRoutes.EVENT_TYPES.contains(type)) {
-                throw new BadField("event_types", "one of " + new TreeSet<>(ComplianceRoutes.EVENT_TYPES));
+            if (!RecordParser.EVENT_TYPES.contains(type)) {
+                throw new InvalidRecords("event_types", "one of " + new TreeSet<>(RecordParser.EVENT_TYPES));
             }
         }
         JsonNode conversation = body.path("conversation_id");
         if (!conversation.isMissingNode() && !conversation.isNull() && !conversation.isTextual()) {
-            throw new BadField("conversation_id", "must be a string");
+            throw new InvalidRecords("conversation_id", "must be a string");
         }
         Long from = micros(body, "from");
         Long to = micros(body, "to");
         if (from != null && to != null && from >= to) {
-            throw new BadField("to", "must be after from");
+            throw new InvalidRecords("to", "must be after from");
         }
         return new LegalHolds.Hold(workspace, null, name.textValue(), users, types,
                 conversation.isTextual() ? conversation.textValue() : null, from, to, null, null, null, null, 0);
@@ -181,11 +174,11 @@ public final class HoldsRoutes {
             return values;
         }
         if (!node.isArray()) {
-            throw new BadField(field, "must be an array of strings");
+            throw new InvalidRecords(field, "must be an array of strings");
         }
         for (JsonNode value : node) {
             if (!value.isTextual() || value.textValue().isEmpty()) {
-                throw new BadField(field, "must be an array of non-empty strings");
+                throw new InvalidRecords(field, "must be an array of non-empty strings");
             }
             values.add(value.textValue());
         }
@@ -197,12 +190,7 @@ public final class HoldsRoutes {
         if (node.isMissingNode() || node.isNull()) {
             return null;
         }
-        try {
-            Instant instant = OffsetDateTime.parse(node.asText()).toInstant();
-            return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1000);
-        } catch (DateTimeParseException | ArithmeticException e) {
-            throw new BadField(field, "an ISO-8601 date-time with offset, e.g. 2026-11-22T00:00:00Z");
-        }
+        return Rfc3339.micros(Rfc3339.parse(node.asText(), field));
     }
 
     private Route answer(Supplier<HttpResponse> work) {

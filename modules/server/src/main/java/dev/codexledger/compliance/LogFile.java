@@ -23,7 +23,7 @@ record LogFile(String eventType, Instant start, long windowMillis, long firstSeq
 
     static Optional<Key> parse(String id) {
         String[] parts = id.split("-");
-        if (parts.length != 3 || !ComplianceRoutes.EVENT_TYPES.contains(parts[0])) {
+        if (parts.length != 3 || !dev.codexledger.records.RecordParser.EVENT_TYPES.contains(parts[0])) {
             return Optional.empty();
         }
         try {

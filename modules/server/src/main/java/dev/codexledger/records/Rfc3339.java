@@ -6,9 +6,9 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 
 /** RFC 3339 date-times with an offset, as the records API takes them in bodies and query parameters. */
-final class Rfc3339 {
+public final class Rfc3339 {
 
-    static final String EXPECTED = "an RFC 3339 date-time with offset (e.g. 2026-11-22T10:15:30Z)";
+    public static final String EXPECTED = "an RFC 3339 date-time with offset (e.g. 2026-11-22T10:15:30Z)";
 
     private Rfc3339() {}
 
@@ -16,7 +16,7 @@ final class Rfc3339 {
      * @throws InvalidRecords naming {@code field} when the text is not such a date-time, or its year is
      *                        outside 0000-9999 (RFC 3339 has four-digit years)
      */
-    static Instant parse(String text, String field) {
+    public static Instant parse(String text, String field) {
         OffsetDateTime parsed;
         try {
             parsed = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
@@ -33,7 +33,7 @@ final class Rfc3339 {
      * Microseconds since the epoch, exactly ({@code ChronoUnit.MICROS.between} goes through nanoseconds and
      * overflows after the year 2262; any instant {@link #parse} returns fits here).
      */
-    static long micros(Instant instant) {
+    public static long micros(Instant instant) {
         return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
     }
 }
