@@ -19,6 +19,8 @@ public enum Endpoint {
     COMPLIANCE_LOGS_LIST("GET", "/v1/compliance/workspaces/{ws}/logs", Scope.COMPLIANCE_READ),
     COMPLIANCE_LOG_DOWNLOAD("GET", "/v1/compliance/workspaces/{ws}/logs/{id}", Scope.COMPLIANCE_READ),
     ERASURE("POST", "/v1/compliance/workspaces/{ws}/erasures", Scope.COMPLIANCE_DELETE),
+    ERASURES_LIST("GET", "/v1/compliance/workspaces/{ws}/erasures", Scope.COMPLIANCE_DELETE),
+    ERASURE_STATUS("GET", "/v1/compliance/workspaces/{ws}/erasures/{id}", Scope.COMPLIANCE_DELETE),
     HOLDS_CREATE("POST", "/v1/compliance/workspaces/{ws}/holds", Scope.COMPLIANCE_DELETE),
     HOLDS_LIST("GET", "/v1/compliance/workspaces/{ws}/holds", Scope.COMPLIANCE_READ),
     HOLDS_RELEASE("DELETE", "/v1/compliance/workspaces/{ws}/holds/{id}", Scope.COMPLIANCE_DELETE);

@@ -1,9 +1,11 @@
 package dev.codexledger.compliance;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
-import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
@@ -11,61 +13,81 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codexledger.auth.Access;
 import dev.codexledger.auth.AuthAudit;
 import dev.codexledger.auth.Endpoint;
 import dev.codexledger.http.ApiErrors;
 import dev.codexledger.http.RequestBodies;
-import dev.codexledger.workspace.Digest;
 import dev.codexledger.workspace.WorkspaceId;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code POST /v1/compliance/workspaces/{ws}/erasures} ({@code compliance.delete}) with
- * {@code {"user_id": …}} or {@code {"conversation_id": …}}: erases the matching records (see
- * {@link Erasures}; records under a legal hold are kept and reported) and records the erasure as an {@code AUTH_LOG} record: who, by which criterion (its
+ * Erasure jobs of a workspace. {@code POST /v1/compliance/workspaces/{ws}/erasures}
+ * ({@code compliance.delete}) with {@code {"user_id": …}} or {@code {"conversation_id": …}} answers
+ * {@code 202} with the job; the erasure runs in the background (see {@link ErasureJobs}, {@link Erasures}:
+ * records under a legal hold are kept and reported). {@code GET …/erasures} and {@code GET …/erasures/{id}}
+ * ({@code compliance.delete} too: whoever may erase follows the jobs) show the jobs: state {@code running|done|failed}, how many records were erased
+ * and held. A finished erasure is recorded as an {@code AUTH_LOG} record: who, by which criterion (its
  * value only as a SHA-256 digest), how many, which seqs.
  */
 public final class ErasureRoutes {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_LISTED_SEQS = 1000;
 
-    private final Erasures erasures;
+    private final ErasureJobs jobs;
     private final Access access;
     private final AuthAudit audit;
     private final RequestBodies bodies;
     private final Executor blocking;
-    private final Clock clock;
 
     public ErasureRoutes(CqlSession session, String keyspace, dev.codexledger.records.RecordTable table, Access access,
                          AuthAudit audit, RequestBodies bodies, Executor blocking, Clock clock) {
-        this.erasures = new Erasures(session, keyspace, table);
+        this.jobs = new ErasureJobs(session, keyspace, new Erasures(session, keyspace, table), blocking, clock);
         this.access = access;
         this.audit = audit;
         this.bodies = bodies;
         this.blocking = blocking;
-        this.clock = clock;
     }
 
     public Route routes() {
         return pathPrefix("compliance", () -> pathPrefix("workspaces", () -> pathPrefix(segment(), workspace ->
-                path("erasures", () -> post(() -> {
+                pathPrefix("erasures", () -> {
                     if (!WorkspaceId.isValid(workspace)) {
                         return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, WorkspaceId.RULE, "workspace"));
                     }
-                    return access.allow(Endpoint.ERASURE, workspace, key -> access.caller(key, caller ->
-                            extractRequestEntity(entity -> bodies.strict(entity, 4096, Duration.ofSeconds(10),
-                                    (bytes, reservation) -> erase(workspace, bytes, caller)))));
-                })))));
+                    return concat(
+                            pathEndOrSingleSlash(() -> concat(
+                                    post(() -> access.allow(Endpoint.ERASURE, workspace, key -> access.caller(key,
+                                            caller -> extractRequestEntity(entity -> bodies.strict(entity, 4096,
+                                                    Duration.ofSeconds(10),
+                                                    (bytes, reservation) -> erase(workspace, bytes, caller)))))),
+                                    get(() -> access.allow(Endpoint.ERASURES_LIST, workspace, key -> answer(() -> {
+                                        ObjectNode body = JSON.createObjectNode();
+                                        ArrayNode list = body.putArray("erasures");
+                                        jobs.list(workspace).forEach(job -> list.add(describe(job)));
+                                        return ApiErrors.json(StatusCodes.OK, body);
+                                    }))))),
+                            path(segment(), id -> get(() -> access.allow(Endpoint.ERASURE_STATUS, workspace, key ->
+                                    answer(() -> jobs.find(workspace, id)
+                                            .map(job -> ApiErrors.json(StatusCodes.OK, describe(job)))
+                                            .orElseGet(() -> ApiErrors.error(StatusCodes.NOT_FOUND,
+                                                    "no erasure " + id + " in this workspace", "id")))))));
+                }))));
+    }
+
+    /** Runs again the erasures a stopped node left running; their end is audited as the ledger's. */
+    public void resumePending() {
+        jobs.resumePending(HoldsRoutes.RESUMED, this::audited);
     }
 
     private Route erase(String workspace, byte[] body, AuthAudit.Caller caller) {
@@ -77,26 +99,45 @@ public final class ErasureRoutes {
         } catch (IllegalArgumentException bad) {
             return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, bad.getMessage(), "body"));
         }
-        return onComplete(CompletableFuture.supplyAsync(() -> {
-            Erasures.Result result = erasures.erase(workspace, criteria, clock.instant());
-            ObjectNode attributes = JSON.createObjectNode()
-                    .put("criterion", criteria.field())
-                    .put("criterion_sha256", Digest.sha256(criteria.value()).hex())
-                    .put("erased", result.erased().size())
-                    .put("held", result.held().size());
-            attributes.putArray("erased_seqs").addAll(result.erased().stream().limit(MAX_LISTED_SEQS)
-                    .map(seq -> JSON.getNodeFactory().numberNode(seq)).toList());
-            AuthAudit.await(audit.adminAction(workspace, "records.erased", caller, attributes), "erasure in " + workspace);
-            ObjectNode answer = JSON.createObjectNode()
-                    .put("workspace", workspace)
-                    .put("criterion", criteria.field())
-                    .put("erased", result.erased().size())
-                    .put("held", result.held().size());
-            answer.set("held_seqs", JSON.valueToTree(result.held().stream().limit(MAX_LISTED_SEQS).toList()));
-            answer.set("erased_seqs", attributes.get("erased_seqs").deepCopy());
-            return answer;
-        }, blocking), result -> complete(result.isSuccess() ? ApiErrors.json(StatusCodes.OK, result.get())
-                : ApiErrors.fromFailure(result.failed().get())));
+        return answer(() -> ApiErrors.json(StatusCodes.ACCEPTED,
+                describe(jobs.start(workspace, criteria, caller, this::audited))));
+    }
+
+    private void audited(ErasureJobs.Job job, AuthAudit.Caller caller) {
+        ObjectNode attributes = JSON.createObjectNode()
+                .put("erasure_id", job.id())
+                .put("criterion", job.criterion())
+                .put("criterion_sha256", job.criterionSha256())
+                .put("erased", job.erased())
+                .put("held", job.held());
+        attributes.set("erased_seqs", JSON.valueToTree(job.erasedSeqs()));
+        AuthAudit.await(audit.adminAction(job.workspace(), "records.erased", caller, attributes),
+                "erasure in " + job.workspace());
+    }
+
+    static ObjectNode describe(ErasureJobs.Job job) {
+        ObjectNode json = JSON.createObjectNode()
+                .put("id", job.id())
+                .put("workspace", job.workspace())
+                .put("state", job.state())
+                .put("criterion", job.criterion())
+                .put("criterion_sha256", job.criterionSha256())
+                .put("requested_by", job.requestedBy())
+                .put("requested_by_name", job.requestedByName())
+                .put("requested_at", job.requestedAt().toString())
+                .put("finished_at", job.finishedAt() == null ? null : job.finishedAt().toString())
+                .put("erased", job.erased())
+                .put("held", job.held());
+        json.set("erased_seqs", JSON.valueToTree(job.erasedSeqs()));
+        json.set("held_seqs", JSON.valueToTree(job.heldSeqs()));
+        if (job.error() != null) {
+            json.put("error", job.error());
+        }
+        return json;
+    }
+
+    private Route answer(Supplier<HttpResponse> work) {
+        return dev.codexledger.http.Blocking.answer(blocking, work);
     }
 
     private static Erasures.Criteria criteriaOf(JsonNode body) {

@@ -19,15 +19,18 @@ import java.util.List;
  * number, chain hash, event id and type and the hash of its content, and its content is replaced by an
  * erasure marker (so the chain stays verifiable: the next record still links to the kept hash, and the
  * content hash proves what was there to anyone holding a copy). Rows keep their remaining TTL.
- * Blocking: scans the workspace's records.
+ * Blocking: scans the workspace's records (run by {@link ErasureJobs}).
  */
 final class Erasures {
 
     /** What to erase: records of a user id, or of a conversation id. */
     record Criteria(String field, String value) {}
 
-    /** The outcome: the seqs erased, and those that matched but are kept by a legal hold. */
-    record Result(List<Long> erased, List<Long> held) {}
+    /**
+     * The outcome: how many records were erased and how many matched but are kept by a legal hold, with
+     * the first {@code listed} seqs of each (memory stays bounded however many match).
+     */
+    record Result(long erased, long held, List<Long> erasedSeqs, List<Long> heldSeqs) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -46,10 +49,12 @@ final class Erasures {
                 + " WHERE workspace = ? AND bucket = ? AND seq = ?");
     }
 
-    Result erase(String workspace, Criteria criteria, Instant now) {
-        List<Long> erased = new ArrayList<>();
-        List<Long> held = new ArrayList<>();
-        java.util.Set<Long> heldSeqs = table.heldSeqs(workspace);
+    Result erase(String workspace, Criteria criteria, Instant now, int listed) {
+        long erased = 0;
+        long held = 0;
+        List<Long> erasedSeqs = new ArrayList<>();
+        List<Long> heldSeqs = new ArrayList<>();
+        java.util.Set<Long> keptByHolds = table.heldSeqs(workspace);
         for (long bucket : table.bucketsOf(workspace, Long.MIN_VALUE)) {
             for (Row row : session.execute(scan.bind(workspace, bucket).setPageSize(1000)
                     .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))) {
@@ -57,18 +62,24 @@ final class Erasures {
                 if (content.path("erased").asBoolean(false) || !matches(row, content, criteria)) {
                     continue;
                 }
-                if (heldSeqs.contains(row.getLong("seq"))) {
-                    held.add(row.getLong("seq"));
+                if (keptByHolds.contains(row.getLong("seq"))) {
+                    held++;
+                    if (heldSeqs.size() < listed) {
+                        heldSeqs.add(row.getLong("seq"));
+                    }
                     continue;
                 }
                 Integer ttl = row.isNull("ttl") ? null : row.getInt("ttl");
                 String marker = marker(row, now);
                 session.execute(erase.bind(ttl == null ? 0 : ttl, marker, workspace, bucket, row.getLong("seq"))
                         .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
-                erased.add(row.getLong("seq"));
+                erased++;
+                if (erasedSeqs.size() < listed) {
+                    erasedSeqs.add(row.getLong("seq"));
+                }
             }
         }
-        return new Result(erased, held);
+        return new Result(erased, held, erasedSeqs, heldSeqs);
     }
 
     private static boolean matches(Row row, JsonNode content, Criteria criteria) {

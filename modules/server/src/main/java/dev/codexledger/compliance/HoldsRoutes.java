@@ -19,6 +19,7 @@ import dev.codexledger.auth.AuthAudit;
 import dev.codexledger.auth.Endpoint;
 import dev.codexledger.http.ApiErrors;
 import dev.codexledger.http.RequestBodies;
+import dev.codexledger.records.ContentFilter;
 import dev.codexledger.records.InvalidRecords;
 import dev.codexledger.records.RecordParser;
 import dev.codexledger.records.Rfc3339;
@@ -26,6 +27,7 @@ import dev.codexledger.workspace.WorkspaceId;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Executor;
@@ -42,6 +44,11 @@ import org.apache.pekko.http.javadsl.server.Route;
 public final class HoldsRoutes {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> FIELDS = List.of("name", "custodians", "event_types", "from", "to", "model",
+            "surface", "conversation_id", "tool_name", "decision", "q");
+
+    /** Who finishes a job a stopped node left unfinished. */
+    static final AuthAudit.Caller RESUMED = new AuthAudit.Caller("ledger", "ledger (job resumed at start)", null);
 
     private final LegalHolds holds;
     private final Access access;
@@ -90,11 +97,18 @@ public final class HoldsRoutes {
                 return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, bad.getMessage(), bad.field()));
             }
             return answer(() -> {
-                LegalHolds.Hold hold = holds.create(spec, "key:" + caller.keyId());
-                audited(workspace, "legal_hold.created", caller, hold, hold.held());
+                LegalHolds.Hold hold = holds.create(spec, "key:" + caller.keyId(),
+                        applied -> audited(workspace, "legal_hold.applied", caller, applied, applied.held()));
+                audited(workspace, "legal_hold.created", caller, hold, 0);
                 return ApiErrors.json(StatusCodes.CREATED, describe(hold));
             });
         }));
+    }
+
+    /** Runs again the copy jobs a stopped node left unfinished; their end is audited as the ledger's. */
+    public void resumePending() {
+        holds.resumePending(applied -> audited(applied.workspace(), "legal_hold.applied", RESUMED, applied,
+                applied.held()));
     }
 
     private Route release(String workspace, String id, AuthAudit.Caller caller) {
@@ -115,10 +129,17 @@ public final class HoldsRoutes {
         ObjectNode json = JSON.createObjectNode()
                 .put("id", hold.id())
                 .put("name", hold.name())
+                .put("state", hold.state())
                 .put("active", hold.active());
         hold.users().stream().sorted().forEach(json.putArray("custodians")::add);
         hold.eventTypes().stream().sorted().forEach(json.putArray("event_types")::add);
-        json.put("conversation_id", hold.conversationId());
+        ContentFilter content = hold.content();
+        json.put("conversation_id", content.conversationId().orElse(null));
+        json.put("model", content.model().orElse(null));
+        json.put("surface", content.surface().orElse(null));
+        json.put("tool_name", content.toolName().orElse(null));
+        json.put("decision", content.decision().orElse(null));
+        content.terms().forEach(json.putArray("terms")::add);
         json.put("from", hold.fromMicros() == null ? null : Instant.EPOCH.plus(hold.fromMicros(),
                 java.time.temporal.ChronoUnit.MICROS).toString());
         json.put("to", hold.toMicros() == null ? null : Instant.EPOCH.plus(hold.toMicros(),
@@ -127,7 +148,12 @@ public final class HoldsRoutes {
         json.put("created_by", hold.createdBy());
         json.put("released_at", hold.releasedAt() == null ? null : hold.releasedAt().toString());
         json.put("released_by", hold.releasedBy());
-        json.put("held_at_creation", hold.held());
+        json.put("applied_at", hold.appliedAt() == null ? null : hold.appliedAt().toString());
+        if (hold.appliedAt() == null) {
+            json.putNull("held_at_creation");
+        } else {
+            json.put("held_at_creation", hold.held());
+        }
         return json;
     }
 
@@ -138,9 +164,8 @@ public final class HoldsRoutes {
         }
         for (var names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
-            if (!Set.of("name", "custodians", "event_types", "conversation_id", "from", "to").contains(name)) {
-                throw new InvalidRecords(name, "unknown field; a hold has name, custodians, event_types, conversation_id,"
-                        + " from and to");
+            if (!FIELDS.contains(name)) {
+                throw new InvalidRecords(name, "unknown field; a hold has " + String.join(", ", FIELDS));
             }
         }
         JsonNode name = body.path("name");
@@ -154,17 +179,29 @@ public final class HoldsRoutes {
                 throw new InvalidRecords("event_types", "one of " + new TreeSet<>(RecordParser.EVENT_TYPES));
             }
         }
-        JsonNode conversation = body.path("conversation_id");
-        if (!conversation.isMissingNode() && !conversation.isNull() && !conversation.isTextual()) {
-            throw new InvalidRecords("conversation_id", "must be a string");
+        ContentFilter content = ContentFilter.of(text(body, "model"), text(body, "surface"),
+                text(body, "conversation_id"), text(body, "tool_name"), text(body, "decision"), text(body, "q"));
+        if (body.has("q") && content.terms().isEmpty()) {
+            throw new InvalidRecords("q", "has no word or phrase");
         }
         Long from = micros(body, "from");
         Long to = micros(body, "to");
         if (from != null && to != null && from >= to) {
             throw new InvalidRecords("to", "must be after from");
         }
-        return new LegalHolds.Hold(workspace, null, name.textValue(), users, types,
-                conversation.isTextual() ? conversation.textValue() : null, from, to, null, null, null, null, 0);
+        return new LegalHolds.Hold(workspace, null, name.textValue(), users, types, content, from, to, null, null,
+                null, null, null, 0);
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode node = body.path(field);
+        if (node.isMissingNode() || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual() || node.textValue().isEmpty() || node.textValue().length() > 1000) {
+            throw new InvalidRecords(field, "must be a string of 1 to 1000 characters");
+        }
+        return node.textValue();
     }
 
     private static Set<String> strings(JsonNode body, String field) {

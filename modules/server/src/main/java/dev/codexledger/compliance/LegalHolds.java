@@ -4,11 +4,10 @@ import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codexledger.records.ContentFilter;
 import dev.codexledger.records.HoldPolicy;
 import dev.codexledger.records.RecordTable;
 import dev.codexledger.records.StoredRecord;
-import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -19,42 +18,59 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Legal holds: by custodians (user ids), a time range of record timestamps, event types and a
- * conversation. Records a hold matches, those stored when it is created and those arriving while it is
- * active, are copied without TTL to {@code held_records} and stay readable past their retention; when
- * the last hold on a copy is released, the copy expires when its original would have. Every node keeps
- * the active holds in memory (re-read every second), so checking a record costs nothing when its
- * workspace has none.
+ * Legal holds: by custodians (user ids), a time range of record timestamps, event types and any search
+ * criterion on content (model, surface, conversation, tool, decision, words and phrases). Records a hold
+ * matches, those stored when it is created and those arriving while it is active, are copied without
+ * TTL to {@code held_copies} and stay readable past their retention; when the last hold on a copy is
+ * released, the copy expires when its original would have. Every node keeps the active holds in memory
+ * (re-read every second), so checking a record costs nothing when its workspace has none.
+ *
+ * <p>A hold takes effect for arriving records as soon as it is stored; the records already stored are
+ * copied by a background job ({@link #create} returns at once, {@code applied_at} is set when the job is
+ * done). A node that starts finds holds whose job never finished and runs it again (copies are
+ * idempotent).
  */
 public final class LegalHolds implements HoldPolicy {
 
     /** A hold; empty criteria match everything. {@code fromMicros} inclusive, {@code toMicros} exclusive. */
     public record Hold(String workspace, String id, String name, Set<String> users, Set<String> eventTypes,
-                       String conversationId, Long fromMicros, Long toMicros, Instant createdAt, String createdBy,
-                       Instant releasedAt, String releasedBy, long held) {
+                       ContentFilter content, Long fromMicros, Long toMicros, Instant createdAt, String createdBy,
+                       Instant appliedAt, Instant releasedAt, String releasedBy, long held) {
 
         boolean active() {
             return releasedAt == null;
         }
 
-        boolean matches(String userId, long timestampMicros, String eventType, Supplier<String> content) {
-            return (users.isEmpty() || users.contains(userId))
+        /** applying (stored records still being copied), active, or released. */
+        String state() {
+            return !active() ? "released" : appliedAt == null ? "applying" : "active";
+        }
+
+        boolean matches(String userId, long timestampMicros, String eventType, Supplier<String> recordContent) {
+            return (users.isEmpty() || (userId != null && users.contains(userId)))
                     && (eventTypes.isEmpty() || eventTypes.contains(eventType))
                     && (fromMicros == null || timestampMicros >= fromMicros)
                     && (toMicros == null || timestampMicros < toMicros)
-                    && (conversationId == null || conversationId.equals(conversationOf(content.get())));
+                    && (content.isEmpty() || content.matches(recordContent.get()));
         }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(LegalHolds.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final CqlSession session;
     private final RecordTable table;
     private final Clock clock;
+    private final Executor jobs;
+    private final Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final PreparedStatement insert;
     private final PreparedStatement selectAll;
     private final PreparedStatement selectWorkspace;
@@ -62,18 +78,21 @@ public final class LegalHolds implements HoldPolicy {
     private final PreparedStatement setHeld;
     private volatile Map<String, List<Hold>> active = Map.of();
 
-    public LegalHolds(CqlSession session, String keyspace, RecordTable table, Clock clock) {
+    /** {@code jobs}: where the copying of stored records runs (blocking work). */
+    public LegalHolds(CqlSession session, String keyspace, RecordTable table, Clock clock, Executor jobs) {
         this.session = session;
         this.table = table;
         this.clock = clock;
+        this.jobs = jobs;
         this.insert = session.prepare("INSERT INTO " + keyspace + ".legal_holds (workspace, id, name, users,"
-                + " event_types, conversation_id, from_micros, to_micros, created_at, created_by, held)"
-                + " VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+                + " event_types, conversation_id, model, surface, tool_name, decision, terms, from_micros, to_micros,"
+                + " created_at, created_by, held) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         this.selectAll = session.prepare("SELECT * FROM " + keyspace + ".legal_holds");
         this.selectWorkspace = session.prepare("SELECT * FROM " + keyspace + ".legal_holds WHERE workspace = ?");
         this.release = session.prepare("UPDATE " + keyspace + ".legal_holds SET released_at = ?, released_by = ?"
                 + " WHERE workspace = ? AND id = ?");
-        this.setHeld = session.prepare("UPDATE " + keyspace + ".legal_holds SET held = ? WHERE workspace = ? AND id = ?");
+        this.setHeld = session.prepare("UPDATE " + keyspace + ".legal_holds SET held = ?, applied_at = ?"
+                + " WHERE workspace = ? AND id = ?");
     }
 
     @Override
@@ -92,20 +111,56 @@ public final class LegalHolds implements HoldPolicy {
         return ids;
     }
 
-    /** Stores the hold, then copies the records it matches (blocking: scans the workspace). */
-    public Hold create(Hold spec, String createdBy) {
+    /**
+     * Stores the hold (from then on, arriving records it matches are copied as they are written) and
+     * starts the job copying the stored ones; {@code onApplied} gets the hold once that job is done.
+     */
+    public Hold create(Hold spec, String createdBy, Consumer<Hold> onApplied) {
         byte[] random = new byte[8];
         RANDOM.nextBytes(random);
         String id = "hold_" + HexFormat.of().formatHex(random);
         Instant now = clock.instant();
+        ContentFilter content = spec.content();
         session.execute(insert.bind(spec.workspace(), id, spec.name(), spec.users(), spec.eventTypes(),
-                spec.conversationId(), spec.fromMicros(), spec.toMicros(), now, createdBy, 0L)
+                content.conversationId().orElse(null), content.model().orElse(null), content.surface().orElse(null),
+                content.toolName().orElse(null), content.decision().orElse(null), content.terms(),
+                spec.fromMicros(), spec.toMicros(), now, createdBy, 0L)
                 .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
         refresh();
         Hold hold = find(spec.workspace(), id).orElseThrow();
-        long held = table.holdExisting(spec.workspace(), record -> matchesStored(hold, record), id);
-        session.execute(setHeld.bind(held, spec.workspace(), id));
-        return find(spec.workspace(), id).orElseThrow();
+        apply(hold, onApplied);
+        return hold;
+    }
+
+    /** Runs the copy job of every active hold whose job never finished (a node stopped during it). */
+    public void resumePending(Consumer<Hold> onApplied) {
+        active.values().stream().flatMap(List::stream).filter(h -> h.appliedAt() == null)
+                .forEach(h -> apply(h, onApplied));
+    }
+
+    private void apply(Hold hold, Consumer<Hold> onApplied) {
+        String key = hold.workspace() + "/" + hold.id();
+        if (!running.add(key)) {
+            return;
+        }
+        CompletableFuture.runAsync(() -> {
+            try {
+                long held = table.holdExisting(hold.workspace(), record -> matchesStored(hold, record), hold.id());
+                Instant applied = clock.instant();
+                // audited first: a hold shown as active has its AUTH_LOG record
+                onApplied.accept(new Hold(hold.workspace(), hold.id(), hold.name(), hold.users(), hold.eventTypes(),
+                        hold.content(), hold.fromMicros(), hold.toMicros(), hold.createdAt(), hold.createdBy(),
+                        applied, hold.releasedAt(), hold.releasedBy(), held));
+                session.execute(setHeld.bind(held, applied, hold.workspace(), hold.id())
+                        .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+                refresh();
+            } catch (RuntimeException e) {
+                // stays "applying"; the next start (or resumePending) runs it again
+                LOG.error("Copying the records of hold {} in {} failed", hold.id(), hold.workspace(), e);
+            } finally {
+                running.remove(key);
+            }
+        }, jobs);
     }
 
     /** Releases a hold; empty when there is no such hold. Returns it with the number of copies freed. */
@@ -151,21 +206,17 @@ public final class LegalHolds implements HoldPolicy {
         return hold.matches(record.userId(), record.timestampMicros(), record.eventType(), record::content);
     }
 
-    private static String conversationOf(String content) {
-        try {
-            return JSON.readTree(content).path("conversation_id").asText(null);
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
     private static Hold fromRow(Row row) {
+        ContentFilter content = new ContentFilter(Optional.ofNullable(row.getString("model")),
+                Optional.ofNullable(row.getString("surface")), Optional.ofNullable(row.getString("conversation_id")),
+                Optional.ofNullable(row.getString("tool_name")), Optional.ofNullable(row.getString("decision")),
+                List.copyOf(row.getList("terms", String.class)));
         return new Hold(row.getString("workspace"), row.getString("id"), row.getString("name"),
-                row.getSet("users", String.class), row.getSet("event_types", String.class),
-                row.getString("conversation_id"),
+                row.getSet("users", String.class), row.getSet("event_types", String.class), content,
                 row.isNull("from_micros") ? null : row.getLong("from_micros"),
                 row.isNull("to_micros") ? null : row.getLong("to_micros"),
-                row.getInstant("created_at"), row.getString("created_by"), row.getInstant("released_at"),
-                row.getString("released_by"), row.isNull("held") ? 0 : row.getLong("held"));
+                row.getInstant("created_at"), row.getString("created_by"), row.getInstant("applied_at"),
+                row.getInstant("released_at"), row.getString("released_by"),
+                row.isNull("held") ? 0 : row.getLong("held"));
     }
 }

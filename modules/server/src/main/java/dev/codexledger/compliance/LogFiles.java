@@ -24,7 +24,9 @@ import org.apache.pekko.util.ByteString;
 /**
  * Reads compliance log files: lists the closed ingestion windows of a workspace and event type from
  * {@code compliance_windows}, and streams a file's records from the records table page by page (memory
- * stays flat however large the file).
+ * stays flat however large the file). Records a legal hold keeps past their retention are part of their
+ * file too: {@code held_windows} keeps their windows listed after the window's own rows expired, and
+ * their copies are merged into the stream by sequence number.
  */
 final class LogFiles {
 
@@ -37,6 +39,9 @@ final class LogFiles {
     private final PreparedStatement selectWindows;
     private final PreparedStatement selectWindow;
     private final PreparedStatement selectRange;
+    private final PreparedStatement selectHeldWindows;
+    private final PreparedStatement selectHeldWindow;
+    private final PreparedStatement selectHeldRange;
 
     LogFiles(CqlSession session, String keyspace, Duration fileWindow, Duration settle) {
         this.session = session;
@@ -48,6 +53,13 @@ final class LogFiles {
                 + keyspace + ".compliance_windows WHERE workspace = ? AND event_type = ? AND window_start = ?");
         this.selectRange = session.prepare("SELECT seq, event_type, ts_micros, user_id, content, chain_hash,"
                 + " accepted_at FROM " + keyspace + ".records WHERE workspace = ? AND bucket = ? AND seq >= ? AND seq <= ?");
+        this.selectHeldWindows = session.prepare("SELECT window_start, window_millis, seq FROM " + keyspace
+                + ".held_windows WHERE workspace = ? AND event_type = ? AND window_start >= ?");
+        this.selectHeldWindow = session.prepare("SELECT window_start, window_millis, seq FROM " + keyspace
+                + ".held_windows WHERE workspace = ? AND event_type = ? AND window_start = ?");
+        this.selectHeldRange = session.prepare("SELECT seq, event_type, ts_micros, user_id, content, chain_hash,"
+                + " accepted_at FROM " + keyspace + ".held_copies WHERE workspace = ? AND bucket = ? AND seq >= ?"
+                + " AND seq <= ?");
     }
 
     /** A window is closed once it ended and every batch accepted in it has had time to be written. */
@@ -61,23 +73,22 @@ final class LogFiles {
         // (windows written under a longer, since changed, file-window setting included)
         long from = after.toEpochMilli() - fileWindow.toMillis() * 24;
         List<LogFile> files = new ArrayList<>();
-        Accumulator current = null;
-        for (Row row : session.execute(selectWindows.bind(workspace, eventType, Math.max(0, from)).setPageSize(1000))) {
-            long start = row.getLong("window_start");
-            long length = row.getLong("window_millis");
-            if (current != null && current.start != start) {
-                if (!add(files, current.toFile(eventType), after, now, limit)) {
-                    return files;
-                }
-                current = null;
+        Windows batches = new Windows(session.execute(selectWindows.bind(workspace, eventType, Math.max(0, from))
+                .setPageSize(1000)).iterator(), false);
+        Windows held = new Windows(session.execute(selectHeldWindows.bind(workspace, eventType, Math.max(0, from))
+                .setPageSize(1000)).iterator(), true);
+        while (batches.hasNext() || held.hasNext()) {
+            Accumulator window;
+            if (!held.hasNext() || (batches.hasNext() && batches.peekStart() < held.peekStart())) {
+                window = batches.next();
+            } else if (!batches.hasNext() || held.peekStart() < batches.peekStart()) {
+                window = held.next();
+            } else {
+                window = batches.next().with(held.next());
             }
-            if (current == null) {
-                current = new Accumulator(start, length);
+            if (!add(files, window.toFile(eventType), after, now, limit)) {
+                return files;
             }
-            current.add(row);
-        }
-        if (current != null) {
-            add(files, current.toFile(eventType), after, now, limit);
         }
         return files;
     }
@@ -100,7 +111,12 @@ final class LogFiles {
                 window.add(row);
             }
         }
-        if (window.records == 0) {
+        for (Row row : session.execute(selectHeldWindow.bind(workspace, key.eventType(), key.startMillis()))) {
+            if (row.getLong("window_millis") == key.windowMillis()) {
+                window.addHeld(row);
+            }
+        }
+        if (window.records == 0 && window.held == 0) {
             return Optional.empty();
         }
         LogFile file = window.toFile(key.eventType());
@@ -116,21 +132,32 @@ final class LogFiles {
             buckets.add(b);
         }
         return Source.from(buckets)
-                .flatMapConcat(bucket -> rows(workspace, bucket, file))
+                .flatMapConcat(bucket -> rows(selectRange.bind(workspace, bucket, file.firstSeq(), file.lastSeq()))
+                        .mergeSorted(rows(selectHeldRange.bind(workspace, bucket, file.firstSeq(), file.lastSeq())),
+                                java.util.Comparator.comparingLong(row -> row.getLong("seq"))))
+                .statefulMapConcat(() -> {
+                    long[] last = {Long.MIN_VALUE};
+                    return row -> {
+                        // a record and its held copy: the same record once
+                        long seq = row.getLong("seq");
+                        boolean repeat = seq == last[0];
+                        last[0] = seq;
+                        return repeat ? List.of() : List.of(row);
+                    };
+                })
                 .filter(row -> file.eventType().equals(row.getString("event_type"))
                         && !row.getInstant("accepted_at").isBefore(file.start())
                         && row.getInstant("accepted_at").isBefore(file.end()))
                 .map(row -> ByteString.fromString(toRecord(row).toJson() + "\n", StandardCharsets.UTF_8));
     }
 
-    private Source<Row, NotUsed> rows(String workspace, long bucket, LogFile file) {
+    private Source<Row, NotUsed> rows(com.datastax.oss.driver.api.core.cql.BoundStatement query) {
         return Source.unfoldAsync(Optional.<AsyncResultSet>empty(), previous -> {
             if (previous == null) {
                 return CompletableFuture.completedFuture(Optional.empty());
             }
             CompletionStage<AsyncResultSet> page = previous.isEmpty()
-                    ? session.executeAsync(selectRange.bind(workspace, bucket, file.firstSeq(), file.lastSeq())
-                            .setPageSize(PAGE_SIZE))
+                    ? session.executeAsync(query.setPageSize(PAGE_SIZE))
                     : previous.get().fetchNextPage();
             return page.thenApply(rs -> {
                 List<Row> rows = new ArrayList<>(rs.remaining());
@@ -149,12 +176,14 @@ final class LogFiles {
                 row.getString("user_id"), row.getString("content"), Digest.of(bytes));
     }
 
+    /** One window's rows: of compliance_windows (a batch's range and count each) or of held_windows (a seq each). */
     private static final class Accumulator {
         final long start;
         final long length;
         long first = Long.MAX_VALUE;
         long last = Long.MIN_VALUE;
         long records;
+        long held;
 
         Accumulator(long start, long length) {
             this.start = start;
@@ -167,8 +196,57 @@ final class LogFiles {
             records += row.getInt("records");
         }
 
+        void addHeld(Row row) {
+            first = Math.min(first, row.getLong("seq"));
+            last = Math.max(last, row.getLong("seq"));
+            held++;
+        }
+
+        Accumulator with(Accumulator heldWindow) {
+            first = Math.min(first, heldWindow.first);
+            last = Math.max(last, heldWindow.last);
+            held += heldWindow.held;
+            return this;
+        }
+
         LogFile toFile(String eventType) {
-            return new LogFile(eventType, Instant.ofEpochMilli(start), length, first, last, records);
+            // once the window's own rows expired, the file holds only what holds keep
+            return new LogFile(eventType, Instant.ofEpochMilli(start), length, first, last,
+                    records > 0 ? records : held);
+        }
+    }
+
+    /** Consecutive rows of one window_start, grouped, from rows in window order. */
+    private static final class Windows {
+        private final java.util.Iterator<Row> rows;
+        private final boolean heldRows;
+        private Row pending;
+
+        Windows(java.util.Iterator<Row> rows, boolean heldRows) {
+            this.rows = rows;
+            this.heldRows = heldRows;
+            this.pending = rows.hasNext() ? rows.next() : null;
+        }
+
+        boolean hasNext() {
+            return pending != null;
+        }
+
+        long peekStart() {
+            return pending.getLong("window_start");
+        }
+
+        Accumulator next() {
+            Accumulator window = new Accumulator(peekStart(), pending.getLong("window_millis"));
+            while (pending != null && pending.getLong("window_start") == window.start) {
+                if (heldRows) {
+                    window.addHeld(pending);
+                } else {
+                    window.add(pending);
+                }
+                pending = rows.hasNext() ? rows.next() : null;
+            }
+            return window;
         }
     }
 }

@@ -92,7 +92,8 @@ public final class LedgerNode {
         retention.refresh();
         RecordTable table = new RecordTable(session, storage.settings(), retention::ttlOf,
                 config.getDuration("ledger.compliance.file-window"), Clock.systemUTC());
-        LegalHolds holds = new LegalHolds(session, storage.settings().keyspace(), table, Clock.systemUTC());
+        java.util.concurrent.Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        LegalHolds holds = new LegalHolds(session, storage.settings().keyspace(), table, Clock.systemUTC(), blocking);
         holds.refresh();
         table.holdWith(holds);
         table.acceptSkew(config.getDuration("ledger.records.search-accept-skew"));
@@ -107,7 +108,6 @@ public final class LedgerNode {
             holds.refresh();
         });
         Access access = new Access(keys, rateLimits, audit);
-        java.util.concurrent.Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         RequestBodies bodies = new RequestBodies(MemoryBudget.fromConfig(config));
         RecordsRoutes records = new RecordsRoutes(ledgers, table, recordsSettings, blocking, access, bodies);
         OtlpRoutes otlp = new OtlpRoutes(ledgers, recordsSettings, Clock.systemUTC(), access, bodies);
@@ -118,6 +118,8 @@ public final class LedgerNode {
         ErasureRoutes erasure = new ErasureRoutes(session, storage.settings().keyspace(), table, access, audit,
                 bodies, blocking, Clock.systemUTC());
         HoldsRoutes holdsAdmin = new HoldsRoutes(holds, access, audit, bodies, blocking);
+        holdsAdmin.resumePending();
+        erasure.resumePending();
         Route api = pathPrefix("v1", () -> concat(records.routes(), otlp.routes(), keyAdmin.routes(),
                 retentionAdmin.routes(), compliance.routes(), erasure.routes(), holdsAdmin.routes()));
 

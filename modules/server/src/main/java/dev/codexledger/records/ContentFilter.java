@@ -18,6 +18,18 @@ public record ContentFilter(Optional<String> model, Optional<String> surface, Op
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** No content criterion: matches every record. */
+    public static final ContentFilter NONE = new ContentFilter(Optional.empty(), Optional.empty(), Optional.empty(),
+            Optional.empty(), Optional.empty(), List.of());
+
+    /** From optional criteria (null: not given) and a query of words and "quoted phrases" (null: none). */
+    public static ContentFilter of(String model, String surface, String conversationId, String toolName,
+                                   String decision, String query) {
+        return new ContentFilter(Optional.ofNullable(model), Optional.ofNullable(surface),
+                Optional.ofNullable(conversationId), Optional.ofNullable(toolName), Optional.ofNullable(decision),
+                query == null ? List.of() : terms(query));
+    }
+
     public boolean isEmpty() {
         return model.isEmpty() && surface.isEmpty() && conversationId.isEmpty() && toolName.isEmpty()
                 && decision.isEmpty() && terms.isEmpty();
@@ -50,7 +62,7 @@ public record ContentFilter(Optional<String> model, Optional<String> surface, Op
         current.setLength(0);
     }
 
-    boolean matches(String content) {
+    public boolean matches(String content) {
         if (isEmpty()) {
             return true;
         }

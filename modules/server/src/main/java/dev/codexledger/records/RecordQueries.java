@@ -27,10 +27,8 @@ final class RecordQueries {
                         + RecordParser.EVENT_TYPES.stream().sorted().toList());
             }
         }
-        ContentFilter content = new ContentFilter(Optional.ofNullable(params.get("model")),
-                Optional.ofNullable(params.get("surface")), Optional.ofNullable(params.get("conversation_id")),
-                Optional.ofNullable(params.get("tool_name")), Optional.ofNullable(params.get("decision")),
-                params.containsKey("q") ? ContentFilter.terms(params.get("q")) : java.util.List.of());
+        ContentFilter content = ContentFilter.of(params.get("model"), params.get("surface"),
+                params.get("conversation_id"), params.get("tool_name"), params.get("decision"), params.get("q"));
         int limit = settings.defaultPageSize();
         if (params.containsKey("limit")) {
             try {

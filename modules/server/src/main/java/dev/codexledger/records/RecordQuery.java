@@ -21,8 +21,7 @@ public record RecordQuery(String workspace, Optional<Long> fromMicros, Optional<
     /** Every record of a workspace, {@code limit} per page. */
     public static RecordQuery everything(String workspace, int limit, int scanBudget) {
         return new RecordQuery(workspace, Optional.empty(), Optional.empty(), java.util.Set.of(), java.util.Set.of(),
-                new ContentFilter(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                        Optional.empty(), java.util.List.of()), limit, RecordCursor.START, scanBudget);
+                ContentFilter.NONE, limit, RecordCursor.START, scanBudget);
     }
 
     public RecordQuery from(RecordCursor next) {

@@ -57,7 +57,9 @@ public final class RecordTable implements LedgerReadModel {
     private final PreparedStatement insertHeldBucket;
     private final PreparedStatement selectHeldBuckets;
     private final PreparedStatement selectHeld;
-    private final PreparedStatement selectAllHeld;
+    private final PreparedStatement selectHeldBucket;
+    private final PreparedStatement insertHeldWindow;
+    private final PreparedStatement deleteHeldWindow;
     private final PreparedStatement dropHold;
     private final PreparedStatement deleteHeld;
     private final PreparedStatement expireHeld;
@@ -71,6 +73,7 @@ public final class RecordTable implements LedgerReadModel {
     private final PreparedStatement selectRecords;
     private final PreparedStatement selectRecordKeys;
     private final PreparedStatement selectContents;
+    private final PreparedStatement selectPresent;
 
     /** {@code ttlOf}: the retention of a workspace (see {@link Retention#ttlOf}). */
     public RecordTable(CqlSession session, CassandraSettings settings, java.util.function.Function<String, Duration> ttlOf,
@@ -91,18 +94,22 @@ public final class RecordTable implements LedgerReadModel {
         insertWindow = session.prepare("INSERT INTO " + ks + ".compliance_windows (workspace, event_type,"
                 + " window_start, window_millis, first_seq, last_seq, records) VALUES (?,?,?,?,?,?,?) USING TTL ?");
         String heldColumns = "event_id = ?, event_type = ?, ts_micros = ?, user_id = ?, content = ?, content_hash = ?,"
-                + " chain_hash = ?, accepted_at = ?, expires_at = ?";
-        holdRecord = session.prepare("UPDATE " + ks + ".held_records SET " + heldColumns + ", hold_ids = hold_ids + ?"
+                + " chain_hash = ?, accepted_at = ?, expires_at = ?, window_start = ?, window_millis = ?";
+        holdRecord = session.prepare("UPDATE " + ks + ".held_copies SET " + heldColumns + ", hold_ids = hold_ids + ?"
                 + " WHERE workspace = ? AND bucket = ? AND seq = ?");
         insertHeldBucket = session.prepare("INSERT INTO " + ks + ".held_buckets (workspace, bucket) VALUES (?,?)");
+        insertHeldWindow = session.prepare("INSERT INTO " + ks + ".held_windows (workspace, event_type, window_start,"
+                + " seq, window_millis) VALUES (?,?,?,?,?) USING TTL ?");
+        deleteHeldWindow = session.prepare("DELETE FROM " + ks + ".held_windows WHERE workspace = ? AND event_type = ?"
+                + " AND window_start = ? AND seq = ?");
         selectHeldBuckets = session.prepare("SELECT bucket FROM " + ks + ".held_buckets WHERE workspace = ? AND bucket >= ?");
         selectHeld = session.prepare("SELECT seq, event_type, ts_micros, user_id, content, chain_hash FROM " + ks
-                + ".held_records WHERE workspace = ? AND bucket = ? AND seq > ?");
-        selectAllHeld = session.prepare("SELECT * FROM " + ks + ".held_records WHERE workspace = ?");
-        dropHold = session.prepare("UPDATE " + ks + ".held_records SET hold_ids = hold_ids - ?"
+                + ".held_copies WHERE workspace = ? AND bucket = ? AND seq > ?");
+        selectHeldBucket = session.prepare("SELECT * FROM " + ks + ".held_copies WHERE workspace = ? AND bucket = ?");
+        dropHold = session.prepare("UPDATE " + ks + ".held_copies SET hold_ids = hold_ids - ?"
                 + " WHERE workspace = ? AND bucket = ? AND seq = ?");
-        deleteHeld = session.prepare("DELETE FROM " + ks + ".held_records WHERE workspace = ? AND bucket = ? AND seq = ?");
-        expireHeld = session.prepare("UPDATE " + ks + ".held_records USING TTL ? SET " + heldColumns
+        deleteHeld = session.prepare("DELETE FROM " + ks + ".held_copies WHERE workspace = ? AND bucket = ? AND seq = ?");
+        expireHeld = session.prepare("UPDATE " + ks + ".held_copies USING TTL ? SET " + heldColumns
                 + " WHERE workspace = ? AND bucket = ? AND seq = ?");
         scanBucket = session.prepare("SELECT seq, event_id, event_type, ts_micros, user_id, content, content_hash,"
                 + " chain_hash, accepted_at, TTL(content) AS ttl FROM " + ks + ".records WHERE workspace = ? AND bucket = ?");
@@ -114,6 +121,8 @@ public final class RecordTable implements LedgerReadModel {
                 + " WHERE workspace = ? AND bucket >= ?");
         selectRecordKeys = session.prepare("SELECT seq, event_type, ts_micros, user_id, chain_hash FROM " + ks
                 + ".records WHERE workspace = ? AND bucket = ? AND seq > ?");
+        selectPresent = session.prepare("SELECT seq FROM " + ks + ".records WHERE workspace = ? AND bucket = ?"
+                + " AND seq >= ? AND seq <= ?");
         selectContents = session.prepare("SELECT seq, content FROM " + ks
                 + ".records WHERE workspace = ? AND bucket = ? AND seq IN ?");
         selectRecords = session.prepare("SELECT seq, event_type, ts_micros, user_id, content, chain_hash FROM " + ks
@@ -128,6 +137,31 @@ public final class RecordTable implements LedgerReadModel {
 
     @Override
     public CompletionStage<Void> write(String workspace, RecordsAppended batch) {
+        return write(workspace, batch, Set.of());
+    }
+
+    @Override
+    public CompletionStage<Void> rewrite(String workspace, RecordsAppended batch) {
+        if (batch.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        long bucket = bucketOf(batch.acceptedAtMicros());
+        long first = batch.records().get(0).seq();
+        long last = batch.records().get(batch.records().size() - 1).seq();
+        return session.executeAsync(selectPresent.bind(workspace, bucket, first, last).setPageSize(5000))
+                .thenCompose(rows -> seqsOf(rows, new java.util.HashSet<>()))
+                .thenCompose(present -> write(workspace, batch, present));
+    }
+
+    private static CompletionStage<Set<Long>> seqsOf(com.datastax.oss.driver.api.core.cql.AsyncResultSet rows,
+                                                     Set<Long> into) {
+        rows.currentPage().forEach(row -> into.add(row.getLong("seq")));
+        return rows.hasMorePages() ? rows.fetchNextPage().thenCompose(next -> seqsOf(next, into))
+                : CompletableFuture.completedFuture(into);
+    }
+
+    /** {@code present}: seqs whose row (and held copy) exists already and is left as it is. */
+    private CompletionStage<Void> write(String workspace, RecordsAppended batch, Set<Long> present) {
         int remainingTtl = remainingTtlSeconds(ttlOf.apply(workspace), batch.acceptedAtMicros());
         if (batch.isEmpty() || remainingTtl <= 0) {
             // Past retention already: such rows would expire at once (and TTL 0 would mean "never").
@@ -141,20 +175,27 @@ public final class RecordTable implements LedgerReadModel {
         Instant expiresAt = acceptedAt.plus(ttlOf.apply(workspace));
         boolean held = false;
         for (LedgerRecord record : batch.records()) {
-            rows.add(recordRow(workspace, bucket, record, acceptedAt, remainingTtl));
-            Set<String> holdIds = holds.holdsFor(workspace, record.userId(), record.timestampMicros(), record.eventType(),
-                    record::contentText);
-            if (!holdIds.isEmpty()) {
-                statements.add(holdRecord.bind(record.eventId(), record.eventType(), record.timestampMicros(),
-                        record.userId(), record.contentText(), record.contentHash().toByteBuffer(),
-                        record.chainHash().toByteBuffer(), acceptedAt, expiresAt, holdIds, workspace, bucket, record.seq()));
-                held = true;
-            }
             int idBucket = idBucketOf(record.eventId());
             idsByBucket.computeIfAbsent(idBucket, b -> new ArrayList<>()).add(insertId.boundStatementBuilder()
                     .setString(0, workspace).setInt(1, idBucket).setString(2, record.eventId())
                     .setLong(3, record.seq()).setByteBuffer(4, record.contentHash().toByteBuffer())
                     .setInt(5, remainingTtl).build());
+            if (present.contains(record.seq())) {
+                continue;
+            }
+            rows.add(recordRow(workspace, bucket, record, acceptedAt, remainingTtl));
+            Set<String> holdIds = holds.holdsFor(workspace, record.userId(), record.timestampMicros(), record.eventType(),
+                    record::contentText);
+            if (!holdIds.isEmpty()) {
+                long windowStart = windowStartOf(acceptedAt.toEpochMilli());
+                statements.add(holdRecord.bind(record.eventId(), record.eventType(), record.timestampMicros(),
+                        record.userId(), record.contentText(), record.contentHash().toByteBuffer(),
+                        record.chainHash().toByteBuffer(), acceptedAt, expiresAt, windowStart, fileWindowMillis,
+                        holdIds, workspace, bucket, record.seq()));
+                statements.add(insertHeldWindow.bind(workspace, record.eventType(), windowStart, record.seq(),
+                        fileWindowMillis, 0));
+                held = true;
+            }
         }
         addUnloggedBatches(statements, rows);
         idsByBucket.values().forEach(ids -> addUnloggedBatches(statements, ids));
@@ -172,8 +213,7 @@ public final class RecordTable implements LedgerReadModel {
      * listed and read by.
      */
     private List<BoundStatement> windowRows(String workspace, RecordsAppended batch, int ttlSeconds) {
-        long acceptedMillis = TimeUnit.MICROSECONDS.toMillis(batch.acceptedAtMicros());
-        long windowStart = Math.floorDiv(acceptedMillis, fileWindowMillis) * fileWindowMillis;
+        long windowStart = windowStartOf(TimeUnit.MICROSECONDS.toMillis(batch.acceptedAtMicros()));
         Map<String, long[]> byType = new java.util.TreeMap<>();
         for (LedgerRecord record : batch.records()) {
             long[] range = byType.computeIfAbsent(record.eventType(), t -> new long[] {record.seq(), record.seq(), 0});
@@ -185,6 +225,10 @@ public final class RecordTable implements LedgerReadModel {
         byType.forEach((type, range) -> rows.add(insertWindow.bind(workspace, type, windowStart, fileWindowMillis,
                 range[0], range[1], (int) range[2], ttlSeconds)));
         return rows;
+    }
+
+    private long windowStartOf(long acceptedMillis) {
+        return Math.floorDiv(acceptedMillis, fileWindowMillis) * fileWindowMillis;
     }
 
     /**
@@ -281,13 +325,13 @@ public final class RecordTable implements LedgerReadModel {
         this.acceptSkewMicros = TimeUnit.MILLISECONDS.toMicros(skew.toMillis());
     }
 
-    /** Set once at start: which records new writes must also copy to {@code held_records}. */
+    /** Set once at start: which records new writes must also copy to {@code held_copies}. */
     public void holdWith(HoldPolicy policy) {
         this.holds = policy;
     }
 
     /**
-     * Copies the stored records {@code matches} accepts into {@code held_records} (no TTL) under
+     * Copies the stored records {@code matches} accepts into {@code held_copies} (no TTL) under
      * {@code holdId}; returns how many. Blocking: scans the workspace.
      */
     public long holdExisting(String workspace, java.util.function.Predicate<StoredRecord> matches, String holdId) {
@@ -300,10 +344,13 @@ public final class RecordTable implements LedgerReadModel {
                     continue;
                 }
                 Instant acceptedAt = row.getInstant("accepted_at");
+                long windowStart = windowStartOf(acceptedAt.toEpochMilli());
                 session.execute(holdRecord.bind(row.getString("event_id"), record.eventType(), record.timestampMicros(),
                         record.userId(), record.content(), row.getByteBuffer("content_hash"),
                         row.getByteBuffer("chain_hash"), acceptedAt, clock.instant().plusSeconds(row.getInt("ttl")),
-                        Set.of(holdId), workspace, bucket, record.seq()));
+                        windowStart, fileWindowMillis, Set.of(holdId), workspace, bucket, record.seq()));
+                session.execute(insertHeldWindow.bind(workspace, record.eventType(), windowStart, record.seq(),
+                        fileWindowMillis, 0));
                 any = true;
                 held++;
             }
@@ -321,38 +368,59 @@ public final class RecordTable implements LedgerReadModel {
     public long releaseHold(String workspace, String holdId) {
         long freed = 0;
         Instant now = clock.instant();
-        for (Row row : session.execute(selectAllHeld.bind(workspace).setPageSize(1000))) {
-            Set<String> ids = row.getSet("hold_ids", String.class);
-            if (!ids.contains(holdId)) {
-                continue;
-            }
-            long bucket = row.getLong("bucket");
-            long seq = row.getLong("seq");
-            if (ids.size() > 1) {
-                session.execute(dropHold.bind(Set.of(holdId), workspace, bucket, seq));
-                continue;
-            }
-            freed++;
-            long left = java.time.Duration.between(now, row.getInstant("expires_at")).toSeconds();
-            if (left <= 0) {
+        for (long bucket : heldBuckets(workspace)) {
+            for (Row row : session.execute(selectHeldBucket.bind(workspace, bucket).setPageSize(1000))) {
+                Set<String> ids = row.getSet("hold_ids", String.class);
+                if (!ids.contains(holdId)) {
+                    continue;
+                }
+                long seq = row.getLong("seq");
+                if (ids.size() > 1) {
+                    session.execute(dropHold.bind(Set.of(holdId), workspace, bucket, seq));
+                    continue;
+                }
+                freed++;
+                long left = java.time.Duration.between(now, row.getInstant("expires_at")).toSeconds();
                 session.execute(deleteHeld.bind(workspace, bucket, seq));
-            } else {
-                session.execute(deleteHeld.bind(workspace, bucket, seq));
-                session.execute(expireHeld.bind((int) Math.min(Integer.MAX_VALUE, left), row.getString("event_id"),
+                boolean windowed = !row.isNull("window_start");
+                if (left <= 0) {
+                    if (windowed) {
+                        session.execute(deleteHeldWindow.bind(workspace, row.getString("event_type"),
+                                row.getLong("window_start"), seq));
+                    }
+                    continue;
+                }
+                int ttl = (int) Math.min(Integer.MAX_VALUE, left);
+                session.execute(expireHeld.bind(ttl, row.getString("event_id"),
                         row.getString("event_type"), row.getLong("ts_micros"), row.getString("user_id"),
                         row.getString("content"), row.getByteBuffer("content_hash"), row.getByteBuffer("chain_hash"),
-                        row.getInstant("accepted_at"), row.getInstant("expires_at"), workspace, bucket, seq));
+                        row.getInstant("accepted_at"), row.getInstant("expires_at"),
+                        windowed ? row.getLong("window_start") : null, windowed ? row.getLong("window_millis") : null,
+                        workspace, bucket, seq));
+                if (windowed) {
+                    session.execute(insertHeldWindow.bind(workspace, row.getString("event_type"),
+                            row.getLong("window_start"), seq, row.getLong("window_millis"), ttl));
+                }
             }
         }
         return freed;
     }
 
+    /** The hour buckets of a workspace that have (or had) held copies, in order. */
+    private List<Long> heldBuckets(String workspace) {
+        List<Long> buckets = new ArrayList<>();
+        session.execute(selectHeldBuckets.bind(workspace, Long.MIN_VALUE)).forEach(r -> buckets.add(r.getLong("bucket")));
+        return buckets;
+    }
+
     /** Whether a held copy exists for a record (erasure keeps those). */
     public java.util.Set<Long> heldSeqs(String workspace) {
         java.util.Set<Long> seqs = new java.util.HashSet<>();
-        for (Row row : session.execute(selectAllHeld.bind(workspace).setPageSize(1000))) {
-            if (!row.getSet("hold_ids", String.class).isEmpty()) {
-                seqs.add(row.getLong("seq"));
+        for (long bucket : heldBuckets(workspace)) {
+            for (Row row : session.execute(selectHeldBucket.bind(workspace, bucket).setPageSize(1000))) {
+                if (!row.getSet("hold_ids", String.class).isEmpty()) {
+                    seqs.add(row.getLong("seq"));
+                }
             }
         }
         return seqs;

@@ -47,27 +47,53 @@ public final class LedgerSchema {
                 WITH CLUSTERING ORDER BY (window_start ASC, first_seq ASC)
                 AND default_time_to_live = %d
                 """.formatted(ks, ttl));
-        // Legal holds, and copies without TTL of the records they keep (same columns as records; expires_at
-        // is when the original expires, so a released copy can expire then).
+        // Legal holds (criteria as in a search; applied_at: when the stored records it matches had all been
+        // copied), and copies without TTL of the records they keep (same columns as records; expires_at is
+        // when the original expires, so a released copy can expire then). Copies are partitioned like the
+        // records, by workspace and hour of acceptance; held_buckets lists the hours that have copies.
         session.execute("""
                 CREATE TABLE IF NOT EXISTS %s.legal_holds (
                   workspace text, id text, name text, users set<text>, event_types set<text>,
                   conversation_id text, from_micros bigint, to_micros bigint,
-                  created_at timestamp, created_by text, released_at timestamp, released_by text, held bigint,
+                  model text, surface text, tool_name text, decision text, terms list<text>,
+                  created_at timestamp, created_by text, applied_at timestamp,
+                  released_at timestamp, released_by text, held bigint,
                   PRIMARY KEY ((workspace), id))
                 """.formatted(ks));
+        for (String column : new String[] {"model text", "surface text", "tool_name text", "decision text",
+                "terms list<text>", "applied_at timestamp"}) {
+            session.execute("ALTER TABLE " + ks + ".legal_holds ADD IF NOT EXISTS " + column);
+        }
         session.execute("""
-                CREATE TABLE IF NOT EXISTS %s.held_records (
+                CREATE TABLE IF NOT EXISTS %s.held_copies (
                   workspace text, bucket bigint, seq bigint,
                   event_id text, event_type text, ts_micros bigint, user_id text,
                   content text, content_hash blob, chain_hash blob, accepted_at timestamp,
-                  hold_ids set<text>, expires_at timestamp,
-                  PRIMARY KEY ((workspace), bucket, seq))
+                  hold_ids set<text>, expires_at timestamp, window_start bigint, window_millis bigint,
+                  PRIMARY KEY ((workspace, bucket), seq))
                 """.formatted(ks));
         session.execute("""
                 CREATE TABLE IF NOT EXISTS %s.held_buckets (
                   workspace text, bucket bigint,
                   PRIMARY KEY ((workspace), bucket))
+                """.formatted(ks));
+        // The compliance log-file windows of held copies, so a file stays listed (with its held records)
+        // after the window's own rows expired.
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.held_windows (
+                  workspace text, event_type text, window_start bigint, seq bigint, window_millis bigint,
+                  PRIMARY KEY ((workspace, event_type), window_start, seq))
+                WITH CLUSTERING ORDER BY (window_start ASC, seq ASC)
+                """.formatted(ks));
+        migrateHeldRecords(session, ks);
+        // Erasure jobs: requested over the API, run in the background, resumed after a restart.
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.erasures (
+                  workspace text, id text, criterion text, criterion_value text, criterion_sha256 text,
+                  requested_by text, requested_by_name text, requested_at timestamp, state text,
+                  erased bigint, held bigint, erased_seqs list<bigint>, held_seqs list<bigint>,
+                  finished_at timestamp, error text,
+                  PRIMARY KEY ((workspace), id))
                 """.formatted(ks));
         // Which hour buckets of a workspace hold rows (one row per bucket and day its rows expire, living
         // until the end of that day), so a scan never walks empty hours.
@@ -85,5 +111,28 @@ public final class LedgerSchema {
                 WITH CLUSTERING ORDER BY (bucket ASC)
                 AND default_time_to_live = %d
                 """.formatted(ks, ttl));
+    }
+
+    /**
+     * Builds before held_copies kept the copies in one partition per workspace ({@code held_records}):
+     * copy them over, then drop the old table (a crash in between copies again: the writes are idempotent).
+     */
+    private static void migrateHeldRecords(CqlSession session, String ks) {
+        boolean exists = session.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?"
+                + " AND table_name = 'held_records'", ks).one() != null;
+        if (!exists) {
+            return;
+        }
+        var insert = session.prepare("INSERT INTO " + ks + ".held_copies (workspace, bucket, seq, event_id,"
+                + " event_type, ts_micros, user_id, content, content_hash, chain_hash, accepted_at, hold_ids,"
+                + " expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        for (var row : session.execute("SELECT * FROM " + ks + ".held_records")) {
+            session.execute(insert.bind(row.getString("workspace"), row.getLong("bucket"), row.getLong("seq"),
+                    row.getString("event_id"), row.getString("event_type"), row.getLong("ts_micros"),
+                    row.getString("user_id"), row.getString("content"), row.getByteBuffer("content_hash"),
+                    row.getByteBuffer("chain_hash"), row.getInstant("accepted_at"),
+                    row.getSet("hold_ids", String.class), row.getInstant("expires_at")));
+        }
+        session.execute("DROP TABLE " + ks + ".held_records");
     }
 }

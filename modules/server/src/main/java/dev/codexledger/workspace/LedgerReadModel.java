@@ -13,6 +13,14 @@ public interface LedgerReadModel {
     /** Completes once every row of the batch is durable (per the configured consistency). */
     CompletionStage<Void> write(String workspace, RecordsAppended batch);
 
+    /**
+     * Writes a batch again on recovery: its rows that are missing (a crash between persist and write),
+     * leaving the rows that are present as they are, since an erasure may have changed them since.
+     */
+    default CompletionStage<Void> rewrite(String workspace, RecordsAppended batch) {
+        return write(workspace, batch);
+    }
+
     /** The content hashes of those of the given ids that are stored in the workspace. */
     CompletionStage<Map<String, Digest>> storedContentHashes(String workspace, Collection<String> eventIds);
 }

@@ -136,7 +136,7 @@ public final class WorkspaceLedger
         busy = !state.lastBatch().isEmpty();
         if (busy) {
             int current = incarnation;
-            context.pipeToSelf(readModel.write(workspace, state.lastBatch()),
+            context.pipeToSelf(readModel.rewrite(workspace, state.lastBatch()),
                     (ok, failure) -> new Rematerialized(current, failure));
         } else if (!queued.isEmpty()) {
             // appends queued before a restart are still here: go on with them

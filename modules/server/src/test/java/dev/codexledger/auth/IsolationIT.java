@@ -68,6 +68,7 @@ class IsolationIT {
     }
 
     private static final Map<String, String> logFiles = new java.util.HashMap<>();
+    private static final Map<String, String> erasures = new java.util.HashMap<>();
 
     /** The id of the workspace's first closed CODEX_LOG file, once its window has closed. */
     private static String firstLogFile(String workspace) throws InterruptedException {
@@ -193,6 +194,9 @@ class IsolationIT {
                     + "/logs/" + logFiles.get(workspace));
             case ERASURE -> client.post("/v1/compliance/workspaces/" + workspace + "/erasures", "application/json",
                     "{\"user_id\":\"nobody-" + IDS.incrementAndGet() + "\"}");
+            case ERASURES_LIST -> client.get("/v1/compliance/workspaces/" + workspace + "/erasures");
+            case ERASURE_STATUS -> client.get("/v1/compliance/workspaces/" + workspace + "/erasures/"
+                    + targetErasure(workspace));
             case HOLDS_CREATE -> client.post("/v1/compliance/workspaces/" + workspace + "/holds", "application/json",
                     "{\"name\":\"probe\",\"custodians\":[\"nobody\"]}");
             case HOLDS_LIST -> client.get("/v1/compliance/workspaces/" + workspace + "/holds");
@@ -209,6 +213,16 @@ class IsolationIT {
                 "{\"name\":\"target\",\"custodians\":[\"nobody\"]}");
         assertEquals(201, hold.status(), hold.raw().body());
         return hold.body().get("id").asText();
+    }
+
+    /** An erasure in the workspace, made by the org admin, for its status to be read. */
+    private static String targetErasure(String workspace) {
+        return erasures.computeIfAbsent(workspace, ws -> {
+            LedgerClient.Reply erasure = admin.post("/v1/compliance/workspaces/" + ws + "/erasures",
+                    "application/json", "{\"user_id\":\"nobody\"}");
+            assertEquals(202, erasure.status(), erasure.raw().body());
+            return erasure.body().get("id").asText();
+        });
     }
 
     /** A fresh key in the workspace, made by the org admin, for revoke and rotate to act on. */

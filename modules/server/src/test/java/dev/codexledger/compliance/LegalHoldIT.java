@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.datastax.oss.driver.api.core.CqlSession;
 import dev.codexledger.node.LedgerNode;
+import dev.codexledger.testing.ComplianceJobs;
 import dev.codexledger.testing.LedgerClient;
 import dev.codexledger.testing.Records;
 import dev.codexledger.testing.SharedCassandra;
@@ -29,7 +31,8 @@ class LegalHoldIT {
     @BeforeAll
     static void start() throws Exception {
         node = TestNodes.start(SharedCassandra.contactPoint(), TestNodes.newKeyspace("holds"), Map.of(
-                "ledger.records.ttl", "3s", "ledger.records.min-ttl", "1s"));
+                "ledger.records.ttl", "3s", "ledger.records.min-ttl", "1s",
+                "ledger.compliance.file-window", "1s", "ledger.compliance.settle", "500ms"));
         admin = new LedgerClient(node.httpAddress(), TestNodes.ADMIN_KEY);
     }
 
@@ -42,19 +45,16 @@ class LegalHoldIT {
     void heldRecordsSurviveTheirTtlAndExpireAfterRelease() throws Exception {
         post("case", "alice-1", "alice");
         post("case", "bob-1", "bob");
-        LedgerClient.Reply created = admin.post("/v1/compliance/workspaces/case/holds", "application/json",
-                "{\"name\":\"Acme v. Example\",\"custodians\":[\"alice\"]}");
-        assertEquals(201, created.status(), created.raw().body());
-        String hold = created.body().get("id").asText();
-        assertEquals(1, created.body().get("held_at_creation").asInt(), "the stored record of alice");
+        JsonNode created = ComplianceJobs.hold(admin, "case", "{\"name\":\"Acme v. Example\",\"custodians\":[\"alice\"]}");
+        String hold = created.get("id").asText();
+        assertEquals(1, created.get("held_at_creation").asInt(), "the stored record of alice");
+        assertTrue(admin.get("/v1/workspaces/case/records?event_type=AUTH_LOG").raw().body().contains("legal_hold.applied"));
         post("case", "alice-2", "alice");
         post("case", "bob-2", "bob");
 
-        LedgerClient.Reply erasure = admin.post("/v1/compliance/workspaces/case/erasures", "application/json",
-                "{\"user_id\":\"alice\"}");
-        assertEquals(200, erasure.status(), erasure.raw().body());
-        assertEquals(0, erasure.body().get("erased").asInt());
-        assertEquals(2, erasure.body().get("held").asInt(), "held records are kept and reported");
+        JsonNode erasure = ComplianceJobs.erase(admin, "case", "{\"user_id\":\"alice\"}");
+        assertEquals(0, erasure.get("erased").asInt());
+        assertEquals(2, erasure.get("held").asInt(), "held records are kept and reported");
 
         Thread.sleep(4000);
         assertEquals(List.of("alice-1", "alice-2"), ids("case"),
@@ -91,12 +91,93 @@ class LegalHoldIT {
     }
 
     @Test
+    void aHoldByWordsKeepsTheMatchingRecordsInSearchAndInTheComplianceLogFiles() throws Exception {
+        post("words", "w-1", "alice", "notes on Project Falcon pricing");
+        post("words", "w-2", "bob", "lunch plans");
+        JsonNode created = ComplianceJobs.hold(admin, "words",
+                "{\"name\":\"Falcon\",\"q\":\"\\\"project falcon\\\"\",\"model\":\"gpt-5-codex\"}");
+        assertEquals(1, created.get("held_at_creation").asInt(), created.toString());
+        assertEquals("[\"project falcon\"]", created.get("terms").toString());
+        post("words", "w-3", "carol", "PROJECT FALCON follow-up");
+        post("words", "w-4", "carol", "a falcon, not the project");
+
+        Thread.sleep(4000);
+        assertEquals(List.of("w-1", "w-3"), ids("words"), "the phrase, any case, any custodian; nothing else");
+        assertEquals(List.of("w-3"), admin.get("/v1/workspaces/words/records?q=follow-up").body().get("records")
+                .findValuesAsText("event_id"), "and searchable");
+
+        // the log files of those windows: their own rows expired, the held records are still there
+        List<String> inFiles = new ArrayList<>();
+        LedgerClient.Reply files = admin.get("/v1/compliance/workspaces/words/logs?event_type=CODEX_LOG"
+                + "&after=2026-01-01T00:00:00Z");
+        assertEquals(200, files.status(), files.raw().body());
+        for (JsonNode file : files.body().get("data")) {
+            LedgerClient.Reply download = admin.get("/v1/compliance/workspaces/words/logs/" + file.get("id").asText());
+            assertEquals(200, download.status(), download.raw().body());
+            for (String line : download.raw().body().split("\n")) {
+                if (!line.isBlank()) {
+                    inFiles.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).get("event_id").asText());
+                }
+            }
+        }
+        assertEquals(List.of("w-1", "w-3"), inFiles, "each held record once, nothing else: " + files.raw().body());
+    }
+
+    @Test
+    void aHoldByToolNameKeepsThatToolsRecords() throws Exception {
+        Instant now = Instant.now();
+        String shell = Records.record("t-1", "dan", now, "run it").replace("\"attributes\":{",
+                "\"attributes\":{\"tool_name\":\"shell\",");
+        String patch = Records.record("t-2", "dan", now, "patch it").replace("\"attributes\":{",
+                "\"attributes\":{\"tool_name\":\"apply_patch\",");
+        ComplianceJobs.hold(admin, "tools", "{\"name\":\"shell use\",\"tool_name\":\"shell\"}");
+        LedgerClient.Reply reply = admin.post("/v1/workspaces/tools/records", "application/json",
+                Records.array(shell, patch));
+        assertEquals(200, reply.status(), reply.raw().body());
+        Thread.sleep(4000);
+        assertEquals(List.of("t-1"), ids("tools"));
+    }
+
+    @Test
+    void aHoldWhoseCopyingAStoppedNodeLeftUnfinishedIsAppliedByTheNextStart() throws Exception {
+        String keyspace = TestNodes.newKeyspace("holds_resume");
+        // default retention: restarts take longer than the other tests' 3-s TTL
+        Map<String, Object> settings = Map.of();
+        LedgerNode.Running first = TestNodes.start(SharedCassandra.contactPoint(), keyspace, settings);
+        LedgerClient client = new LedgerClient(first.httpAddress(), TestNodes.ADMIN_KEY);
+        assertEquals(200, client.post("/v1/workspaces/r/records", "application/json", Records.array(
+                Records.record("f-1", "fay", Instant.now(), "fay's words"),
+                Records.record("g-1", "gus", Instant.now(), "gus's words"))).status());
+        first.stop();
+        // what a node leaves behind when it stops while copying: the hold, not yet applied
+        try (CqlSession session = CqlSession.builder().addContactPoint(SharedCassandra.contactPoint())
+                .withLocalDatacenter("datacenter1").build()) {
+            session.execute("INSERT INTO " + keyspace + ".legal_holds (workspace, id, name, users, event_types,"
+                    + " terms, created_at, created_by, held) VALUES ('r', 'hold_00000000000000bb', 'resumed',"
+                    + " {'fay'}, {}, [], ?, 'key:k', 0)", Instant.now());
+        }
+        LedgerNode.Running second = TestNodes.start(SharedCassandra.contactPoint(), keyspace, settings);
+        try {
+            LedgerClient again = new LedgerClient(second.httpAddress(), TestNodes.ADMIN_KEY);
+            JsonNode hold = ComplianceJobs.awaitHold(again, "r", "hold_00000000000000bb");
+            assertEquals(1, hold.get("held_at_creation").asInt(), "fay's record copied: " + hold);
+            assertTrue(again.get("/v1/workspaces/r/records?event_type=AUTH_LOG").raw().body()
+                    .contains("legal_hold.applied"), "and audited");
+        } finally {
+            second.stop();
+        }
+    }
+
+    @Test
     void badHoldsAre400NamingTheField() {
         assertField("{\"custodians\":[\"a\"]}", "name");
         assertField("{\"name\":\"x\",\"event_types\":[\"OTHER\"]}", "event_types");
         assertField("{\"name\":\"x\",\"from\":\"2026-02-01T00:00:00Z\",\"to\":\"2026-01-01T00:00:00Z\"}", "to");
         assertField("{\"name\":\"x\",\"custodians\":\"alice\"}", "custodians");
         assertField("{\"name\":\"x\",\"words\":[\"secret\"]}", "words");
+        assertField("{\"name\":\"x\",\"q\":\"  \"}", "q");
+        assertField("{\"name\":\"x\",\"q\":5}", "q");
+        assertField("{\"name\":\"x\",\"tool_name\":\"\"}", "tool_name");
     }
 
     private static void assertField(String body, String field) {
@@ -106,8 +187,12 @@ class LegalHoldIT {
     }
 
     private static void post(String workspace, String id, String user) {
+        post(workspace, id, user, "prompt of " + id);
+    }
+
+    private static void post(String workspace, String id, String user, String prompt) {
         LedgerClient.Reply reply = admin.post("/v1/workspaces/" + workspace + "/records", "application/json",
-                Records.array(Records.record(id, user, Instant.now(), "prompt of " + id)));
+                Records.array(Records.record(id, user, Instant.now(), prompt)));
         assertEquals(200, reply.status(), reply.raw().body());
     }
 
