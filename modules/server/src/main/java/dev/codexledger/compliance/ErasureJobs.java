@@ -6,6 +6,9 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import dev.codexledger.auth.AuthAudit;
 import dev.codexledger.workspace.Digest;
+import dev.codexledger.workspace.WorkspaceLedger;
+import dev.codexledger.workspace.WorkspaceLedgers;
+import java.time.temporal.ChronoUnit;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -37,11 +40,13 @@ final class ErasureJobs {
                List<Long> erasedSeqs, List<Long> heldSeqs, Instant finishedAt, String error) {}
 
     static final int MAX_LISTED_SEQS = 1000;
+    private static final java.time.Duration FORGET_TIMEOUT = java.time.Duration.ofSeconds(60);
     private static final Logger LOG = LoggerFactory.getLogger(ErasureJobs.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final CqlSession session;
     private final Erasures erasures;
+    private final WorkspaceLedgers ledgers;
     private final Executor executor;
     private final Clock clock;
     private final Set<String> running = ConcurrentHashMap.newKeySet();
@@ -52,9 +57,11 @@ final class ErasureJobs {
     private final PreparedStatement selectOne;
     private final PreparedStatement selectAll;
 
-    ErasureJobs(CqlSession session, String keyspace, Erasures erasures, Executor executor, Clock clock) {
+    ErasureJobs(CqlSession session, String keyspace, Erasures erasures, WorkspaceLedgers ledgers, Executor executor,
+                Clock clock) {
         this.session = session;
         this.erasures = erasures;
+        this.ledgers = ledgers;
         this.executor = executor;
         this.clock = clock;
         this.insert = session.prepare("INSERT INTO " + keyspace + ".erasures (workspace, id, criterion, criterion_value,"
@@ -100,9 +107,16 @@ final class ErasureJobs {
         }
         CompletableFuture.runAsync(() -> {
             try {
+                Instant erasedAt = clock.instant();
                 Erasures.Result result = erasures.erase(job.workspace(),
-                        new Erasures.Criteria(job.criterion(), job.criterionValue()), clock.instant(),
-                        MAX_LISTED_SEQS);
+                        new Erasures.Criteria(job.criterion(), job.criterionValue()), erasedAt, MAX_LISTED_SEQS);
+                // then the ledger's own copies: its last batch, its snapshot, the journal events before it
+                WorkspaceLedger.Forgotten forgotten = ledgers.forget(job.workspace(), job.criterion(),
+                        job.criterionValue(), ChronoUnit.MICROS.between(Instant.EPOCH, erasedAt), FORGET_TIMEOUT)
+                        .toCompletableFuture().join();
+                if (forgotten.error() != null) {
+                    throw new IllegalStateException(forgotten.error());
+                }
                 Instant finished = clock.instant();
                 // audited first: a job shown as done has its AUTH_LOG record
                 onDone.accept(new Job(job.workspace(), job.id(), job.criterion(), null, job.criterionSha256(),

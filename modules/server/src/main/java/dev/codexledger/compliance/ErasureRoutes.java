@@ -50,9 +50,11 @@ public final class ErasureRoutes {
     private final RequestBodies bodies;
     private final Executor blocking;
 
-    public ErasureRoutes(CqlSession session, String keyspace, dev.codexledger.records.RecordTable table, Access access,
-                         AuthAudit audit, RequestBodies bodies, Executor blocking, Clock clock) {
-        this.jobs = new ErasureJobs(session, keyspace, new Erasures(session, keyspace, table), blocking, clock);
+    public ErasureRoutes(CqlSession session, String keyspace, dev.codexledger.records.RecordTable table,
+                         dev.codexledger.workspace.WorkspaceLedgers ledgers, Access access, AuthAudit audit,
+                         RequestBodies bodies, Executor blocking, Clock clock) {
+        this.jobs = new ErasureJobs(session, keyspace, new Erasures(session, keyspace, table), ledgers, blocking,
+                clock);
         this.access = access;
         this.audit = audit;
         this.bodies = bodies;

@@ -6,12 +6,12 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.codexledger.workspace.Digest;
+import dev.codexledger.workspace.ErasedContent;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -88,20 +88,11 @@ final class Erasures {
                 : criteria.value().equals(content.path("conversation_id").asText(null));
     }
 
-    /**
-     * The content an erased record keeps (keys sorted, like any canonical content): nothing of what was
-     * erased, not even what it was erased by.
-     */
     private static String marker(Row row, Instant now) {
         ByteBuffer hash = row.getByteBuffer("content_hash");
         byte[] bytes = new byte[hash.remaining()];
         hash.duplicate().get(bytes);
-        ObjectNode marker = JSON.createObjectNode()
-                .put("content_hash", HexFormat.of().formatHex(bytes))
-                .put("erased", true)
-                .put("erased_at", now.toString());
-        marker.put("event_id", row.getString("event_id")).put("event_type", row.getString("event_type"));
-        return marker.toString();
+        return ErasedContent.marker(Digest.of(bytes), row.getString("event_id"), row.getString("event_type"), now);
     }
 
     private static JsonNode parse(String content) {

@@ -97,7 +97,7 @@ public final class LedgerNode {
         holds.refresh();
         table.holdWith(holds);
         table.acceptSkew(config.getDuration("ledger.records.search-accept-skew"));
-        WorkspaceLedger.init(system, table, LedgerSettings.fromConfig(config));
+        WorkspaceLedger.init(system, table, LedgerSettings.fromConfig(config), new CassandraJournalCleanup(system));
         WorkspaceLedgers ledgers = new WorkspaceLedgers(system, config.getDuration("ledger.http.ask-timeout"),
                 new IngestGate(config.getLong("ledger.workspace.max-in-flight-records"),
                         config.getInt("ledger.workspace.max-pending-batches-per-workspace")));
@@ -115,8 +115,8 @@ public final class LedgerNode {
         RetentionRoutes retentionAdmin = new RetentionRoutes(retention, access, audit, bodies, blocking);
         ComplianceRoutes compliance = new ComplianceRoutes(session, storage.settings().keyspace(), config, access,
                 blocking, Clock.systemUTC());
-        ErasureRoutes erasure = new ErasureRoutes(session, storage.settings().keyspace(), table, access, audit,
-                bodies, blocking, Clock.systemUTC());
+        ErasureRoutes erasure = new ErasureRoutes(session, storage.settings().keyspace(), table, ledgers, access,
+                audit, bodies, blocking, Clock.systemUTC());
         HoldsRoutes holdsAdmin = new HoldsRoutes(holds, access, audit, bodies, blocking);
         holdsAdmin.resumePending();
         erasure.resumePending();

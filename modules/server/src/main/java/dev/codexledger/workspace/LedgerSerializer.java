@@ -26,6 +26,7 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
     private static final int MAX_EVENT_BYTES = 256 << 20;
     private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
     static final String SNAPSHOT_V1 = "WorkspaceLedgerSnapshot.v1";
+    static final String RECORDS_FORGOTTEN_V1 = "RecordsForgotten.v1";
 
     private final int dedupWindowSize;
 
@@ -49,6 +50,9 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
         }
         if (o instanceof LedgerState) {
             return SNAPSHOT_V1;
+        }
+        if (o instanceof RecordsForgotten) {
+            return RECORDS_FORGOTTEN_V1;
         }
         throw new IllegalArgumentException("LedgerSerializer cannot serialize " + o.getClass().getName());
     }
@@ -75,6 +79,13 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
                     .build()
                     .toByteArray();
         }
+        if (o instanceof RecordsForgotten event) {
+            return dev.codexledger.protocol.ledger.v1.RecordsForgotten.newBuilder()
+                    .setErasedAtMicros(event.erasedAtMicros())
+                    .addAllSeqs(event.seqs())
+                    .build()
+                    .toByteArray();
+        }
         throw new IllegalArgumentException("LedgerSerializer cannot serialize " + o.getClass().getName());
     }
 
@@ -87,6 +98,10 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
                 case RECORDS_APPENDED_V2 -> fromProto(
                         dev.codexledger.protocol.ledger.v1.RecordsAppended.parseFrom(decompress(bytes)));
                 case SNAPSHOT_V1 -> snapshotFromProto(WorkspaceLedgerSnapshot.parseFrom(bytes));
+                case RECORDS_FORGOTTEN_V1 -> {
+                    var proto = dev.codexledger.protocol.ledger.v1.RecordsForgotten.parseFrom(bytes);
+                    yield new RecordsForgotten(proto.getErasedAtMicros(), proto.getSeqsList());
+                }
                 default -> throw new NotSerializableException("unknown manifest " + manifest);
             };
         } catch (InvalidProtocolBufferException e) {
@@ -122,15 +137,18 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
         var builder = dev.codexledger.protocol.ledger.v1.RecordsAppended.newBuilder()
                 .setAcceptedAtMicros(event.acceptedAtMicros());
         for (LedgerRecord record : event.records()) {
-            builder.addRecords(dev.codexledger.protocol.ledger.v1.LedgerRecord.newBuilder()
+            var proto = dev.codexledger.protocol.ledger.v1.LedgerRecord.newBuilder()
                     .setSeq(record.seq())
                     .setEventId(record.eventId())
                     .setEventType(record.eventType())
                     .setTimestampMicros(record.timestampMicros())
-                    .setUserId(record.userId())
                     .setContentBytes(record.content())
                     .setContentHash(bytes(record.contentHash()))
-                    .setChainHash(bytes(record.chainHash())));
+                    .setChainHash(bytes(record.chainHash()));
+            if (record.userId() != null) { // erased records have none
+                proto.setUserId(record.userId());
+            }
+            builder.addRecords(proto);
         }
         return builder.build();
     }

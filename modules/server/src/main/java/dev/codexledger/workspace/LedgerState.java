@@ -30,4 +30,9 @@ public record LedgerState(long nextSeq, Digest headHash, RecordsAppended lastBat
         LedgerRecord last = event.records().get(event.records().size() - 1);
         return new LedgerState(last.seq() + 1, last.chainHash(), event, next);
     }
+
+    /** Applies an erasure: the last batch loses the erased records' content (sequence and chain unchanged). */
+    public LedgerState apply(RecordsForgotten event) {
+        return new LedgerState(nextSeq, headHash, lastBatch.forget(event.seqs(), event.erasedAtMicros()), window);
+    }
 }

@@ -8,7 +8,7 @@ import java.util.List;
  *
  * @param acceptedAtMicros when the ledger accepted the batch; never decreases within a workspace
  */
-public record RecordsAppended(long acceptedAtMicros, List<LedgerRecord> records) {
+public record RecordsAppended(long acceptedAtMicros, List<LedgerRecord> records) implements LedgerEvent {
 
     public RecordsAppended {
         records = List.copyOf(records);
@@ -18,6 +18,20 @@ public record RecordsAppended(long acceptedAtMicros, List<LedgerRecord> records)
 
     public boolean isEmpty() {
         return records.isEmpty();
+    }
+
+    /** The batch with the content of {@code seqs} replaced by the erasure marker and their user ids dropped. */
+    public RecordsAppended forget(java.util.Collection<Long> seqs, long erasedAtMicros) {
+        if (seqs.isEmpty()) {
+            return this;
+        }
+        java.time.Instant erasedAt = java.time.Instant.EPOCH.plus(erasedAtMicros, java.time.temporal.ChronoUnit.MICROS);
+        List<LedgerRecord> kept = records.stream().map(r -> !seqs.contains(r.seq()) ? r
+                : new LedgerRecord(r.seq(), r.eventId(), r.eventType(), r.timestampMicros(), null,
+                        com.google.protobuf.ByteString.copyFromUtf8(
+                                ErasedContent.marker(r.contentHash(), r.eventId(), r.eventType(), erasedAt)),
+                        r.contentHash(), r.chainHash())).toList();
+        return new RecordsAppended(acceptedAtMicros, kept);
     }
 
     public long firstSeq() {

@@ -21,6 +21,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotCompleted;
+import org.apache.pekko.persistence.typed.SnapshotFailed;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
@@ -40,14 +42,15 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * and recovery writes that batch again.
  */
 public final class WorkspaceLedger
-        extends EventSourcedBehaviorWithEnforcedReplies<WorkspaceLedger.Command, RecordsAppended, LedgerState> {
+        extends EventSourcedBehaviorWithEnforcedReplies<WorkspaceLedger.Command, LedgerEvent, LedgerState> {
 
     public static final EntityTypeKey<Command> ENTITY_TYPE_KEY =
             EntityTypeKey.create(Command.class, "WorkspaceLedger");
 
-    public static void init(ActorSystem<?> system, LedgerReadModel readModel, LedgerSettings settings) {
+    public static void init(ActorSystem<?> system, LedgerReadModel readModel, LedgerSettings settings,
+                            JournalCleanup cleanup) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-                entityContext -> create(entityContext.getEntityId(), readModel, settings)));
+                entityContext -> create(entityContext.getEntityId(), readModel, settings, cleanup)));
     }
 
     // ---------------------------------------------------------------- protocol
@@ -59,6 +62,20 @@ public final class WorkspaceLedger
 
     public record GetHead(ActorRef<Head> replyTo) implements Command {}
 
+    /**
+     * An erasure ran over the tables ({@code field} user_id or conversation_id equal to {@code value}):
+     * drop that content from the ledger's own copies too. The last batch's matching records lose theirs,
+     * a snapshot is taken and the journal's older events (which held it) are deleted; the reply comes
+     * once they are.
+     */
+    public record Forget(String field, String value, long erasedAtMicros, ActorRef<Forgotten> replyTo)
+            implements Command {}
+
+    /** {@code inLastBatch}: records of the last batch whose content was dropped; {@code error} when it failed. */
+    public record Forgotten(int inLastBatch, String error) {}
+
+    private record JournalCleaned(List<AwaitingCleanup> done, Throwable failure) implements Command {}
+
     private record LookedUp(int incarnation, List<Append> group, Map<String, Digest> stored, Throwable failure)
             implements Command {}
 
@@ -67,6 +84,9 @@ public final class WorkspaceLedger
     private record Rematerialized(int incarnation, Throwable failure) implements Command {}
 
     private enum Drain implements Command { INSTANCE }
+
+    /** A Forget waiting for the snapshot after its event, then for the journal cleanup. */
+    private record AwaitingCleanup(ActorRef<Forgotten> replyTo, int inLastBatch, long eventSeqNr) {}
 
     /** An admitted request waiting for its batch to be durable and queryable. */
     private record Pending(ActorRef<AppendResult> replyTo, Accepted result) {}
@@ -84,14 +104,18 @@ public final class WorkspaceLedger
 
     // ---------------------------------------------------------------- factory
 
-    public static Behavior<Command> create(String workspace, LedgerReadModel readModel, LedgerSettings settings) {
-        return Behaviors.setup(context -> new WorkspaceLedger(context, workspace, readModel, settings));
+    public static Behavior<Command> create(String workspace, LedgerReadModel readModel, LedgerSettings settings,
+                                           JournalCleanup cleanup) {
+        return Behaviors.setup(context -> new WorkspaceLedger(context, workspace, readModel, settings, cleanup));
     }
 
     private final ActorContext<Command> context;
     private final String workspace;
     private final LedgerReadModel readModel;
     private final LedgerSettings settings;
+    private final JournalCleanup cleanup;
+    /** Not state: erasures waiting for their snapshot and journal cleanup. */
+    private final List<AwaitingCleanup> awaitingCleanup = new ArrayList<>();
     /** Not state: whether a lookup or a write is under way. Commands meanwhile wait in the stash. */
     private boolean busy;
     /**
@@ -104,18 +128,25 @@ public final class WorkspaceLedger
     private final ArrayDeque<Append> queued = new ArrayDeque<>();
 
     private WorkspaceLedger(ActorContext<Command> context, String workspace, LedgerReadModel readModel,
-                            LedgerSettings settings) {
+                            LedgerSettings settings, JournalCleanup cleanup) {
         super(PersistenceId.of(ENTITY_TYPE_KEY.name(), workspace),
                 SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
         this.context = context;
         this.workspace = workspace;
         this.readModel = readModel;
         this.settings = settings;
+        this.cleanup = cleanup;
     }
 
     @Override
     public LedgerState emptyState() {
         return LedgerState.empty(settings.dedupWindowSize());
+    }
+
+    /** An erasure is followed by a snapshot at once, so the events before it can be deleted. */
+    @Override
+    public boolean shouldSnapshot(LedgerState state, LedgerEvent event, long sequenceNr) {
+        return event instanceof RecordsForgotten;
     }
 
     @Override
@@ -128,11 +159,20 @@ public final class WorkspaceLedger
     public SignalHandler<LedgerState> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), this::rematerializeLastBatch)
+                .onSignal(SnapshotCompleted.class, (state, done) -> cleanUpAfter(done.metadata().sequenceNr()))
+                .onSignal(SnapshotFailed.class, (state, failed) -> {
+                    List<AwaitingCleanup> due = due(failed.metadata().sequenceNr());
+                    due.forEach(a -> a.replyTo().tell(new Forgotten(a.inLastBatch(),
+                            "snapshot failed: " + failed.getFailure().getMessage())));
+                })
                 .build();
     }
 
     private void rematerializeLastBatch(LedgerState state) {
         incarnation++;
+        // a journal failure restarted the ledger: erasures waiting for their event are told so
+        awaitingCleanup.forEach(a -> a.replyTo().tell(new Forgotten(a.inLastBatch(), "the ledger restarted")));
+        awaitingCleanup.clear();
         busy = !state.lastBatch().isEmpty();
         if (busy) {
             int current = incarnation;
@@ -144,10 +184,25 @@ public final class WorkspaceLedger
         }
     }
 
+    /** Once a snapshot at or after an erasure's event is stored, deletes the journal before it. */
+    private void cleanUpAfter(long snapshotSeqNr) {
+        List<AwaitingCleanup> due = due(snapshotSeqNr);
+        if (!due.isEmpty()) {
+            context.pipeToSelf(cleanup.deleteBeforeLatestSnapshot(persistenceId().id()),
+                    (ok, failure) -> new JournalCleaned(due, failure));
+        }
+    }
+
+    private List<AwaitingCleanup> due(long snapshotSeqNr) {
+        List<AwaitingCleanup> due = awaitingCleanup.stream().filter(a -> a.eventSeqNr() <= snapshotSeqNr).toList();
+        awaitingCleanup.removeAll(due);
+        return due;
+    }
+
     // ---------------------------------------------------------------- command handlers
 
     @Override
-    public CommandHandlerWithReply<Command, RecordsAppended, LedgerState> commandHandler() {
+    public CommandHandlerWithReply<Command, LedgerEvent, LedgerState> commandHandler() {
         return newCommandHandlerWithReplyBuilder()
                 .forAnyState()
                 .onCommand(Append.class, this::onAppend)
@@ -156,16 +211,18 @@ public final class WorkspaceLedger
                 .onCommand(Rematerialized.class, this::onRematerialized)
                 .onCommand(Drain.class, (state, drain) -> busy ? Effect().noReply() : startNext(state))
                 .onCommand(GetHead.class, this::onGetHead)
+                .onCommand(Forget.class, this::onForget)
+                .onCommand(JournalCleaned.class, this::onJournalCleaned)
                 .build();
     }
 
-    private ReplyEffect<RecordsAppended, LedgerState> onAppend(LedgerState state, Append append) {
+    private ReplyEffect<LedgerEvent, LedgerState> onAppend(LedgerState state, Append append) {
         queued.add(append);
         return busy ? Effect().noReply() : startNext(state);
     }
 
     /** Takes the queued appends (at least one, then up to the coalescing limit) and starts on them. */
-    private ReplyEffect<RecordsAppended, LedgerState> startNext(LedgerState state) {
+    private ReplyEffect<LedgerEvent, LedgerState> startNext(LedgerState state) {
         if (queued.isEmpty()) {
             return Effect().noReply();
         }
@@ -199,7 +256,7 @@ public final class WorkspaceLedger
         return chars;
     }
 
-    private ReplyEffect<RecordsAppended, LedgerState> onLookedUp(LedgerState state, LookedUp lookedUp) {
+    private ReplyEffect<LedgerEvent, LedgerState> onLookedUp(LedgerState state, LookedUp lookedUp) {
         if (lookedUp.incarnation() != incarnation) {
             return Effect().noReply();
         }
@@ -217,7 +274,7 @@ public final class WorkspaceLedger
      * of the others are sequenced into one event. Records repeated across the group count once. Every
      * answer but a conflict waits until the event is durable and its rows written.
      */
-    private ReplyEffect<RecordsAppended, LedgerState> admit(LedgerState state, List<Append> group,
+    private ReplyEffect<LedgerEvent, LedgerState> admit(LedgerState state, List<Append> group,
                                                             Map<String, Digest> stored) {
         Map<String, Digest> admittedEarlier = new HashMap<>();
         List<NewRecord> fresh = new ArrayList<>();
@@ -272,7 +329,7 @@ public final class WorkspaceLedger
                 (ok, failure) -> new Materialized(current, replies, failure));
     }
 
-    private ReplyEffect<RecordsAppended, LedgerState> onMaterialized(LedgerState state, Materialized done) {
+    private ReplyEffect<LedgerEvent, LedgerState> onMaterialized(LedgerState state, Materialized done) {
         if (done.incarnation() != incarnation) {
             return Effect().noReply();
         }
@@ -288,7 +345,7 @@ public final class WorkspaceLedger
         return startNext(state);
     }
 
-    private ReplyEffect<RecordsAppended, LedgerState> onRematerialized(LedgerState state, Rematerialized done) {
+    private ReplyEffect<LedgerEvent, LedgerState> onRematerialized(LedgerState state, Rematerialized done) {
         if (done.incarnation() != incarnation) {
             return Effect().noReply();
         }
@@ -301,18 +358,34 @@ public final class WorkspaceLedger
         return startNext(state);
     }
 
-    private ReplyEffect<RecordsAppended, LedgerState> onGetHead(LedgerState state, GetHead get) {
+    private ReplyEffect<LedgerEvent, LedgerState> onGetHead(LedgerState state, GetHead get) {
         return Effect().reply(get.replyTo(),
                 new Head(state.nextSeq(), state.headHash(), state.window().size()));
+    }
+
+    private ReplyEffect<LedgerEvent, LedgerState> onForget(LedgerState state, Forget forget) {
+        List<Long> seqs = state.lastBatch().records().stream()
+                .filter(r -> ErasedContent.matches(r, forget.field(), forget.value()))
+                .map(LedgerRecord::seq).toList();
+        // registered before persisting: the snapshot after the event can complete before any thenRun
+        awaitingCleanup.add(new AwaitingCleanup(forget.replyTo(), seqs.size(), lastSequenceNumber(context) + 1));
+        return Effect().persist(new RecordsForgotten(forget.erasedAtMicros(), seqs)).thenNoReply();
+    }
+
+    private ReplyEffect<LedgerEvent, LedgerState> onJournalCleaned(LedgerState state, JournalCleaned cleaned) {
+        String error = cleaned.failure() == null ? null : "journal cleanup failed: " + cleaned.failure().getMessage();
+        cleaned.done().forEach(a -> a.replyTo().tell(new Forgotten(a.inLastBatch(), error)));
+        return Effect().noReply();
     }
 
     // ---------------------------------------------------------------- event handler
 
     @Override
-    public EventHandler<LedgerState, RecordsAppended> eventHandler() {
+    public EventHandler<LedgerState, LedgerEvent> eventHandler() {
         return newEventHandlerBuilder()
                 .forAnyState()
                 .onEvent(RecordsAppended.class, LedgerState::apply)
+                .onEvent(RecordsForgotten.class, LedgerState::apply)
                 .build();
     }
 }

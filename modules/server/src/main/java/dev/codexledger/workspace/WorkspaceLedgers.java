@@ -33,6 +33,13 @@ public final class WorkspaceLedgers {
                 .whenComplete((result, failure) -> gate.release(workspace, records.size()));
     }
 
+    /** See {@link WorkspaceLedger.Forget}; {@code timeout}: snapshot and journal cleanup take longer than an append. */
+    public CompletionStage<WorkspaceLedger.Forgotten> forget(String workspace, String field, String value,
+                                                            long erasedAtMicros, Duration timeout) {
+        return sharding.entityRefFor(WorkspaceLedger.ENTITY_TYPE_KEY, workspace)
+                .ask(replyTo -> new WorkspaceLedger.Forget(field, value, erasedAtMicros, replyTo), timeout);
+    }
+
     public CompletionStage<WorkspaceLedger.Head> head(String workspace) {
         return sharding.entityRefFor(WorkspaceLedger.ENTITY_TYPE_KEY, workspace)
                 .ask(WorkspaceLedger.GetHead::new, askTimeout);

@@ -27,11 +27,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ErasureIT {
 
     private static LedgerNode.Running node;
+    private static String keyspace;
     private static LedgerClient admin;
 
     @BeforeAll
     static void start() throws Exception {
-        node = TestNodes.start(SharedCassandra.contactPoint(), TestNodes.newKeyspace("erasure"));
+        keyspace = TestNodes.newKeyspace("erasure");
+        node = TestNodes.start(SharedCassandra.contactPoint(), keyspace);
         admin = new LedgerClient(node.httpAddress(), TestNodes.ADMIN_KEY);
     }
 
@@ -66,6 +68,7 @@ class ErasureIT {
         verifyChain(all("gdpr"));
 
         assertEquals(0, admin.get("/v1/workspaces/gdpr/records?user=alice").body().get("records").size());
+        assertTheLedgersOwnCopiesForgot("gdpr", "alice secret");
         assertEquals(0, ComplianceJobs.erase(eraser, "gdpr", "{\"user_id\":\"alice\"}").get("erased").asInt(),
                 "erasing again finds nothing");
         JsonNode listed = eraser.get("/v1/compliance/workspaces/gdpr/erasures").body().get("erasures");
@@ -148,6 +151,35 @@ class ErasureIT {
             assertTrue(records.contains("records.erased"), "audited when it finished: " + records);
         } finally {
             second.stop();
+        }
+    }
+
+    /**
+     * The entity's copies: its snapshot (taken at the erasure) holds no erased text, and the journal events
+     * before it, which held the content, are deleted.
+     */
+    private static void assertTheLedgersOwnCopiesForgot(String workspace, String text) {
+        try (CqlSession session = CqlSession.builder().addContactPoint(SharedCassandra.contactPoint())
+                .withLocalDatacenter("datacenter1").build()) {
+            String pid = "WorkspaceLedger|" + workspace;
+            List<com.datastax.oss.driver.api.core.cql.Row> snapshots = session.execute("SELECT sequence_nr, snapshot, snapshot_data"
+                    + " FROM " + keyspace + ".snapshots WHERE persistence_id = ?", pid).all();
+            assertEquals(1, snapshots.size(), "older snapshots deleted");
+            long snapshotSeqNr = snapshots.get(0).getLong("sequence_nr");
+            var row = snapshots.get(0);
+            java.nio.ByteBuffer bytes = row.isNull("snapshot_data") ? row.getByteBuffer("snapshot")
+                    : row.getByteBuffer("snapshot_data");
+            String snapshot = new String(com.datastax.oss.protocol.internal.util.Bytes.getArray(bytes),
+                    java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(snapshot.contains("key.created"), "the last batch (the dpo key's audit record) is in the snapshot, readable");
+            assertFalse(snapshot.contains(text), "the snapshot's last batch holds the erasure marker");
+            List<com.datastax.oss.driver.api.core.cql.Row> events = session.execute("SELECT sequence_nr, ser_manifest"
+                    + " FROM " + keyspace + ".messages WHERE persistence_id = ? AND partition_nr = 0", pid).all();
+            for (var event : events) {
+                assertTrue(event.getLong("sequence_nr") >= snapshotSeqNr,
+                        "event " + event.getLong("sequence_nr") + " (" + event.getString("ser_manifest")
+                                + ") from before the erasure's snapshot at " + snapshotSeqNr + " is deleted");
+            }
         }
     }
 

@@ -76,6 +76,25 @@ class LedgerSerializerTest {
     }
 
     @Test
+    void recordsForgottenV1IsWrittenAndReadAsItsGoldenBytes() throws Exception {
+        RecordsForgotten event = new RecordsForgotten(1_800_000_000_000_000L, List.of(3L, 7L));
+        assertEquals(LedgerSerializer.RECORDS_FORGOTTEN_V1, serializer.manifest(event));
+        assertEquals(golden("RecordsForgotten.v1"), HexFormat.of().formatHex(serializer.toBinary(event)));
+        assertEquals(event, serializer.fromBinary(HexFormat.of().parseHex(golden("RecordsForgotten.v1")),
+                LedgerSerializer.RECORDS_FORGOTTEN_V1));
+    }
+
+    @Test
+    void anErasedRecordWithoutUserIdSerializes() throws Exception {
+        RecordsAppended erased = sampleEvent().forget(List.of(sampleEvent().records().get(0).seq()),
+                1_800_000_000_000_000L);
+        RecordsAppended back = (RecordsAppended) serializer.fromBinary(serializer.toBinary(erased),
+                LedgerSerializer.RECORDS_APPENDED_V2);
+        assertEquals("", back.records().get(0).userId(), "no user id: the proto default");
+        assertEquals(erased.records().get(0).content(), back.records().get(0).content());
+    }
+
+    @Test
     void unknownManifestsAndTypesAreRefused() {
         assertThrows(java.io.NotSerializableException.class, () -> serializer.fromBinary(new byte[0], "Nope.v9"));
         assertThrows(IllegalArgumentException.class, () -> serializer.manifest("a string"));

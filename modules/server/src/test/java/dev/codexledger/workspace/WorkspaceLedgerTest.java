@@ -1,6 +1,8 @@
 package dev.codexledger.workspace;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,22 +44,22 @@ class WorkspaceLedgerTest {
 
     private final RecordingReadModel readModel = new RecordingReadModel();
 
-    private EventSourcedBehaviorTestKit<WorkspaceLedger.Command, RecordsAppended, LedgerState> ledger(
+    private EventSourcedBehaviorTestKit<WorkspaceLedger.Command, LedgerEvent, LedgerState> ledger(
             LedgerSettings settings) {
         return EventSourcedBehaviorTestKit.create(testKit.system(),
-                WorkspaceLedger.create("acme", readModel, settings),
+                WorkspaceLedger.create("acme", readModel, settings, JournalCleanup.NONE),
                 EventSourcedBehaviorTestKit.enabledSerializationSettings()
                         .withVerifyCommands(false)
                         .withVerifyState(false));
     }
 
-    private EventSourcedBehaviorTestKit<WorkspaceLedger.Command, RecordsAppended, LedgerState> ledger() {
+    private EventSourcedBehaviorTestKit<WorkspaceLedger.Command, LedgerEvent, LedgerState> ledger() {
         return ledger(SETTINGS);
     }
 
     /** A ledger spawned as a plain actor, for tests that watch replies arrive over time. */
     private ActorRef<WorkspaceLedger.Command> spawnLedger(String workspace) {
-        return testKit.spawn(WorkspaceLedger.create(workspace, readModel, SETTINGS));
+        return testKit.spawn(WorkspaceLedger.create(workspace, readModel, SETTINGS, JournalCleanup.NONE));
     }
 
     private static NewRecord record(String id, long micros, String body) {
@@ -77,7 +79,7 @@ class WorkspaceLedgerTest {
     }
 
     private static WorkspaceLedger.AppendResult append(
-            EventSourcedBehaviorTestKit<WorkspaceLedger.Command, RecordsAppended, LedgerState> ledger,
+            EventSourcedBehaviorTestKit<WorkspaceLedger.Command, LedgerEvent, LedgerState> ledger,
             List<NewRecord> records) {
         return ledger.<WorkspaceLedger.AppendResult>runCommand(
                 replyTo -> new WorkspaceLedger.Append(records, replyTo)).reply();
@@ -96,7 +98,8 @@ class WorkspaceLedgerTest {
 
         Digest previous = Digest.ZERO;
         long expectedSeq = 1;
-        for (RecordsAppended event : List.of(first.events().get(0), second.events().get(0))) {
+        for (LedgerEvent appended : List.of(first.events().get(0), second.events().get(0))) {
+            RecordsAppended event = (RecordsAppended) appended;
             for (LedgerRecord record : event.records()) {
                 assertEquals(expectedSeq, record.seq());
                 assertEquals(Digest.chain(previous, expectedSeq, record.contentText()), record.chainHash());
@@ -107,6 +110,42 @@ class WorkspaceLedgerTest {
         assertEquals(6, ledger.getState().nextSeq());
         assertEquals(previous, ledger.getState().headHash());
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L), readModel.writtenSeqs(), "rows written before the reply");
+    }
+
+    @Test
+    void forgettingDropsErasedContentFromTheLastBatchSnapshotsAndAsksForTheJournalToBeCleaned() {
+        List<String> cleaned = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var ledger = EventSourcedBehaviorTestKit.<WorkspaceLedger.Command, LedgerEvent, LedgerState>create(
+                testKit.system(), WorkspaceLedger.create("acme", readModel, SETTINGS, persistenceId -> {
+                    cleaned.add(persistenceId);
+                    return java.util.concurrent.CompletableFuture.completedFuture(null);
+                }), EventSourcedBehaviorTestKit.enabledSerializationSettings()
+                        .withVerifyCommands(false).withVerifyState(false));
+        append(ledger, List.of(new NewRecord("x-1", "CODEX_LOG", 1, "alice", "{\"prompt\":\"alice secret\"}"),
+                new NewRecord("x-2", "CODEX_LOG", 2, "bob", "{\"prompt\":\"bob text\"}")));
+        Digest head = ledger.getState().headHash();
+
+        var forgotten = ledger.<WorkspaceLedger.Forgotten>runCommand(
+                replyTo -> new WorkspaceLedger.Forget("user_id", "alice", 1_800_000_000_000_000L, replyTo));
+        assertEquals(new WorkspaceLedger.Forgotten(1, null), forgotten.reply(), "after the snapshot and the cleanup");
+        assertEquals(List.of(new RecordsForgotten(1_800_000_000_000_000L, List.of(1L))), forgotten.events());
+        assertEquals(List.of("WorkspaceLedger|acme"), cleaned);
+
+        LedgerState state = ledger.getState();
+        assertEquals(head, state.headHash(), "the chain is untouched");
+        assertEquals(3, state.nextSeq());
+        String erased = state.lastBatch().records().get(0).contentText();
+        assertFalse(erased.contains("alice"), erased);
+        assertTrue(erased.contains("\"erased\":true"), erased);
+        assertNull(state.lastBatch().records().get(0).userId());
+        assertEquals("{\"prompt\":\"bob text\"}", state.lastBatch().records().get(1).contentText());
+
+        // recovered from the snapshot (or the events): still forgotten, and the batch re-written as such
+        ledger.restart();
+        assertFalse(ledger.getState().lastBatch().records().get(0).contentText().contains("alice"));
+        RecordsAppended rewritten = readModel.writes.get(readModel.writes.size() - 1);
+        assertFalse(rewritten.records().get(0).contentText().contains("alice secret"));
+        assertEquals(head, ledger.getState().headHash());
     }
 
     @Test
