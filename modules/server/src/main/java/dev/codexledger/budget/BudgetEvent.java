@@ -1,0 +1,61 @@
+package dev.codexledger.budget;
+
+import java.util.List;
+
+/** What a {@link WorkspaceBudget} persists (serialized by {@link BudgetSerializer}). */
+public sealed interface BudgetEvent {
+
+    record BudgetSet(BudgetSpec spec) implements BudgetEvent {}
+
+    record BudgetRemoved(String key) implements BudgetEvent {}
+
+    /** {@code team} null or empty: the user belongs to no team. */
+    record MemberSet(String user, String team) implements BudgetEvent {}
+
+    record Reserved(BudgetBook.Reservation reservation) implements BudgetEvent {}
+
+    /** outcome settled (then {@code spentMicros} counts on {@code levels} at {@code atMicros}), released or expired. */
+    record ReservationEnded(String id, String outcome, long spentMicros, List<String> levels, long atMicros)
+            implements BudgetEvent {
+        public ReservationEnded {
+            levels = List.copyOf(levels);
+        }
+    }
+
+    /** Spending from the ledger's records up to {@code throughSeq}, each line on the levels of its user then. */
+    record UsageCounted(long throughSeq, List<UsageLine> lines) implements BudgetEvent {
+        public UsageCounted {
+            lines = List.copyOf(lines);
+        }
+    }
+
+    record UsageLine(List<String> levels, long micros, long atMicros) {
+        public UsageLine {
+            levels = List.copyOf(levels);
+        }
+    }
+
+    record ThresholdFired(BudgetBook.ThresholdCrossing crossing) implements BudgetEvent {}
+
+    /** The state change of an event (the entity's event handler). */
+    static BudgetBook apply(BudgetBook book, BudgetEvent event) {
+        if (event instanceof BudgetSet set) {
+            book.setBudget(set.spec());
+        } else if (event instanceof BudgetRemoved removed) {
+            book.removeBudget(removed.key());
+        } else if (event instanceof MemberSet member) {
+            book.setMember(member.user(), member.team());
+        } else if (event instanceof Reserved reserved) {
+            book.reserve(reserved.reservation());
+        } else if (event instanceof ReservationEnded ended) {
+            book.endReservation(ended.id());
+            book.spend(ended.levels(), ended.spentMicros(), ended.atMicros());
+        } else if (event instanceof UsageCounted counted) {
+            counted.lines().forEach(line -> book.spend(line.levels(), line.micros(), line.atMicros()));
+            book.counted(counted.throughSeq());
+        } else if (event instanceof ThresholdFired fired) {
+            book.fired(fired.crossing());
+        }
+        return book;
+    }
+}

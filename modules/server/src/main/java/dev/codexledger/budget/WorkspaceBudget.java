@@ -1,0 +1,264 @@
+package dev.codexledger.budget;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * The budgets of one workspace, event-sourced (its own journal, beside the workspace's ledger) and
+ * sharded like it. It is the single writer of spending and reservations, so a reservation is granted
+ * only if, at that moment, settled + reserved + the estimate fits every level above the user: however
+ * many gateways ask at once, their reservations are decided one after the other. Decisions are answered
+ * from memory; only changes are persisted.
+ */
+public final class WorkspaceBudget
+        extends EventSourcedBehaviorWithEnforcedReplies<WorkspaceBudget.Command, BudgetEvent, BudgetBook> {
+
+    public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "WorkspaceBudget");
+
+    /** {@code reservationTtl}: how long a reservation holds when the caller names no time; {@code maxReservationTtl} caps it. */
+    public record Settings(ZoneId zone, Duration reservationTtl, Duration maxReservationTtl, Clock clock) {}
+
+    public static void init(ActorSystem<?> system, Settings settings) {
+        ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
+                context -> create(context.getEntityId(), settings)));
+    }
+
+    public static Behavior<Command> create(String workspace, Settings settings) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            timers.startTimerWithFixedDelay(ExpireReservations.INSTANCE, Duration.ofSeconds(1));
+            return new WorkspaceBudget(context, workspace, settings);
+        }));
+    }
+
+    // ---------------------------------------------------------------- protocol
+
+    public sealed interface Command {}
+
+    public record SetBudget(BudgetSpec spec, ActorRef<Done> replyTo) implements Command {}
+
+    public record RemoveBudget(String key, ActorRef<Done> replyTo) implements Command {}
+
+    public record SetMember(String user, String team, ActorRef<Done> replyTo) implements Command {}
+
+    public record Check(String user, long estimateMicros, ActorRef<BudgetBook.Decision> replyTo) implements Command {}
+
+    /** {@code ttl} empty: the configured default. */
+    public record Reserve(String user, long estimateMicros, Optional<Duration> ttl, ActorRef<ReserveResult> replyTo)
+            implements Command {}
+
+    public record Settle(String id, long actualMicros, ActorRef<Done> replyTo) implements Command {}
+
+    public record Release(String id, ActorRef<Done> replyTo) implements Command {}
+
+    /** Spending of the ledger's records {@code (fromSeq..throughSeq]}; lines already counted are skipped. */
+    public record ReportUsage(long throughSeq, List<SeqUsage> lines) implements Command {}
+
+    public record SeqUsage(long seq, String user, long micros, long atMicros) {}
+
+    public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+    private enum ExpireReservations implements Command { INSTANCE }
+
+    /** {@code error} null: done; else why not (e.g. an unknown reservation). */
+    public record Done(String error) {
+        static final Done OK = new Done(null);
+    }
+
+    /** {@code id} null when denied. */
+    public record ReserveResult(String id, Instant expiresAt, BudgetBook.Decision decision) {}
+
+    public record Status(List<BudgetSpec> budgets, java.util.Map<String, String> members,
+                         List<BudgetBook.Level> levels, List<String> firedThisWindow, long countedThroughSeq) {}
+
+    // ---------------------------------------------------------------- behavior
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final ActorContext<Command> context;
+    private final Settings settings;
+
+    private WorkspaceBudget(ActorContext<Command> context, String workspace, Settings settings) {
+        super(PersistenceId.of(ENTITY_TYPE_KEY.name(), workspace),
+                SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
+        this.context = context;
+        this.settings = settings;
+    }
+
+    @Override
+    public BudgetBook emptyState() {
+        return new BudgetBook(settings.zone());
+    }
+
+    @Override
+    public RetentionCriteria retentionCriteria() {
+        return RetentionCriteria.snapshotEvery(500, 2).withDeleteEventsOnSnapshot();
+    }
+
+    /** The book is mutable: snapshots copy it in the entity's own thread. */
+    @Override
+    public SnapshotAdapter<BudgetBook> snapshotAdapter() {
+        return new SnapshotAdapter<>() {
+            @Override
+            public Object toJournal(BudgetBook book) {
+                return BudgetSerializer.snapshotOf(book);
+            }
+
+            @Override
+            public BudgetBook fromJournal(Object from) {
+                return BudgetSerializer.bookOf((BudgetSerializer.Snapshot) from, settings.zone());
+            }
+        };
+    }
+
+    private long now() {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, settings.clock().instant());
+    }
+
+    @Override
+    public CommandHandlerWithReply<Command, BudgetEvent, BudgetBook> commandHandler() {
+        return newCommandHandlerWithReplyBuilder().forAnyState()
+                .onCommand(SetBudget.class, (book, c) -> persistThenDone(new BudgetEvent.BudgetSet(c.spec()), c.replyTo()))
+                .onCommand(RemoveBudget.class, (book, c) -> book.budgets().containsKey(c.key())
+                        ? persistThenDone(new BudgetEvent.BudgetRemoved(c.key()), c.replyTo())
+                        : Effect().reply(c.replyTo(), new Done("no budget " + c.key())))
+                .onCommand(SetMember.class, (book, c) ->
+                        persistThenDone(new BudgetEvent.MemberSet(c.user(), c.team()), c.replyTo()))
+                .onCommand(Check.class, (book, c) -> Effect().reply(c.replyTo(),
+                        book.decide(c.user(), c.estimateMicros(), now())))
+                .onCommand(Reserve.class, this::onReserve)
+                .onCommand(Settle.class, this::onSettle)
+                .onCommand(Release.class, (book, c) -> book.reservation(c.id()) == null
+                        ? Effect().reply(c.replyTo(), new Done("no reservation " + c.id() + " in force"))
+                        : persistThenDone(new BudgetEvent.ReservationEnded(c.id(), "released", 0, List.of(), now()),
+                                c.replyTo()))
+                .onCommand(ReportUsage.class, this::onReportUsage)
+                .onCommand(ExpireReservations.class, this::onExpire)
+                .onCommand(GetStatus.class, this::onGetStatus)
+                .onCommand(FireThresholds.class, (book, fire) -> {
+                    // fired meanwhile (two spends crossing at once) are not fired twice
+                    List<BudgetEvent> fired = book.crossings(fire.crossings().stream()
+                                    .map(BudgetBook.ThresholdCrossing::key).distinct().toList(), now()).stream()
+                            .<BudgetEvent>map(BudgetEvent.ThresholdFired::new).toList();
+                    return fired.isEmpty() ? Effect().noReply() : Effect().persist(fired).thenNoReply();
+                })
+                .build();
+    }
+
+    private ReplyEffect<BudgetEvent, BudgetBook> persistThenDone(BudgetEvent event, ActorRef<Done> replyTo) {
+        return Effect().persist(event).thenReply(replyTo, book -> Done.OK);
+    }
+
+    private ReplyEffect<BudgetEvent, BudgetBook> onReserve(BudgetBook book, Reserve reserve) {
+        long now = now();
+        BudgetBook.Decision decision = book.decide(reserve.user(), reserve.estimateMicros(), now);
+        if (!decision.allowed()) {
+            return Effect().reply(reserve.replyTo(), new ReserveResult(null, null, decision));
+        }
+        Duration ttl = reserve.ttl().orElse(settings.reservationTtl());
+        if (ttl.compareTo(settings.maxReservationTtl()) > 0) {
+            ttl = settings.maxReservationTtl();
+        }
+        byte[] random = new byte[8];
+        RANDOM.nextBytes(random);
+        long expires = now + ChronoUnit.MICROS.between(Instant.EPOCH, Instant.EPOCH.plus(ttl));
+        BudgetBook.Reservation reservation = new BudgetBook.Reservation("res_" + HexFormat.of().formatHex(random),
+                reserve.user(), book.chain(reserve.user()), reserve.estimateMicros(), expires);
+        return Effect().persist(new BudgetEvent.Reserved(reservation)).thenReply(reserve.replyTo(), after ->
+                new ReserveResult(reservation.id(), Instant.EPOCH.plus(expires, ChronoUnit.MICROS),
+                        after.decide(reserve.user(), 0, now)));
+    }
+
+    private ReplyEffect<BudgetEvent, BudgetBook> onSettle(BudgetBook book, Settle settle) {
+        BudgetBook.Reservation reservation = book.reservation(settle.id());
+        if (reservation == null) {
+            return Effect().reply(settle.replyTo(), new Done("no reservation " + settle.id() + " in force"
+                    + " (expired, released or settled)"));
+        }
+        long now = now();
+        List<BudgetEvent> events = new ArrayList<>();
+        events.add(new BudgetEvent.ReservationEnded(settle.id(), "settled", settle.actualMicros(), reservation.levels(), now));
+        return Effect().persist(events).thenRun(after -> checkThresholds(after, reservation.levels()))
+                .thenReply(settle.replyTo(), after -> Done.OK);
+    }
+
+    private ReplyEffect<BudgetEvent, BudgetBook> onReportUsage(BudgetBook book, ReportUsage report) {
+        if (report.throughSeq() <= book.countedThroughSeq()) {
+            return Effect().noReply(); // a batch written again on the ledger's recovery: counted already
+        }
+        List<BudgetEvent.UsageLine> lines = new ArrayList<>();
+        java.util.Set<String> touched = new java.util.LinkedHashSet<>();
+        for (SeqUsage line : report.lines()) {
+            if (line.seq() > book.countedThroughSeq() && line.micros() > 0) {
+                List<String> levels = book.chain(line.user());
+                touched.addAll(levels);
+                lines.add(new BudgetEvent.UsageLine(levels, line.micros(), line.atMicros()));
+            }
+        }
+        return Effect().persist(new BudgetEvent.UsageCounted(report.throughSeq(), lines))
+                .thenRun(after -> checkThresholds(after, List.copyOf(touched)))
+                .thenNoReply();
+    }
+
+    private ReplyEffect<BudgetEvent, BudgetBook> onExpire(BudgetBook book, ExpireReservations tick) {
+        List<BudgetEvent> ended = new ArrayList<>();
+        long now = now();
+        book.expired(now).forEach(id -> ended.add(new BudgetEvent.ReservationEnded(id, "expired", 0, List.of(), now)));
+        return ended.isEmpty() ? Effect().noReply() : Effect().persist(ended).thenNoReply();
+    }
+
+    private ReplyEffect<BudgetEvent, BudgetBook> onGetStatus(BudgetBook book, GetStatus get) {
+        long now = now();
+        List<BudgetBook.Level> levels = new ArrayList<>();
+        List<String> fired = new ArrayList<>();
+        for (BudgetSpec spec : book.budgets().values()) {
+            levels.add(book.level(spec, now));
+            String windowStart = spec.window().start(book.day(now)).toString();
+            book.fired.getOrDefault(spec.key(), java.util.Set.of()).stream()
+                    .filter(mark -> mark.startsWith(windowStart + ":"))
+                    .forEach(mark -> fired.add(spec.key() + "@" + mark.substring(windowStart.length() + 1) + "%"));
+        }
+        levels.sort(java.util.Comparator.comparing(BudgetBook.Level::key));
+        return Effect().reply(get.replyTo(), new Status(List.copyOf(book.budgets().values()),
+                java.util.Map.copyOf(book.members()), levels, fired, book.countedThroughSeq()));
+    }
+
+    /** After spending: persists the thresholds it crossed (each fires once per window). */
+    private void checkThresholds(BudgetBook book, List<String> keys) {
+        List<BudgetBook.ThresholdCrossing> crossed = book.crossings(keys, now());
+        if (!crossed.isEmpty()) {
+            context.getSelf().tell(new FireThresholds(crossed));
+        }
+    }
+
+    private record FireThresholds(List<BudgetBook.ThresholdCrossing> crossings) implements Command {}
+
+    @Override
+    public EventHandler<BudgetBook, BudgetEvent> eventHandler() {
+        return newEventHandlerBuilder().forAnyState()
+                .onAnyEvent(BudgetEvent::apply);
+    }
+}
