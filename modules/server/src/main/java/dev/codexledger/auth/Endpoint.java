@@ -23,7 +23,17 @@ public enum Endpoint {
     ERASURE_STATUS("GET", "/v1/compliance/workspaces/{ws}/erasures/{id}", Scope.COMPLIANCE_DELETE),
     HOLDS_CREATE("POST", "/v1/compliance/workspaces/{ws}/holds", Scope.COMPLIANCE_DELETE),
     HOLDS_LIST("GET", "/v1/compliance/workspaces/{ws}/holds", Scope.COMPLIANCE_READ),
-    HOLDS_RELEASE("DELETE", "/v1/compliance/workspaces/{ws}/holds/{id}", Scope.COMPLIANCE_DELETE);
+    HOLDS_RELEASE("DELETE", "/v1/compliance/workspaces/{ws}/holds/{id}", Scope.COMPLIANCE_DELETE),
+    PRICING_LIST("GET", "/v1/admin/pricing", Scope.BUDGET_ADMIN),
+    PRICING_SET("PUT", "/v1/admin/pricing/{model}", Scope.BUDGET_ADMIN),
+    BUDGETS_STATUS("GET", "/v1/admin/workspaces/{ws}/budgets", Scope.BUDGET_ADMIN),
+    BUDGET_SET("PUT|DELETE", "/v1/admin/workspaces/{ws}/budgets/{org|teams/{team}|users/{user}}", Scope.BUDGET_ADMIN),
+    MEMBER_SET("PUT|DELETE", "/v1/admin/workspaces/{ws}/members/{user}", Scope.BUDGET_ADMIN),
+    BUDGET_CHECK("POST", "/v1/budget/workspaces/{ws}/check", Scope.BUDGET_CHECK),
+    RESERVE("POST", "/v1/budget/workspaces/{ws}/reservations", Scope.BUDGET_CHECK),
+    SETTLE("POST", "/v1/budget/workspaces/{ws}/reservations/{id}/settle", Scope.BUDGET_CHECK),
+    RELEASE("DELETE", "/v1/budget/workspaces/{ws}/reservations/{id}", Scope.BUDGET_CHECK),
+    FORWARD_AUTH("ANY", "/v1/budget/forward-auth", Scope.BUDGET_CHECK);
 
     private final String method;
     private final String pathTemplate;

@@ -11,6 +11,11 @@ import dev.codexledger.auth.ApiKeys;
 import dev.codexledger.auth.AuthAudit;
 import dev.codexledger.auth.KeysRoutes;
 import dev.codexledger.compliance.ComplianceRoutes;
+import dev.codexledger.budget.BudgetRoutes;
+import dev.codexledger.budget.Budgets;
+import dev.codexledger.budget.PriceBook;
+import dev.codexledger.budget.UsageReporter;
+import dev.codexledger.budget.WorkspaceBudget;
 import dev.codexledger.compliance.ErasureRoutes;
 import dev.codexledger.compliance.HoldsRoutes;
 import dev.codexledger.compliance.LegalHolds;
@@ -34,6 +39,7 @@ import dev.codexledger.workspace.WorkspaceLedger;
 import dev.codexledger.workspace.WorkspaceLedgers;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.ZoneId;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -97,7 +103,16 @@ public final class LedgerNode {
         holds.refresh();
         table.holdWith(holds);
         table.acceptSkew(config.getDuration("ledger.records.search-accept-skew"));
-        WorkspaceLedger.init(system, table, LedgerSettings.fromConfig(config), new CassandraJournalCleanup(system));
+        PriceBook prices = new PriceBook(session, storage.settings().keyspace(),
+                config.getConfig("ledger.budget.prices"), Clock.systemUTC());
+        prices.refresh();
+        WorkspaceBudget.init(system, new WorkspaceBudget.Settings(ZoneId.of(config.getString("ledger.budget.time-zone")),
+                config.getDuration("ledger.budget.reservation-ttl"), config.getDuration("ledger.budget.max-reservation-ttl"),
+                Clock.systemUTC()));
+        Budgets budgets = new Budgets(system, config.getDuration("ledger.budget.decision-timeout"),
+                config.getDuration("ledger.http.ask-timeout"));
+        WorkspaceLedger.init(system, new UsageReporter(table, prices, budgets), LedgerSettings.fromConfig(config),
+                new CassandraJournalCleanup(system));
         WorkspaceLedgers ledgers = new WorkspaceLedgers(system, config.getDuration("ledger.http.ask-timeout"),
                 new IngestGate(config.getLong("ledger.workspace.max-in-flight-records"),
                         config.getInt("ledger.workspace.max-pending-batches-per-workspace")));
@@ -106,6 +121,7 @@ public final class LedgerNode {
         scheduleAuthTasks(system, config, keys, rateLimits, audit, () -> {
             retention.refresh();
             holds.refresh();
+            prices.refresh();
         });
         Access access = new Access(keys, rateLimits, audit);
         RequestBodies bodies = new RequestBodies(MemoryBudget.fromConfig(config));
@@ -120,8 +136,21 @@ public final class LedgerNode {
         HoldsRoutes holdsAdmin = new HoldsRoutes(holds, access, audit, bodies, blocking);
         holdsAdmin.resumePending();
         erasure.resumePending();
+        BudgetRoutes budgetApi = new BudgetRoutes(budgets, prices, access, bodies,
+                switch (config.getString("ledger.budget.failure-policy")) {
+                    case "fail-open" -> true;
+                    case "fail-closed" -> false;
+                    default -> throw new IllegalArgumentException("ledger.budget.failure-policy (LEDGER_BUDGET_FAILURE_POLICY)"
+                            + " must be fail-closed or fail-open, not " + config.getString("ledger.budget.failure-policy"));
+                },
+                new BudgetRoutes.ForwardAuth(config.getString("ledger.budget.forward-auth.workspace-header"),
+                        config.getString("ledger.budget.forward-auth.user-header"),
+                        config.getString("ledger.budget.forward-auth.model-header"),
+                        config.getString("ledger.budget.forward-auth.estimate-header"),
+                        config.getInt("ledger.budget.forward-auth.deny-status")), blocking);
         Route api = pathPrefix("v1", () -> concat(records.routes(), otlp.routes(), keyAdmin.routes(),
-                retentionAdmin.routes(), compliance.routes(), erasure.routes(), holdsAdmin.routes()));
+                retentionAdmin.routes(), compliance.routes(), erasure.routes(), holdsAdmin.routes(),
+                budgetApi.routes()));
 
         HttpSettings httpSettings = HttpSettings.fromConfig(config);
         InetSocketAddress address = HttpServer.start(system, httpSettings, api)

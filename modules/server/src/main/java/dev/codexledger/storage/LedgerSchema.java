@@ -86,6 +86,13 @@ public final class LedgerSchema {
                 WITH CLUSTERING ORDER BY (window_start ASC, seq ASC)
                 """.formatted(ks));
         migrateHeldRecords(session, ks);
+        // Prices of models, each change effective from its time on (defaults come from config).
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.model_prices (
+                  model text, effective_from bigint, input decimal, cached_input decimal, output decimal,
+                  reasoning decimal, set_by text, set_at timestamp,
+                  PRIMARY KEY ((model), effective_from))
+                """.formatted(ks));
         // Erasure jobs: requested over the API, run in the background, resumed after a restart.
         session.execute("""
                 CREATE TABLE IF NOT EXISTS %s.erasures (

@@ -53,7 +53,8 @@ class IsolationIT {
     @BeforeAll
     static void start() throws Exception {
         node = TestNodes.start(SharedCassandra.contactPoint(), TestNodes.newKeyspace("isolation"), Map.of(
-                "ledger.compliance.file-window", "1s", "ledger.compliance.settle", "200ms"));
+                "ledger.compliance.file-window", "1s", "ledger.compliance.settle", "200ms",
+                "ledger.budget.decision-timeout", "10s"));
         admin = new LedgerClient(node.httpAddress(), TestNodes.ADMIN_KEY);
         assertEquals(200, admin.post("/v1/workspaces/" + OWN + "/records", "application/json",
                 Records.array(Records.record("alpha-1", "al", Instant.now(), "own prompt"))).status());
@@ -105,8 +106,9 @@ class IsolationIT {
                         cells++;
                         LedgerClient.Reply reply = call(endpoint, clients.get(scope), target);
                         boolean success = reply.status() / 100 == 2;
-                        boolean allowed = scope == endpoint.scope()
-                                && (binding == Binding.ORG_WIDE || target == Target.OWN);
+                        boolean orgLevel = endpoint == Endpoint.PRICING_LIST || endpoint == Endpoint.PRICING_SET;
+                        boolean allowed = scope == endpoint.scope() && (binding == Binding.ORG_WIDE
+                                || (target == Target.OWN && !orgLevel));
                         String cell = binding + " key with " + scope.wireName() + " → " + endpoint + " on " + target;
                         if (success != allowed) {
                             wrong.add(cell + ": " + reply.status() + " " + reply.raw().body());
@@ -194,6 +196,26 @@ class IsolationIT {
                     + "/logs/" + logFiles.get(workspace));
             case ERASURE -> client.post("/v1/compliance/workspaces/" + workspace + "/erasures", "application/json",
                     "{\"user_id\":\"nobody-" + IDS.incrementAndGet() + "\"}");
+            case PRICING_LIST -> client.get("/v1/admin/pricing");
+            case PRICING_SET -> client.send("PUT", "/v1/admin/pricing/probe-model", Map.of("Content-Type",
+                    "application/json"), "{\"input\":1,\"cached_input\":0.1,\"output\":4,\"reasoning\":4}"
+                    .getBytes(StandardCharsets.UTF_8));
+            case BUDGETS_STATUS -> client.get("/v1/admin/workspaces/" + workspace + "/budgets");
+            case BUDGET_SET -> client.send("PUT", "/v1/admin/workspaces/" + workspace + "/budgets/users/probe",
+                    Map.of("Content-Type", "application/json"), "{\"window\":\"month\",\"cap\":1000}"
+                            .getBytes(StandardCharsets.UTF_8));
+            case MEMBER_SET -> client.send("PUT", "/v1/admin/workspaces/" + workspace + "/members/probe",
+                    Map.of("Content-Type", "application/json"), "{\"team\":\"probes\"}".getBytes(StandardCharsets.UTF_8));
+            case BUDGET_CHECK -> client.post("/v1/budget/workspaces/" + workspace + "/check", "application/json",
+                    "{\"user\":\"u\",\"estimate_credits\":1}");
+            case RESERVE -> client.post("/v1/budget/workspaces/" + workspace + "/reservations", "application/json",
+                    "{\"user\":\"u\",\"estimate_credits\":1}");
+            case SETTLE -> client.post("/v1/budget/workspaces/" + workspace + "/reservations/"
+                    + targetReservation(workspace) + "/settle", "application/json", "{\"actual_credits\":0.5}");
+            case RELEASE -> client.delete("/v1/budget/workspaces/" + workspace + "/reservations/"
+                    + targetReservation(workspace));
+            case FORWARD_AUTH -> client.send("GET", "/v1/budget/forward-auth", Map.of("X-Ledger-Workspace", workspace,
+                    "X-Ledger-User", "u", "X-Ledger-Estimate-Credits", "1"), new byte[0]);
             case ERASURES_LIST -> client.get("/v1/compliance/workspaces/" + workspace + "/erasures");
             case ERASURE_STATUS -> client.get("/v1/compliance/workspaces/" + workspace + "/erasures/"
                     + targetErasure(workspace));
@@ -213,6 +235,14 @@ class IsolationIT {
                 "{\"name\":\"target\",\"custodians\":[\"nobody\"]}");
         assertEquals(201, hold.status(), hold.raw().body());
         return hold.body().get("id").asText();
+    }
+
+    /** A fresh reservation in the workspace, made by the org admin, for settle and release to act on. */
+    private static String targetReservation(String workspace) {
+        LedgerClient.Reply reserved = admin.post("/v1/budget/workspaces/" + workspace + "/reservations",
+                "application/json", "{\"user\":\"target\",\"estimate_credits\":1}");
+        assertEquals(201, reserved.status(), reserved.raw().body());
+        return reserved.body().get("reservation_id").asText();
     }
 
     /** An erasure in the workspace, made by the org admin, for its status to be read. */

@@ -1,0 +1,100 @@
+package dev.codexledger.budget;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import dev.codexledger.workspace.LedgerReadModel;
+import dev.codexledger.workspace.LedgerRecord;
+import dev.codexledger.workspace.RecordsAppended;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The ledger's read model, reporting each batch's spending to the workspace's budget once its rows are
+ * written (and before the ingest is acknowledged). A batch written again on the ledger's recovery is
+ * reported again; the budget skips the sequence numbers it has counted. Usage comes from records that
+ * carry a {@code usage} object (Codex's {@code response.completed} telemetry, or JSON records), priced at
+ * the record's model and time.
+ */
+public final class UsageReporter implements LedgerReadModel {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ByteString USAGE_KEY = ByteString.copyFromUtf8("\"usage\":{");
+
+    private final LedgerReadModel tables;
+    private final PriceBook prices;
+    private final Budgets budgets;
+
+    public UsageReporter(LedgerReadModel tables, PriceBook prices, Budgets budgets) {
+        this.tables = tables;
+        this.prices = prices;
+        this.budgets = budgets;
+    }
+
+    @Override
+    public CompletionStage<Void> write(String workspace, RecordsAppended batch) {
+        return tables.write(workspace, batch).thenApply(written -> report(workspace, batch));
+    }
+
+    @Override
+    public CompletionStage<Void> rewrite(String workspace, RecordsAppended batch) {
+        return tables.rewrite(workspace, batch).thenApply(written -> report(workspace, batch));
+    }
+
+    @Override
+    public CompletionStage<Map<String, dev.codexledger.workspace.Digest>> storedContentHashes(String workspace,
+                                                                                        Collection<String> eventIds) {
+        return tables.storedContentHashes(workspace, eventIds);
+    }
+
+    private Void report(String workspace, RecordsAppended batch) {
+        if (batch.isEmpty()) {
+            return null;
+        }
+        List<WorkspaceBudget.SeqUsage> lines = new ArrayList<>();
+        for (LedgerRecord record : batch.records()) {
+            long micros = costOf(record);
+            if (micros > 0) {
+                lines.add(new WorkspaceBudget.SeqUsage(record.seq(), record.userId(), micros, record.timestampMicros()));
+            }
+        }
+        budgets.reportUsage(workspace, new WorkspaceBudget.ReportUsage(batch.lastSeq(), lines));
+        return null;
+    }
+
+    /** Micro-credits of a record's usage; 0 without one. Cheap for records without: no JSON parsing. */
+    long costOf(LedgerRecord record) {
+        if (!contains(record.content(), USAGE_KEY)) {
+            return 0;
+        }
+        JsonNode content;
+        try {
+            content = JSON.readTree(record.content().toByteArray());
+        } catch (IOException e) {
+            return 0;
+        }
+        Usage usage = Usage.of(content.get("usage"));
+        if (usage.isEmpty()) {
+            return 0;
+        }
+        return prices.priceAt(content.path("model").asText(null), record.timestampMicros()).costMicros(usage);
+    }
+
+    private static boolean contains(ByteString haystack, ByteString needle) {
+        int last = haystack.size() - needle.size();
+        outer:
+        for (int i = 0; i <= last; i++) {
+            for (int j = 0; j < needle.size(); j++) {
+                if (haystack.byteAt(i + j) != needle.byteAt(j)) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+}
