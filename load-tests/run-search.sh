@@ -6,7 +6,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 mvn -B -q -DskipTests install
-exec java -Xmx4g -Dqueries="${QUERIES:-100}" -Dbusy.seconds="${BUSY_SECONDS:-240}" \
+exec java -Xmx4g -Djava.util.concurrent.ForkJoinPool.common.parallelism=4 -Dqueries="${QUERIES:-100}" -Dbusy.seconds="${BUSY_SECONDS:-240}" \
   -Dcassandra.heap.mb="${CASSANDRA_HEAP_MB:-3072}" \
   -cp "load-tests/target/load-tests-0.1.0-SNAPSHOT.jar:load-tests/target/lib/*" \
   dev.codexledger.load.SearchBenchmark "$ROOT"

@@ -7,7 +7,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 mvn -B -q -DskipTests install
-exec java -Xmx6g \
+exec java -Xmx6g -Djava.util.concurrent.ForkJoinPool.common.parallelism=4 \
   -Dphase.seconds="${PHASE_SECONDS:-30}" -Dworkers="${WORKERS:-8}" -Dbatch="${BATCH:-500}" \
   -Dworkspaces="${WORKSPACES:-50}" -Dcassandra.heap.mb="${CASSANDRA_HEAP_MB:-3072}" \
   -cp "load-tests/target/load-tests-0.1.0-SNAPSHOT.jar:load-tests/target/lib/*" \

@@ -9,7 +9,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * The budget state of one workspace, owned by its {@link WorkspaceBudget} entity (mutated by its event
@@ -18,6 +19,11 @@ import java.util.TreeMap;
  *
  * <p>Spending is kept per key and day (in the configured zone), so any window — and a budget created
  * mid-month — sees everything spent in it. Days older than {@link #KEPT_DAYS} are dropped.
+ *
+ * <p>Only the entity changes the book, but checks on the same node read it from other threads (see
+ * {@link BudgetViews}): what a decision reads — budgets, membership, spending, reserved sums — is held in
+ * concurrent maps, so such a read sees each value whole, as of some moment. Reservations themselves are
+ * decided by the entity alone.
  */
 public final class BudgetBook {
 
@@ -38,10 +44,10 @@ public final class BudgetBook {
     public record Decision(boolean allowed, Level binding, List<Level> levels) {}
 
     private final ZoneId zone;
-    final Map<String, BudgetSpec> budgets = new HashMap<>();
-    final Map<String, String> teamOf = new HashMap<>();
-    final Map<String, TreeMap<Long, Long>> spent = new HashMap<>();
-    final Map<String, Long> reserved = new HashMap<>();
+    final Map<String, BudgetSpec> budgets = new ConcurrentHashMap<>();
+    final Map<String, String> teamOf = new ConcurrentHashMap<>();
+    final Map<String, ConcurrentSkipListMap<Long, Long>> spent = new ConcurrentHashMap<>();
+    final Map<String, Long> reserved = new ConcurrentHashMap<>();
     final Map<String, Reservation> reservations = new LinkedHashMap<>();
     /** key → "window start day:percent" of thresholds already fired */
     final Map<String, java.util.Set<String>> fired = new HashMap<>();
@@ -104,7 +110,7 @@ public final class BudgetBook {
     }
 
     long spentBetween(String key, LocalDate from, LocalDate until) {
-        TreeMap<Long, Long> days = spent.get(key);
+        ConcurrentSkipListMap<Long, Long> days = spent.get(key);
         if (days == null) {
             return 0;
         }
@@ -203,7 +209,7 @@ public final class BudgetBook {
         }
         long day = day(atMicros).toEpochDay();
         for (String key : keys) {
-            TreeMap<Long, Long> days = spent.computeIfAbsent(key, k -> new TreeMap<>());
+            ConcurrentSkipListMap<Long, Long> days = spent.computeIfAbsent(key, k -> new ConcurrentSkipListMap<>());
             days.merge(day, micros, Long::sum);
             days.headMap(days.lastKey() - KEPT_DAYS).clear();
         }

@@ -303,8 +303,7 @@ public final class BudgetRoutes {
 
     private Route check(String workspace, JsonNode json) {
         Ask ask = ask(json);
-        return decided(budgets.<BudgetBook.Decision>decide(workspace,
-                        r -> new WorkspaceBudget.Check(ask.user(), ask.estimateMicros(), r)),
+        return decided(budgets.check(workspace, ask.user(), ask.estimateMicros()),
                 decision -> ApiErrors.json(StatusCodes.OK, decisionJson(decision, ask)),
                 () -> ApiErrors.json(StatusCodes.OK, policyJson(ask)));
     }
@@ -382,8 +381,7 @@ public final class BudgetRoutes {
                 }
                 Ask ask = new Ask(user.get(), header(request, forwardAuth.modelHeader()).orElse(null), estimate);
                 return access.authorize(key, Endpoint.FORWARD_AUTH, workspace, () -> decided(
-                        budgets.<BudgetBook.Decision>decide(workspace,
-                                r -> new WorkspaceBudget.Check(ask.user(), ask.estimateMicros(), r)),
+                        budgets.check(workspace, ask.user(), ask.estimateMicros()),
                         decision -> {
                             ObjectNode body = decisionJson(decision, ask);
                             HttpResponse response = ApiErrors.json(decision.allowed() ? StatusCodes.OK

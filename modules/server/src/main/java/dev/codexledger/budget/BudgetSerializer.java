@@ -16,7 +16,6 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
 
@@ -181,7 +180,8 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
         proto.getBudgetsList().forEach(spec -> book.setBudget(spec(spec)));
         book.teamOf.putAll(proto.getTeamOfMap());
         for (SpendDayProto day : proto.getSpentList()) {
-            book.spent.computeIfAbsent(day.getKey(), k -> new TreeMap<>()).put(day.getEpochDay(), day.getMicros());
+            book.spent.computeIfAbsent(day.getKey(), k -> new java.util.concurrent.ConcurrentSkipListMap<>())
+                    .put(day.getEpochDay(), day.getMicros());
         }
         proto.getReservationsList().forEach(r -> book.reserve(reservation(r)));
         for (Map.Entry<String, String> fired : proto.getFiredMap().entrySet()) {

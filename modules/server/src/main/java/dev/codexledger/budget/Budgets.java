@@ -16,11 +16,27 @@ public final class Budgets {
     private final ClusterSharding sharding;
     private final Duration decisionTimeout;
     private final Duration adminTimeout;
+    private final BudgetViews views;
+    private final java.time.Clock clock;
 
-    public Budgets(ActorSystem<?> system, Duration decisionTimeout, Duration adminTimeout) {
+    public Budgets(ActorSystem<?> system, Duration decisionTimeout, Duration adminTimeout, BudgetViews views,
+                   java.time.Clock clock) {
         this.sharding = ClusterSharding.get(system);
         this.decisionTimeout = decisionTimeout;
         this.adminTimeout = adminTimeout;
+        this.views = views;
+        this.clock = clock;
+    }
+
+    /**
+     * A check: from the entity's published book when it runs on this node (no message, no wait), else
+     * asked through sharding within the decision timeout.
+     */
+    public CompletionStage<BudgetBook.Decision> check(String workspace, String user, long estimateMicros) {
+        long now = java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, clock.instant());
+        java.util.Optional<BudgetBook.Decision> local = views.decide(workspace, user, estimateMicros, now);
+        return local.isPresent() ? java.util.concurrent.CompletableFuture.completedFuture(local.get())
+                : decide(workspace, r -> new WorkspaceBudget.Check(user, estimateMicros, r));
     }
 
     public <T> CompletionStage<T> decide(String workspace, Function<ActorRef<T>, WorkspaceBudget.Command> command) {

@@ -14,8 +14,15 @@ public final class Credits {
 
     private Credits() {}
 
+    /** Exact, without trailing zeros; integer arithmetic only (answers build several per decision). */
     public static BigDecimal toCredits(long micros) {
-        return BigDecimal.valueOf(micros).divide(MICROS).stripTrailingZeros();
+        long unscaled = micros;
+        int scale = 6;
+        while (scale > 0 && unscaled % 10 == 0) {
+            unscaled /= 10;
+            scale--;
+        }
+        return BigDecimal.valueOf(unscaled, scale);
     }
 
     /** Credits (at most 6 decimals kept, rounded up: a cost is never under-counted) to micro-credits. */

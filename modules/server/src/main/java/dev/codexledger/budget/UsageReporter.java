@@ -84,12 +84,21 @@ public final class UsageReporter implements LedgerReadModel {
         return prices.priceAt(content.path("model").asText(null), record.timestampMicros()).costMicros(usage);
     }
 
-    private static boolean contains(ByteString haystack, ByteString needle) {
-        int last = haystack.size() - needle.size();
+    /**
+     * Whether the content has a {@code "usage":{} key. Searched from the end: canonical content has its
+     * keys sorted, so a top-level usage comes after the (large) attributes, near the end.
+     */
+    static boolean contains(ByteString haystack, ByteString needle) {
+        java.nio.ByteBuffer bytes = haystack.asReadOnlyByteBuffer();
+        int n = needle.size();
+        byte first = needle.byteAt(0);
         outer:
-        for (int i = 0; i <= last; i++) {
-            for (int j = 0; j < needle.size(); j++) {
-                if (haystack.byteAt(i + j) != needle.byteAt(j)) {
+        for (int i = bytes.limit() - n; i >= bytes.position(); i--) {
+            if (bytes.get(i) != first) {
+                continue;
+            }
+            for (int j = 1; j < n; j++) {
+                if (bytes.get(i + j) != needle.byteAt(j)) {
                     continue outer;
                 }
             }

@@ -40,7 +40,8 @@ public final class WorkspaceBudget
     public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "WorkspaceBudget");
 
     /** {@code reservationTtl}: how long a reservation holds when the caller names no time; {@code maxReservationTtl} caps it. */
-    public record Settings(ZoneId zone, Duration reservationTtl, Duration maxReservationTtl, Clock clock) {}
+    public record Settings(ZoneId zone, Duration reservationTtl, Duration maxReservationTtl, Clock clock,
+                           BudgetViews views) {}
 
     public static void init(ActorSystem<?> system, Settings settings) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
@@ -100,12 +101,24 @@ public final class WorkspaceBudget
 
     private final ActorContext<Command> context;
     private final Settings settings;
+    private final String workspace;
 
     private WorkspaceBudget(ActorContext<Command> context, String workspace, Settings settings) {
         super(PersistenceId.of(ENTITY_TYPE_KEY.name(), workspace),
                 SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
         this.context = context;
         this.settings = settings;
+        this.workspace = workspace;
+    }
+
+    @Override
+    public org.apache.pekko.persistence.typed.javadsl.SignalHandler<BudgetBook> signalHandler() {
+        return newSignalHandlerBuilder()
+                .onSignal(org.apache.pekko.persistence.typed.RecoveryCompleted.instance(),
+                        book -> settings.views().publish(workspace, book))
+                .onSignal(org.apache.pekko.actor.typed.PostStop.instance(),
+                        book -> settings.views().withdraw(workspace, book))
+                .build();
     }
 
     @Override

@@ -83,6 +83,24 @@ public final class RequestBodies {
             reservation.close();
             return complete(ApiErrors.fromFailure(refused));
         }
+        if (entity instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strictEntity) {
+            // the whole body arrived with the request (small bodies usually do): no stream to run
+            ByteString data = strictEntity.getData();
+            if (data.size() > maxBytes) {
+                reservation.close();
+                return complete(ApiErrors.bodyTooLarge(maxBytes));
+            }
+            try {
+                if (declared < 0) {
+                    reservation.grow(data.size());
+                }
+            } catch (RuntimeException refused) {
+                reservation.close();
+                return complete(ApiErrors.fromFailure(refused));
+            }
+            return mapRouteResultFuture(result -> result.whenComplete((r, e) -> reservation.close()),
+                    () -> inner.apply(data.toArray(), reservation));
+        }
         return mapRouteResultFuture(result -> result.whenComplete((r, e) -> reservation.close()),
                 () -> extractMaterializer(materializer -> onComplete(
                         // past maxBytes a streamed body is read to nowhere (up to DRAIN_FACTOR times the

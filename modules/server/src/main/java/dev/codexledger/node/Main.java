@@ -8,6 +8,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) throws Exception {
+        LedgerNode.commonPoolForAsyncCallbacks();
         LedgerNode.Running node = LedgerNode.start(ConfigFactory.load());
         System.out.println("Codex Ledger is up at " + node.baseUrl());
         node.generatedAdminKey().ifPresentOrElse(

@@ -64,7 +64,7 @@ class WorkspaceBudgetTest {
     private final ActorTestKit testKit = ActorTestKit.create(CONFIG);
     private final ManualClock clock = new ManualClock(Instant.parse("2026-11-22T22:00:00Z"));
     private final WorkspaceBudget.Settings settings = new WorkspaceBudget.Settings(ZoneId.of("Europe/Berlin"),
-            Duration.ofMinutes(5), Duration.ofHours(1), clock);
+            Duration.ofMinutes(5), Duration.ofHours(1), clock, new BudgetViews());
     private int entities;
 
     @AfterEach
@@ -236,6 +236,22 @@ class WorkspaceBudgetTest {
                     probe.receiveMessage().firedThisWindow().stream().sorted().toList());
             return null;
         });
+    }
+
+    @Test
+    void theEntityPublishesItsBookForChecksWithoutAMessageAndWithdrawsItWhenItStops() {
+        BudgetViews views = new BudgetViews();
+        var budget = testKit.spawn(WorkspaceBudget.create("viewed", new WorkspaceBudget.Settings(settings.zone(),
+                settings.reservationTtl(), settings.maxReservationTtl(), clock, views)));
+        set(budget, BudgetSpec.ORG, BudgetWindow.MONTH, 10, null);
+        long now = java.time.temporal.ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
+        assertTrue(views.decide("viewed", "ana", credits(10), now).orElseThrow().allowed());
+        spend(budget, "ana", 4);
+        BudgetBook.Decision local = views.decide("viewed", "ana", credits(7), now).orElseThrow();
+        assertFalse(local.allowed(), "the settled spend is seen at once");
+        assertEquals(check(budget, "ana", 7), local, "the same decision as the entity's");
+        testKit.stop(budget);
+        assertTrue(views.decide("viewed", "ana", 0, now).isEmpty(), "withdrawn: then asked through sharding");
     }
 
     @Test
