@@ -52,6 +52,8 @@ public final class BudgetBook {
     /** key → "window start day:percent" of thresholds already fired */
     final Map<String, java.util.Set<String>> fired = new HashMap<>();
     long countedThroughSeq;
+    /** Alerts fired and not yet delivered, by alert id, oldest first. */
+    final Map<String, ThresholdCrossing> pendingAlerts = new LinkedHashMap<>();
 
     public BudgetBook(ZoneId zone) {
         this.zone = zone;
@@ -161,7 +163,7 @@ public final class BudgetBook {
                 String mark = windowStart + ":" + percent;
                 if (crossed && !fired.getOrDefault(key, java.util.Set.of()).contains(mark)) {
                     out.add(new ThresholdCrossing(key, windowStart.toString(), percent, level.spentMicros(),
-                            spec.capMicros()));
+                            spec.capMicros(), nowMicros));
                 }
             }
         }
@@ -169,7 +171,8 @@ public final class BudgetBook {
     }
 
     /** A soft threshold (or the cap, at 100 %) crossed in a window. */
-    public record ThresholdCrossing(String key, String windowStart, int percent, long spentMicros, long capMicros) {}
+    public record ThresholdCrossing(String key, String windowStart, int percent, long spentMicros, long capMicros,
+                                    long atMicros) {}
 
     // ---------------------------------------------------------------- changes (event handler only)
 
@@ -218,6 +221,21 @@ public final class BudgetBook {
     void fired(ThresholdCrossing crossing) {
         fired.computeIfAbsent(crossing.key(), k -> new java.util.HashSet<>())
                 .add(crossing.windowStart() + ":" + crossing.percent());
+        pendingAlerts.put(alertId(crossing), crossing);
+    }
+
+    void delivered(String alertId) {
+        pendingAlerts.remove(alertId);
+    }
+
+    /** Alerts fired and not yet delivered (delivered again after a restart: at least once). */
+    public Map<String, ThresholdCrossing> pendingAlerts() {
+        return java.util.Collections.unmodifiableMap(pendingAlerts);
+    }
+
+    /** Stable per budget, window and threshold: receivers deduplicate deliveries by it. */
+    public static String alertId(ThresholdCrossing crossing) {
+        return crossing.key() + "@" + crossing.windowStart() + ":" + crossing.percent();
     }
 
     void counted(long throughSeq) {

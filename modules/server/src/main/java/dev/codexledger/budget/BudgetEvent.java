@@ -37,6 +37,9 @@ public sealed interface BudgetEvent {
 
     record ThresholdFired(BudgetBook.ThresholdCrossing crossing) implements BudgetEvent {}
 
+    /** The alert of a fired threshold was recorded and its webhook answered 2xx (or none is configured). */
+    record AlertDelivered(String alertId) implements BudgetEvent {}
+
     /** The state change of an event (the entity's event handler). */
     static BudgetBook apply(BudgetBook book, BudgetEvent event) {
         if (event instanceof BudgetSet set) {
@@ -55,6 +58,8 @@ public sealed interface BudgetEvent {
             book.counted(counted.throughSeq());
         } else if (event instanceof ThresholdFired fired) {
             book.fired(fired.crossing());
+        } else if (event instanceof AlertDelivered delivered) {
+            book.delivered(delivered.alertId());
         }
         return book;
     }

@@ -99,6 +99,8 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
             out.setUsageCounted(usage);
         } else if (event instanceof BudgetEvent.ThresholdFired fired) {
             out.setThresholdFired(threshold(fired.crossing()));
+        } else if (event instanceof BudgetEvent.AlertDelivered delivered) {
+            out.setAlertDelivered(delivered.alertId());
         }
         return out.build();
     }
@@ -122,6 +124,7 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
                 yield new BudgetEvent.UsageCounted(proto.getUsageCounted().getThroughSeq(), lines);
             }
             case THRESHOLD_FIRED -> new BudgetEvent.ThresholdFired(threshold(proto.getThresholdFired()));
+            case ALERT_DELIVERED -> new BudgetEvent.AlertDelivered(proto.getAlertDelivered());
             case EVENT_NOT_SET -> throw new NotSerializableException("empty budget event");
         };
     }
@@ -151,12 +154,12 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
     private static ThresholdProto threshold(BudgetBook.ThresholdCrossing crossing) {
         return ThresholdProto.newBuilder().setKey(crossing.key()).setWindowStart(crossing.windowStart())
                 .setPercent(crossing.percent()).setSpentMicros(crossing.spentMicros())
-                .setCapMicros(crossing.capMicros()).build();
+                .setCapMicros(crossing.capMicros()).setAtMicros(crossing.atMicros()).build();
     }
 
     private static BudgetBook.ThresholdCrossing threshold(ThresholdProto proto) {
         return new BudgetBook.ThresholdCrossing(proto.getKey(), proto.getWindowStart(), proto.getPercent(),
-                proto.getSpentMicros(), proto.getCapMicros());
+                proto.getSpentMicros(), proto.getCapMicros(), proto.getAtMicros());
     }
 
     // ---------------------------------------------------------------- snapshots
@@ -171,6 +174,7 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
                 .setKey(key).setEpochDay(day).setMicros(micros))));
         book.reservations.values().forEach(r -> out.addReservations(reservation(r)));
         book.fired.forEach((key, marks) -> out.putFired(key, String.join(",", marks)));
+        book.pendingAlerts.values().forEach(crossing -> out.addPendingAlerts(threshold(crossing)));
         return new Snapshot(out.build());
     }
 
@@ -188,6 +192,7 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
             book.fired.put(fired.getKey(), new java.util.HashSet<>(List.of(fired.getValue().split(","))));
         }
         book.counted(proto.getCountedThroughSeq());
+        proto.getPendingAlertsList().forEach(t -> book.pendingAlerts.put(BudgetBook.alertId(threshold(t)), threshold(t)));
         return book;
     }
 }

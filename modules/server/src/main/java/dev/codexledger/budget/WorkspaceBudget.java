@@ -41,7 +41,7 @@ public final class WorkspaceBudget
 
     /** {@code reservationTtl}: how long a reservation holds when the caller names no time; {@code maxReservationTtl} caps it. */
     public record Settings(ZoneId zone, Duration reservationTtl, Duration maxReservationTtl, Clock clock,
-                           BudgetViews views) {}
+                           BudgetViews views, BudgetAlerts alerts) {}
 
     public static void init(ActorSystem<?> system, Settings settings) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
@@ -114,8 +114,10 @@ public final class WorkspaceBudget
     @Override
     public org.apache.pekko.persistence.typed.javadsl.SignalHandler<BudgetBook> signalHandler() {
         return newSignalHandlerBuilder()
-                .onSignal(org.apache.pekko.persistence.typed.RecoveryCompleted.instance(),
-                        book -> settings.views().publish(workspace, book))
+                .onSignal(org.apache.pekko.persistence.typed.RecoveryCompleted.instance(), book -> {
+                    settings.views().publish(workspace, book);
+                    book.pendingAlerts().forEach(this::deliver); // left undelivered by a stop: again
+                })
                 .onSignal(org.apache.pekko.actor.typed.PostStop.instance(),
                         book -> settings.views().withdraw(workspace, book))
                 .build();
@@ -176,8 +178,16 @@ public final class WorkspaceBudget
                     List<BudgetEvent> fired = book.crossings(fire.crossings().stream()
                                     .map(BudgetBook.ThresholdCrossing::key).distinct().toList(), now()).stream()
                             .<BudgetEvent>map(BudgetEvent.ThresholdFired::new).toList();
-                    return fired.isEmpty() ? Effect().noReply() : Effect().persist(fired).thenNoReply();
+                    return fired.isEmpty() ? Effect().noReply() : Effect().persist(fired)
+                            .thenRun(after -> fired.forEach(event -> {
+                                BudgetBook.ThresholdCrossing crossing = ((BudgetEvent.ThresholdFired) event).crossing();
+                                deliver(BudgetBook.alertId(crossing), crossing);
+                            }))
+                            .thenNoReply();
                 })
+                .onCommand(Delivered.class, (book, done) -> book.pendingAlerts().containsKey(done.alertId())
+                        ? Effect().persist(new BudgetEvent.AlertDelivered(done.alertId())).thenNoReply()
+                        : Effect().noReply())
                 .build();
     }
 
@@ -268,6 +278,20 @@ public final class WorkspaceBudget
     }
 
     private record FireThresholds(List<BudgetBook.ThresholdCrossing> crossings) implements Command {}
+
+    private record Delivered(String alertId) implements Command {}
+
+    private void deliver(String alertId, BudgetBook.ThresholdCrossing crossing) {
+        ActorRef<Command> self = context.getSelf();
+        org.slf4j.Logger log = context.getLog();
+        settings.alerts().deliver(workspace, alertId, crossing).whenComplete((ok, failure) -> {
+            if (failure == null) {
+                self.tell(new Delivered(alertId));
+            } else {
+                log.warn("alert {} of workspace {} not delivered; again at the next start", alertId, workspace, failure);
+            }
+        });
+    }
 
     @Override
     public EventHandler<BudgetBook, BudgetEvent> eventHandler() {

@@ -18,6 +18,7 @@ import dev.codexledger.auth.KeysRoutes;
 import dev.codexledger.compliance.ComplianceRoutes;
 import dev.codexledger.budget.BudgetRoutes;
 import dev.codexledger.budget.BudgetViews;
+import dev.codexledger.budget.LedgerAlerts;
 import dev.codexledger.budget.Budgets;
 import dev.codexledger.budget.PriceBook;
 import dev.codexledger.budget.UsageReporter;
@@ -44,8 +45,10 @@ import dev.codexledger.workspace.LedgerSettings;
 import dev.codexledger.workspace.WorkspaceLedger;
 import dev.codexledger.workspace.WorkspaceLedgers;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Clock;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -114,17 +117,24 @@ public final class LedgerNode {
                 config.getConfig("ledger.budget.prices"), Clock.systemUTC());
         prices.refresh();
         BudgetViews budgetViews = new BudgetViews();
+        WorkspaceLedgers ledgers = new WorkspaceLedgers(system, config.getDuration("ledger.http.ask-timeout"),
+                new IngestGate(config.getLong("ledger.workspace.max-in-flight-records"),
+                        config.getInt("ledger.workspace.max-pending-batches-per-workspace")));
+        AuthAudit.Sink recordSink = auditSink(ledgers, recordsSettings);
+        String webhook = config.getString("ledger.budget.alerts.webhook-url");
+        LedgerAlerts alerts = new LedgerAlerts((workspace, record) -> recordSink.append(workspace, List.of(record)),
+                webhook.isBlank() ? Optional.empty() : Optional.of(URI.create(webhook)),
+                config.getString("ledger.budget.alerts.webhook-secret"),
+                config.getDuration("ledger.budget.alerts.first-backoff"),
+                config.getDuration("ledger.budget.alerts.max-backoff"));
         WorkspaceBudget.init(system, new WorkspaceBudget.Settings(ZoneId.of(config.getString("ledger.budget.time-zone")),
                 config.getDuration("ledger.budget.reservation-ttl"), config.getDuration("ledger.budget.max-reservation-ttl"),
-                Clock.systemUTC(), budgetViews));
+                Clock.systemUTC(), budgetViews, alerts));
         Budgets budgets = new Budgets(system, config.getDuration("ledger.budget.decision-timeout"),
                 config.getDuration("ledger.http.ask-timeout"), budgetViews, Clock.systemUTC());
         WorkspaceLedger.init(system, new UsageReporter(table, prices, budgets), LedgerSettings.fromConfig(config),
                 new CassandraJournalCleanup(system));
-        WorkspaceLedgers ledgers = new WorkspaceLedgers(system, config.getDuration("ledger.http.ask-timeout"),
-                new IngestGate(config.getLong("ledger.workspace.max-in-flight-records"),
-                        config.getInt("ledger.workspace.max-pending-batches-per-workspace")));
-        AuthAudit audit = new AuthAudit(auditSink(ledgers, recordsSettings), Clock.systemUTC(),
+        AuthAudit audit = new AuthAudit(recordSink, Clock.systemUTC(),
                 config.getInt("ledger.auth.max-denial-kinds"));
         scheduleAuthTasks(system, config, keys, rateLimits, audit, () -> {
             retention.refresh();

@@ -31,7 +31,7 @@ import java.util.Set;
  */
 public final class RecordParser {
 
-    public static final Set<String> EVENT_TYPES = Set.of("CODEX_LOG", "CODEX_SECURITY_LOG", "AUTH_LOG");
+    public static final Set<String> EVENT_TYPES = Set.of("CODEX_LOG", "CODEX_SECURITY_LOG", "AUTH_LOG", "BUDGET_LOG");
     private static final Set<String> TEXT_FIELDS =
             Set.of("surface", "conversation_id", "model", "prompt", "response", "action");
     private static final Set<String> USAGE_FIELDS =

@@ -35,16 +35,88 @@ class BudgetIT {
     private static LedgerNode.Running node;
     private static LedgerClient admin;
 
+    private static final String SECRET = "webhook-secret";
+    /** Webhook deliveries received: status answered, body, signature header. */
+    private static final List<String[]> deliveries = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private static com.sun.net.httpserver.HttpServer receiver;
+
     @BeforeAll
     static void start() throws Exception {
+        receiver = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        receiver.createContext("/hook", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            int status = calls.incrementAndGet() == 1 ? 500 : 200; // the first delivery fails: retried
+            deliveries.add(new String[] {Integer.toString(status), body,
+                    exchange.getRequestHeaders().getFirst("X-Ledger-Signature")});
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        });
+        receiver.start();
         node = TestNodes.start(SharedCassandra.contactPoint(), TestNodes.newKeyspace("budget"),
-                Map.of("ledger.budget.decision-timeout", "5s"));
+                Map.of("ledger.budget.decision-timeout", "5s",
+                        "ledger.budget.alerts.webhook-url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook",
+                        "ledger.budget.alerts.webhook-secret", SECRET,
+                        "ledger.budget.alerts.first-backoff", "200ms"));
         admin = new LedgerClient(node.httpAddress(), TestNodes.ADMIN_KEY);
     }
 
     @AfterAll
     static void stop() throws Exception {
         node.stop();
+        receiver.stop(0);
+    }
+
+    @Test
+    void crossingAThresholdIsARecordAndASignedWebhookRetriedUntilAccepted() throws Exception {
+        put("/v1/admin/workspaces/alerts/budgets/org", "{\"window\":\"month\",\"cap\":10,\"thresholds\":[50,100]}");
+        spend("alerts", 6);
+        String month = java.time.LocalDate.now(java.time.ZoneOffset.UTC).withDayOfMonth(1).toString();
+        String alertId = "org@" + month + ":50";
+        List<String[]> attempts = awaitDelivered(alertId);
+        assertEquals("500", attempts.get(0)[0], "the first attempt failed");
+        String[] accepted = attempts.get(attempts.size() - 1);
+        assertEquals("200", accepted[0]);
+        JsonNode alert = JSON.readTree(accepted[1]);
+        assertEquals("budget.threshold_crossed", alert.get("type").asText());
+        assertEquals(50, alert.get("threshold_percent").asInt());
+        assertEquals("6", alert.get("spent").asText());
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        assertEquals("sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(accepted[1].getBytes(StandardCharsets.UTF_8))),
+                accepted[2], "signed with the shared secret");
+
+        spend("alerts", 5);
+        JsonNode capAlert = JSON.readTree(awaitDelivered("org@" + month + ":100").get(0)[1]);
+        assertEquals("budget.cap_reached", capAlert.get("type").asText());
+
+        JsonNode records = admin.get("/v1/workspaces/alerts/records?event_type=BUDGET_LOG").body().get("records");
+        assertEquals(2, records.size(), "one record per alert, however often delivered: " + records);
+        assertEquals(alertId, records.get(0).get("attributes").get("alert_id").asText());
+        JsonNode status = admin.get("/v1/admin/workspaces/alerts/budgets").body().get("budgets").get(0);
+        assertEquals("[50,100]", status.get("thresholds_crossed").toString());
+    }
+
+    private static void spend(String workspace, double credits) {
+        LedgerClient.Reply reserved = admin.post("/v1/budget/workspaces/" + workspace + "/reservations",
+                "application/json", "{\"user\":\"ana\",\"estimate_credits\":0}");
+        assertEquals(201, reserved.status(), reserved.raw().body());
+        assertEquals(200, admin.post("/v1/budget/workspaces/" + workspace + "/reservations/"
+                + reserved.body().get("reservation_id").asText() + "/settle", "application/json",
+                "{\"actual_credits\":" + credits + "}").status());
+    }
+
+    /** Every delivery of one alert, once one was accepted. */
+    private static List<String[]> awaitDelivered(String alertId) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            List<String[]> mine = deliveries.stream().filter(d -> d[1].contains("\"" + alertId + "\"")).toList();
+            if (mine.stream().anyMatch(d -> d[0].equals("200"))) {
+                return mine;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("alert " + alertId + " not delivered: " + deliveries.size() + " deliveries");
     }
 
     private static void put(String path, String body) {

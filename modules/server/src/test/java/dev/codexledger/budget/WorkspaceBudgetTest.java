@@ -64,7 +64,7 @@ class WorkspaceBudgetTest {
     private final ActorTestKit testKit = ActorTestKit.create(CONFIG);
     private final ManualClock clock = new ManualClock(Instant.parse("2026-11-22T22:00:00Z"));
     private final WorkspaceBudget.Settings settings = new WorkspaceBudget.Settings(ZoneId.of("Europe/Berlin"),
-            Duration.ofMinutes(5), Duration.ofHours(1), clock, new BudgetViews());
+            Duration.ofMinutes(5), Duration.ofHours(1), clock, new BudgetViews(), BudgetAlerts.NONE);
     private int entities;
 
     @AfterEach
@@ -242,7 +242,7 @@ class WorkspaceBudgetTest {
     void theEntityPublishesItsBookForChecksWithoutAMessageAndWithdrawsItWhenItStops() {
         BudgetViews views = new BudgetViews();
         var budget = testKit.spawn(WorkspaceBudget.create("viewed", new WorkspaceBudget.Settings(settings.zone(),
-                settings.reservationTtl(), settings.maxReservationTtl(), clock, views)));
+                settings.reservationTtl(), settings.maxReservationTtl(), clock, views, BudgetAlerts.NONE)));
         set(budget, BudgetSpec.ORG, BudgetWindow.MONTH, 10, null);
         long now = java.time.temporal.ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
         assertTrue(views.decide("viewed", "ana", credits(10), now).orElseThrow().allowed());
