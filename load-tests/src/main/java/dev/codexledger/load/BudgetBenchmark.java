@@ -68,14 +68,14 @@ public final class BudgetBenchmark {
                     System.exit(0); // profiling the decisions alone
                 }
                 HttpLoad load = new HttpLoad(base, KEY);
-                max = load.run("ingest at full speed", Duration.ofSeconds(20), 4, BudgetBenchmark::jsonBody);
+                max = load.run("ingest at full speed", Duration.ofSeconds(20), 4, SearchBenchmark::jsonBody);
                 double halfRequests = max.eventsPerSecond() / 2 / 500;
                 System.out.printf("ingest maximum %.0f events/s; now %.1f requests/s (half) during the checks%n",
                         max.eventsPerSecond(), halfRequests);
                 CompletableFuture<Measurement> ingest = CompletableFuture.supplyAsync(() -> {
                     try {
                         return load.run("background ingest", phase.multipliedBy(2).plusSeconds(10), 4,
-                                (w, n) -> jsonBody(w, n + 1_000_000L), halfRequests);
+                                (w, n) -> SearchBenchmark.jsonBody(w, n + 1_000_000L), halfRequests);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new IllegalStateException(e);
@@ -230,18 +230,6 @@ public final class BudgetBenchmark {
         return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)] / 1e6;
     }
 
-    private static HttpLoad.Body jsonBody(int worker, long n) {
-        StringBuilder body = new StringBuilder(500 * 900).append('[');
-        long first = (worker * 1_000_000L + n) * 500;
-        for (int i = 0; i < 500; i++) {
-            body.append(i == 0 ? "" : ",").append(CodexLikeRecords.json("bb-" + (first + i), (int) ((first + i) % 200),
-                    first + i));
-        }
-        String workspace = "bg-" + ((worker + n) % 20);
-        return new HttpLoad.Body("/v1/workspaces/" + workspace + "/records",
-                body.append(']').toString().getBytes(StandardCharsets.UTF_8), "application/json", workspace, 500);
-    }
-
     private static void write(Path file, List<Phase> phases, Measurement max, Measurement background, int rate,
                               int busyRate) throws IOException {
         StringBuilder section = new StringBuilder(BEGIN).append("\n\n");
@@ -261,12 +249,6 @@ public final class BudgetBenchmark {
                     p.name(), p.offered(), p.achieved(), p.failed(), p.p50(), p.p99(), p.p999(), p.max()));
         }
         section.append("\n").append(END);
-        String text = Files.exists(file) ? Files.readString(file) : "";
-        int begin = text.indexOf(BEGIN);
-        int end = text.indexOf(END);
-        String updated = begin >= 0 && end > begin
-                ? text.substring(0, begin) + section + text.substring(end + END.length())
-                : text + "\n## Budget decisions (issue 6)\n\n`load-tests/run-budget.sh`\n\n" + section + "\n";
-        Files.writeString(file, updated);
+        Results.replaceSection(file, BEGIN, END, "\n## Budget decisions (issue 6)\n\n`load-tests/run-budget.sh`\n\n", section);
     }
 }

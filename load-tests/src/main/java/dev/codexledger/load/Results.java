@@ -45,13 +45,21 @@ final class Results {
         }
         table.append("\n\n").append(END);
 
-        String existing = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "# Load test results\n\n"
-                + BEGIN + "\n" + END + "\n";
-        int begin = existing.indexOf(BEGIN);
-        int end = existing.indexOf(END);
-        String updated = begin >= 0 && end > begin
-                ? existing.substring(0, begin) + table + existing.substring(end + END.length())
-                : existing + "\n" + table + "\n";
+        replaceSection(file, BEGIN, END, "", table);
+    }
+
+    /**
+     * Puts {@code section} (which starts with {@code begin} and ends with {@code end}) in place of the
+     * file's section between those markers, or appends it under {@code heading} when there is none yet.
+     */
+    static void replaceSection(Path file, String begin, String end, String heading, CharSequence section)
+            throws IOException {
+        String existing = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "# Load test results\n";
+        int from = existing.indexOf(begin);
+        int to = existing.indexOf(end);
+        String updated = from >= 0 && to > from
+                ? existing.substring(0, from) + section + existing.substring(to + end.length())
+                : existing + "\n" + heading + section + "\n";
         Files.writeString(file, updated, StandardCharsets.UTF_8);
         System.out.println("wrote " + file);
     }

@@ -137,7 +137,8 @@ public final class SearchBenchmark {
         }
     }
 
-    private static HttpLoad.Body jsonBody(int worker, long n) {
+    /** Request n of worker w: 500 Codex-sized JSON records into one of 20 workspaces bg-*. */
+    static HttpLoad.Body jsonBody(int worker, long n) {
         StringBuilder body = new StringBuilder(500 * 900).append('[');
         long first = (worker * 1_000_000L + n) * 500;
         for (int i = 0; i < 500; i++) {
@@ -174,12 +175,6 @@ public final class SearchBenchmark {
                     pct(i, 50), pct(i, 95), pct(b, 50), pct(b, 95), pct(b, 99)));
         }
         section.append("\n").append(END);
-        String text = Files.exists(file) ? Files.readString(file) : "";
-        int begin = text.indexOf(BEGIN);
-        int end = text.indexOf(END);
-        String updated = begin >= 0 && end > begin
-                ? text.substring(0, begin) + section + text.substring(end + END.length())
-                : text + "\n## Search (issue 5)\n\n`load-tests/run-search.sh`\n\n" + section + "\n";
-        Files.writeString(file, updated);
+        Results.replaceSection(file, BEGIN, END, "\n## Search (issue 5)\n\n`load-tests/run-search.sh`\n\n", section);
     }
 }
