@@ -52,6 +52,8 @@ public final class BudgetBook {
     /** key → "window start day:percent" of thresholds already fired */
     final Map<String, java.util.Set<String>> fired = new HashMap<>();
     long countedThroughSeq;
+    /** both | records | settlements: see {@link BudgetEvent.SpendFromSet}. */
+    volatile String spendFrom = "both";
     /** Alerts fired and not yet delivered, by alert id, oldest first. */
     final Map<String, ThresholdCrossing> pendingAlerts = new LinkedHashMap<>();
 
@@ -137,6 +139,10 @@ public final class BudgetBook {
 
     public Reservation reservation(String id) {
         return reservations.get(id);
+    }
+
+    public String spendFrom() {
+        return spendFrom;
     }
 
     public long countedThroughSeq() {

@@ -37,6 +37,13 @@ public sealed interface BudgetEvent {
 
     record ThresholdFired(BudgetBook.ThresholdCrossing crossing) implements BudgetEvent {}
 
+    /**
+     * Which source of usage counts as spend in this workspace: {@code both} (the default: each call is
+     * reported by one source only), {@code records} (ingested usage; a settlement only ends its
+     * reservation) or {@code settlements} (gateway settlements; records' usage is not counted).
+     */
+    record SpendFromSet(String source) implements BudgetEvent {}
+
     /** The alert of a fired threshold was recorded and its webhook answered 2xx (or none is configured). */
     record AlertDelivered(String alertId) implements BudgetEvent {}
 
@@ -58,6 +65,8 @@ public sealed interface BudgetEvent {
             book.counted(counted.throughSeq());
         } else if (event instanceof ThresholdFired fired) {
             book.fired(fired.crossing());
+        } else if (event instanceof SpendFromSet set) {
+            book.spendFrom = set.source();
         } else if (event instanceof AlertDelivered delivered) {
             book.delivered(delivered.alertId());
         }

@@ -107,7 +107,16 @@ public final class BudgetRoutes {
                         body(json -> setMember(workspace, user, json)))),
                 delete(() -> access.allow(Endpoint.MEMBER_SET, workspace, key ->
                         done(budgets.change(workspace, r -> new WorkspaceBudget.SetMember(user, null, r))))))));
-        return concat(pathPrefix("budgets", () -> concat(status, org, teams, users)), members);
+        Route settings = path("settings", () -> put(() -> access.allow(Endpoint.BUDGET_SET, workspace, key ->
+                body(json -> {
+                    only(json, List.of("spend_from"));
+                    String source = json.path("spend_from").asText("");
+                    if (!List.of("both", "records", "settlements").contains(source)) {
+                        throw new InvalidRecords("spend_from", "both, records or settlements");
+                    }
+                    return done(budgets.change(workspace, r -> new WorkspaceBudget.SetSpendFrom(source, r)));
+                }))));
+        return concat(pathPrefix("budgets", () -> concat(status, settings, org, teams, users)), members);
     }
 
     private Route decisionRoutes(String workspace) {
@@ -207,7 +216,7 @@ public final class BudgetRoutes {
 
     private Route status(String workspace) {
         return answer(budgets.<WorkspaceBudget.Status>change(workspace, WorkspaceBudget.GetStatus::new), status -> {
-            ObjectNode body = JSON.createObjectNode().put("workspace", workspace);
+            ObjectNode body = JSON.createObjectNode().put("workspace", workspace).put("spend_from", status.spendFrom());
             ArrayNode list = body.putArray("budgets");
             for (BudgetBook.Level level : status.levels()) {
                 BudgetSpec spec = status.budgets().stream().filter(b -> b.key().equals(level.key())).findFirst()

@@ -99,6 +99,8 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
             out.setUsageCounted(usage);
         } else if (event instanceof BudgetEvent.ThresholdFired fired) {
             out.setThresholdFired(threshold(fired.crossing()));
+        } else if (event instanceof BudgetEvent.SpendFromSet set) {
+            out.setSpendFromSet(set.source());
         } else if (event instanceof BudgetEvent.AlertDelivered delivered) {
             out.setAlertDelivered(delivered.alertId());
         }
@@ -125,6 +127,7 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
             }
             case THRESHOLD_FIRED -> new BudgetEvent.ThresholdFired(threshold(proto.getThresholdFired()));
             case ALERT_DELIVERED -> new BudgetEvent.AlertDelivered(proto.getAlertDelivered());
+            case SPEND_FROM_SET -> new BudgetEvent.SpendFromSet(proto.getSpendFromSet());
             case EVENT_NOT_SET -> throw new NotSerializableException("empty budget event");
         };
     }
@@ -167,7 +170,7 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
     /** Copies the book into an immutable snapshot (called in the entity's thread). */
     static Snapshot snapshotOf(BudgetBook book) {
         BudgetSnapshotProto.Builder out = BudgetSnapshotProto.newBuilder()
-                .setCountedThroughSeq(book.countedThroughSeq).setZone(book.zone().getId())
+                .setCountedThroughSeq(book.countedThroughSeq).setZone(book.zone().getId()).setSpendFrom(book.spendFrom)
                 .putAllTeamOf(book.teamOf);
         book.budgets.values().forEach(spec -> out.addBudgets(spec(spec)));
         book.spent.forEach((key, days) -> days.forEach((day, micros) -> out.addSpent(SpendDayProto.newBuilder()
@@ -192,6 +195,7 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
             book.fired.put(fired.getKey(), new java.util.HashSet<>(List.of(fired.getValue().split(","))));
         }
         book.counted(proto.getCountedThroughSeq());
+        book.spendFrom = proto.getSpendFrom().isEmpty() ? "both" : proto.getSpendFrom();
         proto.getPendingAlertsList().forEach(t -> book.pendingAlerts.put(BudgetBook.alertId(threshold(t)), threshold(t)));
         return book;
     }

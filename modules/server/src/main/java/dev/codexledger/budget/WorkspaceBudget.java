@@ -82,6 +82,9 @@ public final class WorkspaceBudget
 
     public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
+    /** both | records | settlements (validated by the caller). */
+    public record SetSpendFrom(String source, ActorRef<Done> replyTo) implements Command {}
+
     private enum ExpireReservations implements Command { INSTANCE }
 
     /** {@code error} null: done; else why not (e.g. an unknown reservation). */
@@ -93,7 +96,8 @@ public final class WorkspaceBudget
     public record ReserveResult(String id, Instant expiresAt, BudgetBook.Decision decision) {}
 
     public record Status(List<BudgetSpec> budgets, java.util.Map<String, String> members,
-                         List<BudgetBook.Level> levels, List<String> firedThisWindow, long countedThroughSeq) {}
+                         List<BudgetBook.Level> levels, List<String> firedThisWindow, long countedThroughSeq,
+                         String spendFrom) {}
 
     // ---------------------------------------------------------------- behavior
 
@@ -171,6 +175,8 @@ public final class WorkspaceBudget
                         : persistThenDone(new BudgetEvent.ReservationEnded(c.id(), "released", 0, List.of(), now()),
                                 c.replyTo()))
                 .onCommand(ReportUsage.class, this::onReportUsage)
+                .onCommand(SetSpendFrom.class, (book, c) ->
+                        persistThenDone(new BudgetEvent.SpendFromSet(c.source()), c.replyTo()))
                 .onCommand(ExpireReservations.class, this::onExpire)
                 .onCommand(GetStatus.class, this::onGetStatus)
                 .onCommand(FireThresholds.class, (book, fire) -> {
@@ -223,7 +229,9 @@ public final class WorkspaceBudget
         }
         long now = now();
         List<BudgetEvent> events = new ArrayList<>();
-        events.add(new BudgetEvent.ReservationEnded(settle.id(), "settled", settle.actualMicros(), reservation.levels(), now));
+        // with spend counted from records, the call's usage arrives with its telemetry: not counted twice
+        long spent = book.spendFrom().equals("records") ? 0 : settle.actualMicros();
+        events.add(new BudgetEvent.ReservationEnded(settle.id(), "settled", spent, reservation.levels(), now));
         return Effect().persist(events).thenRun(after -> checkThresholds(after, reservation.levels()))
                 .thenReply(settle.replyTo(), after -> Done.OK);
     }
@@ -234,8 +242,9 @@ public final class WorkspaceBudget
         }
         List<BudgetEvent.UsageLine> lines = new ArrayList<>();
         java.util.Set<String> touched = new java.util.LinkedHashSet<>();
+        boolean counts = !book.spendFrom().equals("settlements"); // else only the watermark moves
         for (SeqUsage line : report.lines()) {
-            if (line.seq() > book.countedThroughSeq() && line.micros() > 0) {
+            if (counts && line.seq() > book.countedThroughSeq() && line.micros() > 0) {
                 List<String> levels = book.chain(line.user());
                 touched.addAll(levels);
                 lines.add(new BudgetEvent.UsageLine(levels, line.micros(), line.atMicros()));
@@ -266,7 +275,7 @@ public final class WorkspaceBudget
         }
         levels.sort(java.util.Comparator.comparing(BudgetBook.Level::key));
         return Effect().reply(get.replyTo(), new Status(List.copyOf(book.budgets().values()),
-                java.util.Map.copyOf(book.members()), levels, fired, book.countedThroughSeq()));
+                java.util.Map.copyOf(book.members()), levels, fired, book.countedThroughSeq(), book.spendFrom()));
     }
 
     /** After spending: persists the thresholds it crossed (each fires once per window). */

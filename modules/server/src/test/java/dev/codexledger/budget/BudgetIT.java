@@ -153,7 +153,9 @@ class BudgetIT {
         assertTrue(allowed.get("allowed").asBoolean());
         assertEquals(10, allowed.get("binding_level").get("remaining").asInt(), "the least room: the team's");
 
+        put("/v1/admin/workspaces/acme/budgets/settings", "{\"spend_from\":\"records\"}");
         JsonNode status = admin.get("/v1/admin/workspaces/acme/budgets").body();
+        assertEquals("records", status.get("spend_from").asText());
         assertEquals("platform", status.get("members").get("ana").asText());
         assertEquals(4, status.get("budgets").size());
     }
@@ -265,6 +267,7 @@ class BudgetIT {
         assertField("PUT", "/v1/admin/workspaces/acme/budgets/org", "{\"window\":\"day\",\"cap\":-1}", "cap");
         assertField("PUT", "/v1/admin/workspaces/acme/budgets/org", "{\"window\":\"day\",\"cap\":1,\"thresholds\":[0]}", "thresholds");
         assertField("PUT", "/v1/admin/workspaces/acme/budgets/users/u", "{\"window\":\"day\",\"cap\":1,\"parent\":\"x\"}", "parent");
+        assertField("PUT", "/v1/admin/workspaces/acme/budgets/settings", "{\"spend_from\":\"gateway\"}", "spend_from");
         assertField("POST", "/v1/budget/workspaces/acme/check", "{\"estimate_credits\":1}", "user");
         assertField("POST", "/v1/budget/workspaces/acme/check", "{\"user\":\"u\",\"estimate_credits\":\"lots\"}", "estimate_credits");
         assertField("POST", "/v1/budget/workspaces/acme/reservations", "{\"user\":\"u\",\"ttl_seconds\":0}", "ttl_seconds");

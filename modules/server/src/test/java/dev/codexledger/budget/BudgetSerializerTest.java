@@ -27,7 +27,8 @@ class BudgetSerializerTest {
                 new BudgetEvent.ReservationEnded("res_1", "settled", 4, List.of("user:ana", "org"), 77),
                 new BudgetEvent.UsageCounted(42, List.of(new BudgetEvent.UsageLine(List.of("org"), 978, 123))),
                 new BudgetEvent.ThresholdFired(CROSSING),
-                new BudgetEvent.AlertDelivered(BudgetBook.alertId(CROSSING)));
+                new BudgetEvent.AlertDelivered(BudgetBook.alertId(CROSSING)),
+                new BudgetEvent.SpendFromSet("settlements"));
         for (BudgetEvent event : events) {
             assertEquals(BudgetSerializer.EVENT_V1, serializer.manifest(event));
             assertEquals(event, serializer.fromBinary(serializer.toBinary(event), BudgetSerializer.EVENT_V1), event.toString());

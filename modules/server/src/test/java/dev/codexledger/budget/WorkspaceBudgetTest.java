@@ -255,6 +255,28 @@ class WorkspaceBudgetTest {
     }
 
     @Test
+    void aCallReportedByTelemetryAndAGatewayCountsOnceFromTheChosenSource() {
+        long now = java.time.temporal.ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
+        var gatewayOnly = budget();
+        set(gatewayOnly, BudgetSpec.ORG, BudgetWindow.MONTH, 100, null);
+        assertNull(this.<WorkspaceBudget.Done>ask(gatewayOnly, r -> new WorkspaceBudget.SetSpendFrom("settlements", r)).error());
+        spend(gatewayOnly, "ana", 3); // the gateway settles the call…
+        gatewayOnly.tell(new WorkspaceBudget.ReportUsage(1, List.of(new WorkspaceBudget.SeqUsage(1, "ana", credits(3), now))));
+        WorkspaceBudget.Status settled = ask(gatewayOnly, WorkspaceBudget.GetStatus::new); // …and telemetry reports it
+        assertEquals(credits(3), settled.levels().get(0).spentMicros(), "once, from the settlement");
+        assertEquals(1, settled.countedThroughSeq(), "the records are still counted as seen");
+
+        var telemetryOnly = budget();
+        set(telemetryOnly, BudgetSpec.ORG, BudgetWindow.MONTH, 100, null);
+        assertNull(this.<WorkspaceBudget.Done>ask(telemetryOnly, r -> new WorkspaceBudget.SetSpendFrom("records", r)).error());
+        spend(telemetryOnly, "ana", 3);
+        telemetryOnly.tell(new WorkspaceBudget.ReportUsage(1, List.of(new WorkspaceBudget.SeqUsage(1, "ana", credits(3), now))));
+        WorkspaceBudget.Status fromRecords = ask(telemetryOnly, WorkspaceBudget.GetStatus::new);
+        assertEquals(credits(3), fromRecords.levels().get(0).spentMicros(), "once, from the telemetry");
+        assertEquals("records", fromRecords.spendFrom());
+    }
+
+    @Test
     void theBookSurvivesASnapshotAndEvents() {
         var kit = EventSourcedBehaviorTestKit.<WorkspaceBudget.Command, BudgetEvent, BudgetBook>create(testKit.system(),
                 WorkspaceBudget.create("snap", settings), EventSourcedBehaviorTestKit.enabledSerializationSettings()
