@@ -62,7 +62,7 @@ public final class UsageReporter implements LedgerReadModel {
                 lines.add(new WorkspaceBudget.SeqUsage(record.seq(), record.userId(), micros, record.timestampMicros()));
             }
         }
-        budgets.reportUsage(workspace, new WorkspaceBudget.ReportUsage(batch.lastSeq(), lines));
+        budgets.reportUsage(workspace, new WorkspaceBudget.ReportUsage(batch.firstSeq(), batch.lastSeq(), lines));
         return null;
     }
 
@@ -71,17 +71,22 @@ public final class UsageReporter implements LedgerReadModel {
         if (!contains(record.content(), USAGE_KEY)) {
             return 0;
         }
-        JsonNode content;
+        return costOf(prices, record.contentText(), record.timestampMicros());
+    }
+
+    /** Micro-credits of the usage in a record's content (JSON text), at its model's price at its time. */
+    static long costOf(PriceBook prices, String content, long timestampMicros) {
+        JsonNode json;
         try {
-            content = JSON.readTree(record.content().toByteArray());
+            json = JSON.readTree(content);
         } catch (IOException e) {
             return 0;
         }
-        Usage usage = Usage.of(content.get("usage"));
+        Usage usage = Usage.of(json.get("usage"));
         if (usage.isEmpty()) {
             return 0;
         }
-        return prices.priceAt(content.path("model").asText(null), record.timestampMicros()).costMicros(usage);
+        return prices.priceAt(json.path("model").asText(null), timestampMicros).costMicros(usage);
     }
 
     /**

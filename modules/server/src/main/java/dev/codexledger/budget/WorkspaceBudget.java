@@ -41,7 +41,7 @@ public final class WorkspaceBudget
 
     /** {@code reservationTtl}: how long a reservation holds when the caller names no time; {@code maxReservationTtl} caps it. */
     public record Settings(ZoneId zone, Duration reservationTtl, Duration maxReservationTtl, Clock clock,
-                           BudgetViews views, BudgetAlerts alerts) {}
+                           BudgetViews views, BudgetAlerts alerts, UsageSource usage) {}
 
     public static void init(ActorSystem<?> system, Settings settings) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
@@ -75,8 +75,14 @@ public final class WorkspaceBudget
 
     public record Release(String id, ActorRef<Done> replyTo) implements Command {}
 
-    /** Spending of the ledger's records {@code (fromSeq..throughSeq]}; lines already counted are skipped. */
-    public record ReportUsage(long throughSeq, List<SeqUsage> lines) implements Command {}
+    /**
+     * Spending of the ledger's records {@code fromSeq..throughSeq} (one batch); lines already counted are
+     * skipped, and records between what was counted and {@code fromSeq} are read back first.
+     */
+    public record ReportUsage(long fromSeq, long throughSeq, List<SeqUsage> lines) implements Command {}
+
+    /** The usage read back for a gap before {@code report}. */
+    private record GapRead(ReportUsage report, List<SeqUsage> gap, Throwable failure) implements Command {}
 
     public record SeqUsage(long seq, String user, long micros, long atMicros) {}
 
@@ -106,6 +112,8 @@ public final class WorkspaceBudget
     private final ActorContext<Command> context;
     private final Settings settings;
     private final String workspace;
+    /** Not state: a gap before a report is being read back; reports meanwhile wait in the stash. */
+    private boolean readingGap;
 
     private WorkspaceBudget(ActorContext<Command> context, String workspace, Settings settings) {
         super(PersistenceId.of(ENTITY_TYPE_KEY.name(), workspace),
@@ -175,6 +183,7 @@ public final class WorkspaceBudget
                         : persistThenDone(new BudgetEvent.ReservationEnded(c.id(), "released", 0, List.of(), now()),
                                 c.replyTo()))
                 .onCommand(ReportUsage.class, this::onReportUsage)
+                .onCommand(GapRead.class, this::onGapRead)
                 .onCommand(SetSpendFrom.class, (book, c) ->
                         persistThenDone(new BudgetEvent.SpendFromSet(c.source()), c.replyTo()))
                 .onCommand(ExpireReservations.class, this::onExpire)
@@ -237,22 +246,54 @@ public final class WorkspaceBudget
     }
 
     private ReplyEffect<BudgetEvent, BudgetBook> onReportUsage(BudgetBook book, ReportUsage report) {
+        if (readingGap) {
+            return Effect().stash();
+        }
         if (report.throughSeq() <= book.countedThroughSeq()) {
             return Effect().noReply(); // a batch written again on the ledger's recovery: counted already
         }
-        List<BudgetEvent.UsageLine> lines = new ArrayList<>();
-        java.util.Set<String> touched = new java.util.LinkedHashSet<>();
+        if (report.fromSeq() > book.countedThroughSeq() + 1) {
+            // records the budget never heard of: a report lost (its journal write failed), or stored
+            // before this budget counted anything; read them back before counting this batch
+            readingGap = true;
+            long from = book.countedThroughSeq() + 1;
+            context.pipeToSelf(settings.usage().usageBetween(workspace, from, report.fromSeq() - 1),
+                    (gap, failure) -> new GapRead(report, gap, failure));
+            return Effect().noReply();
+        }
+        List<String> touched = new ArrayList<>();
+        BudgetEvent.UsageCounted counted = counted(book, report.throughSeq(), report.lines(), touched);
+        return Effect().persist(counted).thenRun(after -> checkThresholds(after, touched)).thenNoReply();
+    }
+
+    private ReplyEffect<BudgetEvent, BudgetBook> onGapRead(BudgetBook book, GapRead read) {
+        readingGap = false;
+        List<String> touched = new ArrayList<>();
+        List<BudgetEvent> events = new ArrayList<>();
+        if (read.failure() != null) {
+            context.getLog().error("reading back usage before seq {} of workspace {} failed; it is not counted",
+                    read.report().fromSeq(), workspace, read.failure());
+        } else {
+            events.add(counted(book, read.report().fromSeq() - 1, read.gap(), touched));
+        }
+        events.add(counted(book, read.report().throughSeq(), read.report().lines(), touched));
+        return Effect().persist(events).thenRun(after -> checkThresholds(after, touched)).thenNoReply()
+                .thenUnstashAll();
+    }
+
+    /** The event counting {@code lines} (those above the watermark) on each user's levels as they are now. */
+    private static BudgetEvent.UsageCounted counted(BudgetBook book, long throughSeq, List<SeqUsage> lines,
+                                                    List<String> touched) {
+        List<BudgetEvent.UsageLine> counted = new ArrayList<>();
         boolean counts = !book.spendFrom().equals("settlements"); // else only the watermark moves
-        for (SeqUsage line : report.lines()) {
+        for (SeqUsage line : lines) {
             if (counts && line.seq() > book.countedThroughSeq() && line.micros() > 0) {
                 List<String> levels = book.chain(line.user());
-                touched.addAll(levels);
-                lines.add(new BudgetEvent.UsageLine(levels, line.micros(), line.atMicros()));
+                levels.stream().filter(k -> !touched.contains(k)).forEach(touched::add);
+                counted.add(new BudgetEvent.UsageLine(levels, line.micros(), line.atMicros()));
             }
         }
-        return Effect().persist(new BudgetEvent.UsageCounted(report.throughSeq(), lines))
-                .thenRun(after -> checkThresholds(after, List.copyOf(touched)))
-                .thenNoReply();
+        return new BudgetEvent.UsageCounted(throughSeq, counted);
     }
 
     private ReplyEffect<BudgetEvent, BudgetBook> onExpire(BudgetBook book, ExpireReservations tick) {

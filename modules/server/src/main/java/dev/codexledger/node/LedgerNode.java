@@ -19,6 +19,7 @@ import dev.codexledger.compliance.ComplianceRoutes;
 import dev.codexledger.budget.BudgetRoutes;
 import dev.codexledger.budget.BudgetViews;
 import dev.codexledger.budget.LedgerAlerts;
+import dev.codexledger.budget.RecordsUsageSource;
 import dev.codexledger.budget.Budgets;
 import dev.codexledger.budget.PriceBook;
 import dev.codexledger.budget.UsageReporter;
@@ -129,7 +130,7 @@ public final class LedgerNode {
                 config.getDuration("ledger.budget.alerts.max-backoff"));
         WorkspaceBudget.init(system, new WorkspaceBudget.Settings(ZoneId.of(config.getString("ledger.budget.time-zone")),
                 config.getDuration("ledger.budget.reservation-ttl"), config.getDuration("ledger.budget.max-reservation-ttl"),
-                Clock.systemUTC(), budgetViews, alerts));
+                Clock.systemUTC(), budgetViews, alerts, new RecordsUsageSource(table, prices, blocking, Clock.systemUTC())));
         Budgets budgets = new Budgets(system, config.getDuration("ledger.budget.decision-timeout"),
                 config.getDuration("ledger.http.ask-timeout"), budgetViews, Clock.systemUTC());
         WorkspaceLedger.init(system, new UsageReporter(table, prices, budgets), LedgerSettings.fromConfig(config),

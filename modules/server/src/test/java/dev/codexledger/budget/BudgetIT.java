@@ -34,6 +34,7 @@ class BudgetIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static LedgerNode.Running node;
     private static LedgerClient admin;
+    private static String keyspace;
 
     private static final String SECRET = "webhook-secret";
     /** Webhook deliveries received: status answered, body, signature header. */
@@ -53,7 +54,8 @@ class BudgetIT {
             exchange.close();
         });
         receiver.start();
-        node = TestNodes.start(SharedCassandra.contactPoint(), TestNodes.newKeyspace("budget"),
+        keyspace = TestNodes.newKeyspace("budget");
+        node = TestNodes.start(SharedCassandra.contactPoint(), keyspace,
                 Map.of("ledger.budget.decision-timeout", "5s",
                         "ledger.budget.alerts.webhook-url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook",
                         "ledger.budget.alerts.webhook-secret", SECRET,
@@ -241,6 +243,31 @@ class BudgetIT {
             }
         }
         return total.movePointLeft(6);
+    }
+
+    @Test
+    void usageTheBudgetMissedIsReadBackFromTheRecordsTable() throws Exception {
+        java.time.Instant now = java.time.Instant.now();
+        String batch = dev.codexledger.testing.Records.array(
+                dev.codexledger.testing.Records.record("h-1", "ana", now, "first"),   // 120 in, 40 out
+                dev.codexledger.testing.Records.record("h-2", "ana", now, "second"),
+                dev.codexledger.testing.Records.record("h-3", "bob", now, "third"));
+        assertEquals(200, admin.post("/v1/workspaces/history/records", "application/json", batch).status());
+        try (com.datastax.oss.driver.api.core.CqlSession session = com.datastax.oss.driver.api.core.CqlSession.builder()
+                .addContactPoint(SharedCassandra.contactPoint()).withLocalDatacenter("datacenter1").build()) {
+            com.typesafe.config.Config config = TestNodes.config(SharedCassandra.contactPoint(), keyspace, Map.of());
+            dev.codexledger.records.RecordTable table = new dev.codexledger.records.RecordTable(session,
+                    dev.codexledger.storage.CassandraSettings.fromConfig(config), ws -> Duration.ofDays(30),
+                    Duration.ofHours(1), java.time.Clock.systemUTC());
+            PriceBook prices = new PriceBook(session, keyspace, config.getConfig("ledger.budget.prices"),
+                    java.time.Clock.systemUTC());
+            RecordsUsageSource source = new RecordsUsageSource(table, prices, Runnable::run, java.time.Clock.systemUTC());
+            List<WorkspaceBudget.SeqUsage> usage = source.usageBetween("history", 2, 3).toCompletableFuture().get();
+            // gpt-5-codex at 1.25 / 10 credits per million: 120 × 1.25 + 40 × 10 = 550 micro-credits each
+            assertEquals(List.of(2L, 3L), usage.stream().map(WorkspaceBudget.SeqUsage::seq).toList());
+            assertEquals(List.of("ana", "bob"), usage.stream().map(WorkspaceBudget.SeqUsage::user).toList());
+            assertTrue(usage.stream().allMatch(u -> u.micros() == 550), usage.toString());
+        }
     }
 
     @Test

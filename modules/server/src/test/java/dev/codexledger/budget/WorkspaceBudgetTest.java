@@ -64,7 +64,7 @@ class WorkspaceBudgetTest {
     private final ActorTestKit testKit = ActorTestKit.create(CONFIG);
     private final ManualClock clock = new ManualClock(Instant.parse("2026-11-22T22:00:00Z"));
     private final WorkspaceBudget.Settings settings = new WorkspaceBudget.Settings(ZoneId.of("Europe/Berlin"),
-            Duration.ofMinutes(5), Duration.ofHours(1), clock, new BudgetViews(), BudgetAlerts.NONE);
+            Duration.ofMinutes(5), Duration.ofHours(1), clock, new BudgetViews(), BudgetAlerts.NONE, UsageSource.NONE);
     private int entities;
 
     @AfterEach
@@ -214,11 +214,11 @@ class WorkspaceBudgetTest {
         set(budget, BudgetSpec.team("eng"), BudgetWindow.MONTH, 10, null, 50, 100);
         member(budget, "ana", "eng");
         long now = java.time.temporal.ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
-        var report = new WorkspaceBudget.ReportUsage(3, List.of(new WorkspaceBudget.SeqUsage(1, "ana", credits(3), now),
+        var report = new WorkspaceBudget.ReportUsage(1, 3, List.of(new WorkspaceBudget.SeqUsage(1, "ana", credits(3), now),
                 new WorkspaceBudget.SeqUsage(3, "ana", credits(3), now)));
         budget.tell(report);
         budget.tell(report); // the ledger writes its last batch again after a restart
-        budget.tell(new WorkspaceBudget.ReportUsage(4, List.of(new WorkspaceBudget.SeqUsage(3, "ana", credits(3), now),
+        budget.tell(new WorkspaceBudget.ReportUsage(3, 4, List.of(new WorkspaceBudget.SeqUsage(3, "ana", credits(3), now),
                 new WorkspaceBudget.SeqUsage(4, "ana", credits(1), now))));
         WorkspaceBudget.Status status = ask(budget, WorkspaceBudget.GetStatus::new);
         assertEquals(4, status.countedThroughSeq());
@@ -242,7 +242,7 @@ class WorkspaceBudgetTest {
     void theEntityPublishesItsBookForChecksWithoutAMessageAndWithdrawsItWhenItStops() {
         BudgetViews views = new BudgetViews();
         var budget = testKit.spawn(WorkspaceBudget.create("viewed", new WorkspaceBudget.Settings(settings.zone(),
-                settings.reservationTtl(), settings.maxReservationTtl(), clock, views, BudgetAlerts.NONE)));
+                settings.reservationTtl(), settings.maxReservationTtl(), clock, views, BudgetAlerts.NONE, UsageSource.NONE)));
         set(budget, BudgetSpec.ORG, BudgetWindow.MONTH, 10, null);
         long now = java.time.temporal.ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
         assertTrue(views.decide("viewed", "ana", credits(10), now).orElseThrow().allowed());
@@ -261,7 +261,7 @@ class WorkspaceBudgetTest {
         set(gatewayOnly, BudgetSpec.ORG, BudgetWindow.MONTH, 100, null);
         assertNull(this.<WorkspaceBudget.Done>ask(gatewayOnly, r -> new WorkspaceBudget.SetSpendFrom("settlements", r)).error());
         spend(gatewayOnly, "ana", 3); // the gateway settles the call…
-        gatewayOnly.tell(new WorkspaceBudget.ReportUsage(1, List.of(new WorkspaceBudget.SeqUsage(1, "ana", credits(3), now))));
+        gatewayOnly.tell(new WorkspaceBudget.ReportUsage(1, 1, List.of(new WorkspaceBudget.SeqUsage(1, "ana", credits(3), now))));
         WorkspaceBudget.Status settled = ask(gatewayOnly, WorkspaceBudget.GetStatus::new); // …and telemetry reports it
         assertEquals(credits(3), settled.levels().get(0).spentMicros(), "once, from the settlement");
         assertEquals(1, settled.countedThroughSeq(), "the records are still counted as seen");
@@ -270,10 +270,47 @@ class WorkspaceBudgetTest {
         set(telemetryOnly, BudgetSpec.ORG, BudgetWindow.MONTH, 100, null);
         assertNull(this.<WorkspaceBudget.Done>ask(telemetryOnly, r -> new WorkspaceBudget.SetSpendFrom("records", r)).error());
         spend(telemetryOnly, "ana", 3);
-        telemetryOnly.tell(new WorkspaceBudget.ReportUsage(1, List.of(new WorkspaceBudget.SeqUsage(1, "ana", credits(3), now))));
+        telemetryOnly.tell(new WorkspaceBudget.ReportUsage(1, 1, List.of(new WorkspaceBudget.SeqUsage(1, "ana", credits(3), now))));
         WorkspaceBudget.Status fromRecords = ask(telemetryOnly, WorkspaceBudget.GetStatus::new);
         assertEquals(credits(3), fromRecords.levels().get(0).spentMicros(), "once, from the telemetry");
         assertEquals("records", fromRecords.spendFrom());
+    }
+
+    @Test
+    void recordsTheBudgetNeverHeardOfAreReadBackBeforeTheNextReportCounts() {
+        long now = java.time.temporal.ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
+        List<long[]> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<List<WorkspaceBudget.SeqUsage>> gap = new CompletableFuture<>();
+        UsageSource source = (workspace, from, to) -> {
+            asked.add(new long[] {from, to});
+            return gap;
+        };
+        var budget = testKit.spawn(WorkspaceBudget.create("gappy", new WorkspaceBudget.Settings(settings.zone(),
+                settings.reservationTtl(), settings.maxReservationTtl(), clock, new BudgetViews(), BudgetAlerts.NONE,
+                source)));
+        set(budget, BudgetSpec.ORG, BudgetWindow.MONTH, 100, null);
+        budget.tell(new WorkspaceBudget.ReportUsage(1, 2, List.of(new WorkspaceBudget.SeqUsage(2, "ana", credits(1), now))));
+        // seqs 3..9 were never reported (a journal write of the budget failed, say)
+        budget.tell(new WorkspaceBudget.ReportUsage(10, 11, List.of(new WorkspaceBudget.SeqUsage(10, "ana", credits(2), now))));
+        budget.tell(new WorkspaceBudget.ReportUsage(12, 12, List.of(new WorkspaceBudget.SeqUsage(12, "ana", credits(4), now))));
+        TestProbe<WorkspaceBudget.Status> probe = testKit.createTestProbe();
+        probe.awaitAssert(Duration.ofSeconds(5), () -> {
+            assertEquals(1, asked.size());
+            return null;
+        });
+        assertEquals(3, asked.get(0)[0]);
+        assertEquals(9, asked.get(0)[1]);
+        assertEquals(2, this.<WorkspaceBudget.Status>ask(budget, WorkspaceBudget.GetStatus::new).countedThroughSeq(),
+                "nothing after the gap counts before the gap is read");
+        gap.complete(List.of(new WorkspaceBudget.SeqUsage(5, "ana", credits(8), now)));
+        probe.awaitAssert(Duration.ofSeconds(5), () -> {
+            budget.tell(new WorkspaceBudget.GetStatus(probe.ref()));
+            WorkspaceBudget.Status status = probe.receiveMessage();
+            assertEquals(12, status.countedThroughSeq());
+            assertEquals(credits(1 + 8 + 2 + 4), status.levels().get(0).spentMicros(), "gap and both reports, once");
+            return null;
+        });
+        assertEquals(1, asked.size(), "the report waiting behind the gap found none");
     }
 
     @Test
