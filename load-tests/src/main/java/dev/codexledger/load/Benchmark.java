@@ -33,12 +33,9 @@ public final class Benchmark {
         int workers = Integer.getInteger("workers", 8);
         int batch = Integer.getInteger("batch", 500);
         int workspaces = Integer.getInteger("workspaces", 50);
-        Path data = Files.createTempDirectory("ledger-benchmark-");
 
         List<Measurement> results = new ArrayList<>();
-        try (LocalCassandra cassandra = LocalCassandra.start(LocalCassandra.Settings
-                .defaults(root.resolve("modules/cassandra-runtime/target/lib"), data)
-                .withHeapMb(Integer.getInteger("cassandra.heap.mb", 3072)))) {
+        try (LocalCassandra cassandra = startCassandra(root, "ledger-benchmark-")) {
             CassandraSettings raw = CassandraSettings.fromConfig(ConfigFactory.load())
                     .withContactPoint(cassandra.contactPoint());
             try (CqlSession session = CqlSession.builder().addContactPoint(cassandra.contactPoint())
@@ -73,6 +70,13 @@ public final class Benchmark {
     }
 
     /** A Ledger node on the benchmark's Cassandra, on free ports, with the benchmark's admin key. */
+    /** A fresh local Cassandra for a benchmark run: data in a temporary folder, heap from -Dcassandra.heap.mb. */
+    static LocalCassandra startCassandra(Path root, String name) throws Exception {
+        return LocalCassandra.start(LocalCassandra.Settings
+                .defaults(root.resolve("modules/cassandra-runtime/target/lib"), Files.createTempDirectory(name))
+                .withHeapMb(Integer.getInteger("cassandra.heap.mb", 3072)));
+    }
+
     static LedgerNode.Running startNode(LocalCassandra cassandra) throws Exception {
         return LedgerNode.start(ConfigFactory.load(ConfigFactory.parseMap(Map.of(
                         "ledger.cassandra.contact-points", "127.0.0.1:" + cassandra.nativePort(),

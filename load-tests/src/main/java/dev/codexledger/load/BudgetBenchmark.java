@@ -45,13 +45,10 @@ public final class BudgetBenchmark {
         int rate = Integer.getInteger("rate", 10_000);
         int busyRate = Integer.getInteger("busy.rate", rate);
         Duration phase = Duration.ofSeconds(Long.getLong("phase.seconds", 30));
-        Path data = Files.createTempDirectory("ledger-budget-benchmark-");
         List<Phase> phases = new ArrayList<>();
         Measurement max;
         Measurement background;
-        try (LocalCassandra cassandra = LocalCassandra.start(LocalCassandra.Settings
-                .defaults(root.resolve("modules/cassandra-runtime/target/lib"), data)
-                .withHeapMb(Integer.getInteger("cassandra.heap.mb", 3072)))) {
+        try (LocalCassandra cassandra = Benchmark.startCassandra(root, "ledger-budget-benchmark-")) {
             LedgerNode.Running node = Benchmark.startNode(cassandra);
             try {
                 String base = "http://127.0.0.1:" + node.httpAddress().getPort();

@@ -35,12 +35,9 @@ public final class SearchBenchmark {
     public static void main(String[] args) throws Exception {
         Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
         int queries = Integer.getInteger("queries", 200);
-        Path data = Files.createTempDirectory("ledger-search-benchmark-");
         Map<String, double[]> idle;
         Map<String, double[]> busy;
-        try (LocalCassandra cassandra = LocalCassandra.start(LocalCassandra.Settings
-                .defaults(root.resolve("modules/cassandra-runtime/target/lib"), data)
-                .withHeapMb(Integer.getInteger("cassandra.heap.mb", 3072)))) {
+        try (LocalCassandra cassandra = Benchmark.startCassandra(root, "ledger-search-benchmark-")) {
             LedgerNode.Running node = Benchmark.startNode(cassandra);
             try {
                 String base = "http://127.0.0.1:" + node.httpAddress().getPort();

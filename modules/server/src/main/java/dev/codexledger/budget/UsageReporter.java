@@ -18,7 +18,9 @@ import java.util.concurrent.CompletionStage;
  * written (and before the ingest is acknowledged). A batch written again on the ledger's recovery is
  * reported again; the budget skips the sequence numbers it has counted. Usage comes from records that
  * carry a {@code usage} object (Codex's {@code response.completed} telemetry, or JSON records), priced at
- * the record's model and time.
+ * the record's model and time. The pricing (JSON parsing of the records with usage) runs on
+ * {@code executor}, not on the Cassandra driver's I/O thread that completes the write; the ledger waits
+ * for it before its next write, so a workspace's reports stay in order.
  */
 public final class UsageReporter implements LedgerReadModel {
 
@@ -28,21 +30,24 @@ public final class UsageReporter implements LedgerReadModel {
     private final LedgerReadModel tables;
     private final PriceBook prices;
     private final Budgets budgets;
+    private final java.util.concurrent.Executor executor;
 
-    public UsageReporter(LedgerReadModel tables, PriceBook prices, Budgets budgets) {
+    public UsageReporter(LedgerReadModel tables, PriceBook prices, Budgets budgets,
+                         java.util.concurrent.Executor executor) {
         this.tables = tables;
         this.prices = prices;
         this.budgets = budgets;
+        this.executor = executor;
     }
 
     @Override
     public CompletionStage<Void> write(String workspace, RecordsAppended batch) {
-        return tables.write(workspace, batch).thenApply(written -> report(workspace, batch));
+        return tables.write(workspace, batch).thenApplyAsync(written -> report(workspace, batch), executor);
     }
 
     @Override
     public CompletionStage<Void> rewrite(String workspace, RecordsAppended batch) {
-        return tables.rewrite(workspace, batch).thenApply(written -> report(workspace, batch));
+        return tables.rewrite(workspace, batch).thenApplyAsync(written -> report(workspace, batch), executor);
     }
 
     @Override

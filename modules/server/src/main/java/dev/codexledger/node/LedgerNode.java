@@ -133,7 +133,7 @@ public final class LedgerNode {
                 Clock.systemUTC(), budgetViews, alerts, new RecordsUsageSource(table, prices, blocking, Clock.systemUTC())));
         Budgets budgets = new Budgets(system, config.getDuration("ledger.budget.decision-timeout"),
                 config.getDuration("ledger.http.ask-timeout"), budgetViews, Clock.systemUTC());
-        WorkspaceLedger.init(system, new UsageReporter(table, prices, budgets), LedgerSettings.fromConfig(config),
+        WorkspaceLedger.init(system, new UsageReporter(table, prices, budgets, system.executionContext()), LedgerSettings.fromConfig(config),
                 new CassandraJournalCleanup(system));
         AuthAudit audit = new AuthAudit(recordSink, Clock.systemUTC(),
                 config.getInt("ledger.auth.max-denial-kinds"));
