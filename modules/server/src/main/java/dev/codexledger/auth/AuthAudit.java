@@ -13,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,8 +40,9 @@ public final class AuthAudit {
 
     private record DenialKind(String workspace, Caller caller, int status, String reason, String endpoint) {}
 
+    /** Only touched inside the map's per-key compute/remove, so a count is never lost to a flush. */
     private static final class DenialCount {
-        final LongAdder count = new LongAdder();
+        long count;
         final Instant firstSeen;
 
         DenialCount(Instant firstSeen) {
@@ -103,15 +103,15 @@ public final class AuthAudit {
     /** Counts a denied request; written by the next {@link #flush()}. */
     public void denied(String workspace, Caller caller, int status, String reason, Endpoint endpoint) {
         DenialKind kind = new DenialKind(workspace, caller, status, reason, endpoint.toString());
-        DenialCount count = denials.get(kind);
-        if (count == null) {
-            if (denials.size() >= maxDenialKinds) {
-                overflow.incrementAndGet();
-                return;
-            }
-            count = denials.computeIfAbsent(kind, k -> new DenialCount(clock.instant()));
+        if (!denials.containsKey(kind) && denials.size() >= maxDenialKinds) {
+            overflow.incrementAndGet();
+            return;
         }
-        count.count.increment();
+        denials.compute(kind, (k, count) -> {
+            DenialCount counted = count == null ? new DenialCount(clock.instant()) : count;
+            counted.count++;
+            return counted;
+        });
     }
 
     /** Writes the denials counted since the last flush. Called every second by the node. */
@@ -128,7 +128,7 @@ public final class AuthAudit {
                     .put("endpoint", kind.endpoint())
                     .put("requested_workspace", kind.workspace())
                     .put("remote_address", kind.caller().remoteAddress())
-                    .put("count", count.count.sum())
+                    .put("count", count.count)
                     .put("first_seen", count.firstSeen.toString())
                     .put("last_seen", clock.instant().toString());
             if (kind.caller().keyName() != null) {
