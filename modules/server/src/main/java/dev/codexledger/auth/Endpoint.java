@@ -34,7 +34,13 @@ public enum Endpoint {
     RESERVE("POST", "/v1/budget/workspaces/{ws}/reservations", Scope.BUDGET_CHECK),
     SETTLE("POST", "/v1/budget/workspaces/{ws}/reservations/{id}/settle", Scope.BUDGET_CHECK),
     RELEASE("DELETE", "/v1/budget/workspaces/{ws}/reservations/{id}", Scope.BUDGET_CHECK),
-    FORWARD_AUTH("ANY", "/v1/budget/forward-auth", Scope.BUDGET_CHECK);
+    FORWARD_AUTH("ANY", "/v1/budget/forward-auth", Scope.BUDGET_CHECK),
+    ANALYTICS_USAGE("GET", "/v1/analytics/codex/workspaces/{ws}/usage", Scope.ANALYTICS_READ),
+    ANALYTICS_CODE_REVIEWS("GET", "/v1/analytics/codex/workspaces/{ws}/code_reviews", Scope.ANALYTICS_READ),
+    ANALYTICS_CODE_REVIEW_RESPONSES("GET", "/v1/analytics/codex/workspaces/{ws}/code_review_responses",
+            Scope.ANALYTICS_READ),
+    ANALYTICS_USERS("GET", "/v1/analytics/codex/workspaces/{ws}/users", Scope.ANALYTICS_READ),
+    ANALYTICS_EXPORT("GET", "/v1/analytics/codex/workspaces/{ws}/exports/{series}", Scope.ANALYTICS_READ);
 
     private final String method;
     private final String pathTemplate;

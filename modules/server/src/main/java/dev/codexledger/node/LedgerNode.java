@@ -23,6 +23,10 @@ import dev.codexledger.budget.RecordsUsageSource;
 import dev.codexledger.budget.Budgets;
 import dev.codexledger.budget.PriceBook;
 import dev.codexledger.budget.UsageReporter;
+import dev.codexledger.analytics.Analytics;
+import dev.codexledger.analytics.AnalyticsFeed;
+import dev.codexledger.analytics.AnalyticsRoutes;
+import dev.codexledger.analytics.DashboardRoutes;
 import dev.codexledger.budget.WorkspaceBudget;
 import dev.codexledger.compliance.ErasureRoutes;
 import dev.codexledger.compliance.HoldsRoutes;
@@ -133,8 +137,12 @@ public final class LedgerNode {
                 Clock.systemUTC(), budgetViews, alerts, new RecordsUsageSource(table, prices, blocking, Clock.systemUTC())));
         Budgets budgets = new Budgets(system, config.getDuration("ledger.budget.decision-timeout"),
                 config.getDuration("ledger.http.ask-timeout"), budgetViews, Clock.systemUTC());
-        WorkspaceLedger.init(system, new UsageReporter(table, prices, budgets, system.executionContext()), LedgerSettings.fromConfig(config),
+        Analytics analytics = new Analytics(session, storage.settings().keyspace(), prices, table, blocking);
+        WorkspaceLedger.init(system, new AnalyticsFeed(new UsageReporter(table, prices, budgets,
+                        system.executionContext()), analytics), LedgerSettings.fromConfig(config),
                 new CassandraJournalCleanup(system));
+        system.scheduler().scheduleWithFixedDelay(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(2),
+                analytics::tick, system.executionContext());
         AuthAudit audit = new AuthAudit(recordSink, Clock.systemUTC(),
                 config.getInt("ledger.auth.max-denial-kinds"));
         scheduleAuthTasks(system, config, keys, rateLimits, audit, () -> {
@@ -167,9 +175,10 @@ public final class LedgerNode {
                         config.getString("ledger.budget.forward-auth.model-header"),
                         config.getString("ledger.budget.forward-auth.estimate-header"),
                         config.getInt("ledger.budget.forward-auth.deny-status")), blocking);
-        Route api = pathPrefix("v1", () -> concat(ping(), records.routes(), otlp.routes(), keyAdmin.routes(),
+        AnalyticsRoutes analyticsApi = new AnalyticsRoutes(analytics, budgets, access, blocking, Clock.systemUTC());
+        Route api = concat(pathPrefix("v1", () -> concat(ping(), records.routes(), otlp.routes(), keyAdmin.routes(),
                 retentionAdmin.routes(), compliance.routes(), erasure.routes(), holdsAdmin.routes(),
-                budgetApi.routes()));
+                budgetApi.routes(), analyticsApi.routes())), new DashboardRoutes().routes());
 
         HttpSettings httpSettings = HttpSettings.fromConfig(config);
         InetSocketAddress address = HttpServer.start(system, httpSettings, api)

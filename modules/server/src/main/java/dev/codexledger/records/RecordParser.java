@@ -31,7 +31,12 @@ import java.util.Set;
  */
 public final class RecordParser {
 
-    public static final Set<String> EVENT_TYPES = Set.of("CODEX_LOG", "CODEX_SECURITY_LOG", "AUTH_LOG", "BUDGET_LOG");
+    public static final Set<String> EVENT_TYPES = 
+            Set.of("CODEX_LOG", "CODEX_SECURITY_LOG", "AUTH_LOG", "BUDGET_LOG", "CODE_REVIEW_LOG");
+    /** What a {@code CODE_REVIEW_LOG} record's {@code action} says happened (see {@link #checkCodeReview}). */
+    public static final Set<String> CODE_REVIEW_ACTIONS = Set.of("review", "comment", "reply", "reaction");
+    public static final Set<String> REVIEW_PRIORITIES = Set.of("P0", "P1", "P2");
+    public static final Set<String> REVIEW_REACTIONS = Set.of("positive", "negative");
     private static final Set<String> TEXT_FIELDS =
             Set.of("surface", "conversation_id", "model", "prompt", "response", "action");
     private static final Set<String> USAGE_FIELDS =
@@ -181,6 +186,9 @@ public final class RecordParser {
         if (timestamp == null) {
             throw new InvalidRecords(at + ".timestamp", "required: " + Rfc3339.EXPECTED);
         }
+        if ("CODE_REVIEW_LOG".equals(eventType)) {
+            checkCodeReview(canonical, at);
+        }
         canonical.put("event_type", eventType);
         canonical.put("timestamp", timestamp.toString());
         long micros = Rfc3339.micros(timestamp);
@@ -191,6 +199,34 @@ public final class RecordParser {
         }
         canonical.put("event_id", eventId);
         return new NewRecord(eventId, eventType, micros, userId, write(canonical));
+    }
+
+    /**
+     * A code review record says what happened in {@code action}: {@code review} (Codex reviewed a pull
+     * request of {@code user}), {@code comment} (one of its comments, {@code attributes.priority} P0, P1 or
+     * P2), {@code reply} ({@code user} replied to a comment) or {@code reaction} ({@code user} reacted,
+     * {@code attributes.reaction} positive or negative). The analytics count them.
+     */
+    private static void checkCodeReview(ObjectNode record, String at) {
+        String action = record.path("action").asText(null);
+        if (action == null || !CODE_REVIEW_ACTIONS.contains(action)) {
+            throw new InvalidRecords(at + ".action", "a CODE_REVIEW_LOG record needs an action, one of "
+                    + sorted(CODE_REVIEW_ACTIONS));
+        }
+        if (action.equals("comment")) {
+            String priority = record.path("attributes").path("priority").asText(null);
+            if (priority == null || !REVIEW_PRIORITIES.contains(priority)) {
+                throw new InvalidRecords(at + ".attributes.priority", "a review comment needs a priority, one of "
+                        + sorted(REVIEW_PRIORITIES));
+            }
+        }
+        if (action.equals("reaction")) {
+            String reaction = record.path("attributes").path("reaction").asText(null);
+            if (reaction == null || !REVIEW_REACTIONS.contains(reaction)) {
+                throw new InvalidRecords(at + ".attributes.reaction", "a reaction is one of "
+                        + sorted(REVIEW_REACTIONS));
+            }
+        }
     }
 
     /** The id of a record sent without one: a hash of its canonical content, so a re-send gets the same id. */

@@ -129,7 +129,8 @@ public final class RecordTable implements LedgerReadModel {
                 + ".records WHERE workspace = ? AND bucket = ? AND seq > ?");
     }
 
-    static long bucketOf(long acceptedAtMicros) {
+    /** The hour bucket of the records table that a record accepted at this time is in. */
+    public static long bucketOf(long acceptedAtMicros) {
         return Math.floorDiv(acceptedAtMicros, MICROS_PER_HOUR);
     }
 

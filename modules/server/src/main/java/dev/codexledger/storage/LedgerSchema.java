@@ -110,6 +110,28 @@ public final class LedgerSchema {
                   PRIMARY KEY ((workspace), bucket, expires_day))
                 WITH CLUSTERING ORDER BY (bucket ASC, expires_day ASC)
                 """.formatted(ks));
+        // Analytics, maintained as batches are written (see dev.codexledger.analytics): one row per
+        // (day, user, surface, model) with absolute totals and the last ledger seq counted into it.
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.analytics_daily (
+                  workspace text, month text, day date, user_id text, surface text, model text,
+                  through_seq bigint, events bigint, threads bigint, turns bigint, credits_micros bigint,
+                  input_tokens bigint, cached_input_tokens bigint, output_tokens bigint, reasoning_tokens bigint,
+                  reviews bigint, comments bigint, comments_p0 bigint, comments_p1 bigint, comments_p2 bigint,
+                  replies bigint, reactions_positive bigint, reactions_negative bigint,
+                  PRIMARY KEY ((workspace, month), day, user_id, surface, model))
+                """.formatted(ks));
+        // The conversations seen on a day (threads are counted once per day, on their first record).
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.analytics_conversations (
+                  workspace text, day date, conversation_id text,
+                  PRIMARY KEY ((workspace, day), conversation_id))
+                """.formatted(ks));
+        // How far a workspace's analytics have counted: every record up to through_seq.
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.analytics_progress (
+                  workspace text PRIMARY KEY, through_seq bigint, accepted_at_micros bigint)
+                """.formatted(ks));
         // The same before record_hours (one row per bucket): still read, no longer written.
         session.execute("""
                 CREATE TABLE IF NOT EXISTS %s.record_buckets (

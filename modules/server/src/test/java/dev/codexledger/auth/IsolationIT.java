@@ -226,6 +226,13 @@ class IsolationIT {
             case RETENTION_GET -> client.get("/v1/admin/workspaces/" + workspace + "/retention");
             case RETENTION_SET -> client.send("PUT", "/v1/admin/workspaces/" + workspace + "/retention",
                     Map.of("Content-Type", "application/json"), "{\"ttl_seconds\":2592000}".getBytes(StandardCharsets.UTF_8));
+            case ANALYTICS_USAGE -> client.get("/v1/analytics/codex/workspaces/" + workspace + "/usage");
+            case ANALYTICS_CODE_REVIEWS -> client.get("/v1/analytics/codex/workspaces/" + workspace + "/code_reviews");
+            case ANALYTICS_CODE_REVIEW_RESPONSES -> client.get("/v1/analytics/codex/workspaces/" + workspace
+                    + "/code_review_responses");
+            case ANALYTICS_USERS -> client.get("/v1/analytics/codex/workspaces/" + workspace + "/users");
+            case ANALYTICS_EXPORT -> client.get("/v1/analytics/codex/workspaces/" + workspace
+                    + "/exports/usage_by_model?format=json");
         };
     }
 

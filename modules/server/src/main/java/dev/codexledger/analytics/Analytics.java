@@ -1,0 +1,217 @@
+package dev.codexledger.analytics;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import dev.codexledger.budget.PriceBook;
+import dev.codexledger.records.RecordCursor;
+import dev.codexledger.records.RecordPage;
+import dev.codexledger.records.RecordQuery;
+import dev.codexledger.records.RecordTable;
+import dev.codexledger.records.StoredRecord;
+import dev.codexledger.workspace.LedgerRecord;
+import dev.codexledger.workspace.RecordsAppended;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the analytics as data arrives: every batch the ledger writes is handed over ({@link #submit})
+ * and counted in the background by its workspace's single writer ({@link WorkspaceAnalytics}), never on
+ * the ingest path. Exactness does not depend on every hand-over arriving: a workspace's progress says
+ * which sequence numbers are counted, and a range it never got (a full queue, a failed write, another
+ * node that owned the workspace meanwhile, a node that stopped) is read back from the records table
+ * before counting on. {@link #tick()} (every few seconds) catches up workspaces that saw no batch since.
+ */
+public final class Analytics {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Analytics.class);
+    private static final int MAX_QUEUED_BATCHES = 64;
+    private static final int READ_BACK_CHUNK = 2000;
+    private static final long IDLE_NANOS = TimeUnit.MINUTES.toNanos(10);
+    private static final long ONE_HOUR_MICROS = TimeUnit.HOURS.toMicros(1);
+
+    private final AnalyticsStore store;
+    private final Facts facts;
+    private final RecordTable records;
+    private final Executor executor;
+    private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
+
+    /** One workspace's queue of batches to count and its state, used by one thread at a time. */
+    private static final class Lane {
+        final String workspace;
+        final ConcurrentLinkedQueue<RecordsAppended> queue = new ConcurrentLinkedQueue<>();
+        final AtomicInteger queued = new AtomicInteger();
+        final AtomicBoolean running = new AtomicBoolean();
+        volatile long lastSeenSeq;
+        volatile long lastUsedNanos = System.nanoTime();
+        WorkspaceAnalytics state;
+
+        Lane(String workspace) {
+            this.workspace = workspace;
+        }
+    }
+
+    public Analytics(CqlSession session, String keyspace, PriceBook prices, RecordTable records, Executor executor) {
+        this.store = new AnalyticsStore(session, keyspace);
+        this.facts = new Facts(prices);
+        this.records = records;
+        this.executor = executor;
+    }
+
+    AnalyticsStore store() {
+        return store;
+    }
+
+    /** Hands over a batch the ledger has written; returns at once. */
+    public void submit(String workspace, RecordsAppended batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        Lane lane = lanes.computeIfAbsent(workspace, Lane::new);
+        lane.lastSeenSeq = Math.max(lane.lastSeenSeq, batch.lastSeq());
+        if (lane.queued.incrementAndGet() > MAX_QUEUED_BATCHES) {
+            lane.queued.decrementAndGet(); // counted later, read back from the records table
+        } else {
+            lane.queue.add(batch);
+        }
+        schedule(lane);
+    }
+
+    /** Catches up workspaces whose last batches were not counted; forgets idle ones. Call every few seconds. */
+    public void tick() {
+        long now = System.nanoTime();
+        lanes.values().forEach(lane -> {
+            if (lane.running.get() || !lane.queue.isEmpty()) {
+                return;
+            }
+            WorkspaceAnalytics state = lane.state;
+            if (state == null || state.countedThrough() < lane.lastSeenSeq) {
+                schedule(lane);
+            } else if (now - lane.lastUsedNanos > IDLE_NANOS) {
+                lanes.remove(lane.workspace, lane);
+            }
+        });
+    }
+
+    /** Whether every batch handed over so far is counted (for tests and the status endpoint). */
+    public boolean caughtUp(String workspace) {
+        Lane lane = lanes.get(workspace);
+        return lane == null || (lane.queue.isEmpty() && !lane.running.get() && lane.state != null
+                && lane.state.countedThrough() >= lane.lastSeenSeq);
+    }
+
+    private void schedule(Lane lane) {
+        if (lane.running.compareAndSet(false, true)) {
+            executor.execute(() -> drain(lane));
+        }
+    }
+
+    private void drain(Lane lane) {
+        try {
+            RecordsAppended batch;
+            while ((batch = lane.queue.poll()) != null) {
+                lane.queued.decrementAndGet();
+                count(lane, batch.firstSeq(), batch.lastSeq(), batch.acceptedAtMicros(), batch.records());
+            }
+            if (lane.state == null || lane.state.countedThrough() < lane.lastSeenSeq) {
+                count(lane, lane.lastSeenSeq + 1, lane.lastSeenSeq, 0, List.of());
+            }
+        } finally {
+            lane.lastUsedNanos = System.nanoTime();
+            lane.running.set(false);
+            if (!lane.queue.isEmpty()) {
+                schedule(lane);
+            }
+        }
+    }
+
+    /**
+     * Counts the records {@code firstSeq..lastSeq} (given) after reading back any range before them that
+     * is not counted yet.
+     */
+    private void count(Lane lane, long firstSeq, long lastSeq, long acceptedAtMicros, List<LedgerRecord> batch) {
+        try {
+            if (lane.state == null) {
+                lane.state = new WorkspaceAnalytics(lane.workspace, store);
+            }
+            WorkspaceAnalytics state = lane.state;
+            if (lastSeq <= state.countedThrough() && firstSeq <= lastSeq) {
+                return;
+            }
+            if (firstSeq > state.countedThrough() + 1) {
+                // counted elsewhere meanwhile (another node owned the workspace), or never handed over
+                state = lane.state = new WorkspaceAnalytics(lane.workspace, store);
+                if (firstSeq > state.countedThrough() + 1) {
+                    readBack(state, firstSeq - 1);
+                }
+            }
+            if (batch.isEmpty()) {
+                return;
+            }
+            List<Fact> counted = new ArrayList<>(batch.size());
+            for (LedgerRecord record : batch) {
+                if (record.seq() > state.countedThrough()) {
+                    Fact fact = facts.of(record.seq(), record.eventType(), record.timestampMicros(), record.userId(),
+                            record.content().toByteArray());
+                    if (fact != null) {
+                        counted.add(fact);
+                    }
+                }
+            }
+            state.count(counted, lastSeq, acceptedAtMicros);
+        } catch (RuntimeException e) {
+            LOG.warn("analytics of workspace {} could not count seqs {}..{}; counting on from what is stored",
+                    lane.workspace, firstSeq, lastSeq, e);
+            lane.state = null;
+        }
+    }
+
+    /** Counts the stored records after the state's progress up to {@code toSeq}, in chunks. */
+    private void readBack(WorkspaceAnalytics state, long toSeq) {
+        long after = state.countedThrough();
+        long acceptedAt = state.acceptedAtMicros();
+        RecordCursor start = acceptedAt == 0 ? RecordCursor.START
+                : new RecordCursor(RecordTable.bucketOf(acceptedAt - ONE_HOUR_MICROS), 0);
+        RecordQuery query = RecordQuery.everything(state.workspace(), READ_BACK_CHUNK, 10_000).from(start);
+        List<Fact> chunk = new ArrayList<>();
+        long chunkThrough = after;
+        while (query != null) {
+            RecordPage page = records.read(query);
+            for (StoredRecord record : page.records()) {
+                if (record.seq() > toSeq) {
+                    query = null;
+                    break;
+                }
+                if (record.seq() <= after) {
+                    continue;
+                }
+                Fact fact = facts.of(record.seq(), record.eventType(), record.timestampMicros(), record.userId(),
+                        record.content().getBytes(StandardCharsets.UTF_8));
+                if (fact != null) {
+                    chunk.add(fact);
+                }
+                chunkThrough = record.seq();
+                if (chunk.size() >= READ_BACK_CHUNK) {
+                    state.count(chunk, chunkThrough, acceptedAt);
+                    chunk = new ArrayList<>();
+                }
+            }
+            query = query == null || page.next() == null ? null : query.from(page.next());
+        }
+        state.count(chunk, toSeq, acceptedAt);
+    }
+
+    /** The stored rows of the days {@code first..last}. Blocking. */
+    List<AnalyticsStore.StoredRow> rows(String workspace, LocalDate first, LocalDate last) {
+        return store.days(workspace, first, last);
+    }
+}

@@ -1,0 +1,131 @@
+package dev.codexledger.analytics;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.Row;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+/** The analytics tables ({@code analytics_daily}, {@code analytics_conversations}, {@code analytics_progress}). */
+final class AnalyticsStore {
+
+    /** A stored row of {@code analytics_daily}. */
+    record StoredRow(LocalDate day, Fact.RowKey key, long throughSeq, long[] counts) {
+        long get(Metric metric) {
+            return counts[metric.ordinal()];
+        }
+    }
+
+    /** How far a workspace's analytics have counted. */
+    record Progress(long throughSeq, long acceptedAtMicros) {
+        static final Progress NONE = new Progress(0, 0);
+    }
+
+    private static final String METRIC_COLUMNS = Arrays.stream(Metric.values()).map(Metric::column)
+            .collect(Collectors.joining(", "));
+
+    private final CqlSession session;
+    private final PreparedStatement selectDay;
+    private final PreparedStatement selectDays;
+    private final PreparedStatement upsertRow;
+    private final PreparedStatement selectConversations;
+    private final PreparedStatement insertConversation;
+    private final PreparedStatement selectProgress;
+    private final PreparedStatement upsertProgress;
+
+    AnalyticsStore(CqlSession session, String keyspace) {
+        this.session = session;
+        String columns = "day, user_id, surface, model, through_seq, " + METRIC_COLUMNS;
+        selectDay = session.prepare("SELECT " + columns + " FROM " + keyspace
+                + ".analytics_daily WHERE workspace = ? AND month = ? AND day = ?");
+        selectDays = session.prepare("SELECT " + columns + " FROM " + keyspace
+                + ".analytics_daily WHERE workspace = ? AND month = ? AND day >= ? AND day <= ?");
+        upsertRow = session.prepare("INSERT INTO " + keyspace + ".analytics_daily (workspace, month, " + columns
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?" + ", ?".repeat(Metric.COUNT) + ")");
+        selectConversations = session.prepare("SELECT conversation_id FROM " + keyspace
+                + ".analytics_conversations WHERE workspace = ? AND day = ?");
+        insertConversation = session.prepare("INSERT INTO " + keyspace
+                + ".analytics_conversations (workspace, day, conversation_id) VALUES (?, ?, ?)");
+        selectProgress = session.prepare("SELECT through_seq, accepted_at_micros FROM " + keyspace
+                + ".analytics_progress WHERE workspace = ?");
+        upsertProgress = session.prepare("INSERT INTO " + keyspace
+                + ".analytics_progress (workspace, through_seq, accepted_at_micros) VALUES (?, ?, ?)");
+    }
+
+    static String monthOf(LocalDate day) {
+        return YearMonth.from(day).toString();
+    }
+
+    List<StoredRow> day(String workspace, LocalDate day) {
+        List<StoredRow> rows = new ArrayList<>();
+        session.execute(selectDay.bind(workspace, monthOf(day), day)).forEach(r -> rows.add(row(r)));
+        return rows;
+    }
+
+    /** The rows of the days from {@code first} to {@code last} (inclusive), a month partition at a time. */
+    List<StoredRow> days(String workspace, LocalDate first, LocalDate last) {
+        List<StoredRow> rows = new ArrayList<>();
+        for (YearMonth month = YearMonth.from(first); !month.isAfter(YearMonth.from(last)); month = month.plusMonths(1)) {
+            LocalDate from = month.atDay(1).isBefore(first) ? first : month.atDay(1);
+            LocalDate to = month.atEndOfMonth().isAfter(last) ? last : month.atEndOfMonth();
+            for (Row r : session.execute(selectDays.bind(workspace, month.toString(), from, to).setPageSize(5000))) {
+                rows.add(row(r));
+            }
+        }
+        return rows;
+    }
+
+    private static StoredRow row(Row r) {
+        long[] counts = new long[Metric.COUNT];
+        for (Metric metric : Metric.values()) {
+            counts[metric.ordinal()] = r.getLong(metric.column());
+        }
+        return new StoredRow(r.getLocalDate("day"),
+                new Fact.RowKey(r.getString("user_id"), r.getString("surface"), r.getString("model")),
+                r.getLong("through_seq"), counts);
+    }
+
+    CompletableFuture<?> write(String workspace, LocalDate day, Fact.RowKey key, long throughSeq, long[] counts) {
+        Object[] values = new Object[7 + Metric.COUNT];
+        values[0] = workspace;
+        values[1] = monthOf(day);
+        values[2] = day;
+        values[3] = key.user();
+        values[4] = key.surface();
+        values[5] = key.model();
+        values[6] = throughSeq;
+        for (int i = 0; i < Metric.COUNT; i++) {
+            values[7 + i] = counts[i];
+        }
+        BoundStatement statement = upsertRow.bind(values);
+        return session.executeAsync(statement).toCompletableFuture();
+    }
+
+    Set<String> conversations(String workspace, LocalDate day) {
+        Set<String> ids = new HashSet<>();
+        session.execute(selectConversations.bind(workspace, day).setPageSize(5000))
+                .forEach(r -> ids.add(r.getString(0)));
+        return ids;
+    }
+
+    CompletableFuture<?> addConversation(String workspace, LocalDate day, String conversation) {
+        return session.executeAsync(insertConversation.bind(workspace, day, conversation)).toCompletableFuture();
+    }
+
+    Progress progress(String workspace) {
+        Row row = session.execute(selectProgress.bind(workspace)).one();
+        return row == null ? Progress.NONE : new Progress(row.getLong(0), row.getLong(1));
+    }
+
+    void setProgress(String workspace, Progress progress) {
+        session.execute(upsertProgress.bind(workspace, progress.throughSeq(), progress.acceptedAtMicros()));
+    }
+}

@@ -1,0 +1,126 @@
+package dev.codexledger.analytics;
+
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One workspace's analytics as stored, for the days recently counted: the single writer of its rows
+ * (batches reach it one at a time, in sequence order). Counting is exact: a row holds the last sequence
+ * number counted into it, and a record counts in a row only if its sequence number is above that. Rows
+ * are written with absolute values (never Cassandra counters, which a retried write would count twice);
+ * the conversations seen on a day are written after the rows that counted them, and the workspace's
+ * progress last. After a failed write the caller drops this object and counts on from what is stored.
+ */
+final class WorkspaceAnalytics {
+
+    private static final int DAYS_KEPT = 40;
+
+    private final String workspace;
+    private final AnalyticsStore store;
+    private AnalyticsStore.Progress progress;
+    private final Map<LocalDate, Day> days = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<LocalDate, Day> eldest) {
+            return size() > DAYS_KEPT;
+        }
+    };
+
+    private static final class Day {
+        final Map<Fact.RowKey, long[]> counts = new HashMap<>();
+        final Map<Fact.RowKey, Long> through = new HashMap<>();
+        final Set<String> conversations;
+
+        Day(List<AnalyticsStore.StoredRow> rows, Set<String> conversations) {
+            for (AnalyticsStore.StoredRow row : rows) {
+                counts.put(row.key(), row.counts());
+                through.put(row.key(), row.throughSeq());
+            }
+            this.conversations = conversations;
+        }
+    }
+
+    WorkspaceAnalytics(String workspace, AnalyticsStore store) {
+        this.workspace = workspace;
+        this.store = store;
+        this.progress = store.progress(workspace);
+    }
+
+    String workspace() {
+        return workspace;
+    }
+
+    long countedThrough() {
+        return progress.throughSeq();
+    }
+
+    long acceptedAtMicros() {
+        return progress.acceptedAtMicros();
+    }
+
+    /**
+     * Counts the facts of the records up to {@code throughSeq} (every record of the range that has one;
+     * records at or below a row's counted sequence number are skipped) and stores the result.
+     */
+    void count(List<Fact> facts, long throughSeq, long acceptedAtMicros) {
+        Map<LocalDate, Map<Fact.RowKey, Boolean>> touched = new HashMap<>();
+        Map<LocalDate, List<String>> newConversations = new HashMap<>();
+        Map<LocalDate, Day> used = new HashMap<>();
+        for (Fact fact : facts) {
+            Day day = used.computeIfAbsent(fact.day(), this::day);
+            long rowThrough = day.through.getOrDefault(fact.row(), 0L);
+            boolean counts = fact.seq() > rowThrough;
+            touched.computeIfAbsent(fact.day(), d -> new HashMap<>()).merge(fact.row(), counts, Boolean::logicalOr);
+            boolean newThread = fact.conversation() != null && day.conversations.add(fact.conversation());
+            if (newThread) {
+                newConversations.computeIfAbsent(fact.day(), d -> new ArrayList<>()).add(fact.conversation());
+            }
+            if (!counts) {
+                continue;
+            }
+            long[] row = day.counts.computeIfAbsent(fact.row(), k -> new long[Metric.COUNT]);
+            for (int i = 0; i < Metric.COUNT; i++) {
+                row[i] += fact.counts()[i];
+            }
+            if (newThread) {
+                row[Metric.THREADS.ordinal()]++;
+            }
+        }
+        List<CompletableFuture<?>> writes = new ArrayList<>();
+        touched.forEach((date, rows) -> {
+            Day day = used.get(date);
+            rows.forEach((key, changed) -> {
+                if (changed) {
+                    day.through.put(key, throughSeq);
+                    writes.add(store.write(workspace, date, key, throughSeq, day.counts.get(key)));
+                }
+            });
+        });
+        join(writes);
+        List<CompletableFuture<?>> conversationWrites = new ArrayList<>();
+        newConversations.forEach((date, ids) -> ids.forEach(id ->
+                conversationWrites.add(store.addConversation(workspace, date, id))));
+        join(conversationWrites);
+        progress = new AnalyticsStore.Progress(throughSeq, Math.max(progress.acceptedAtMicros(), acceptedAtMicros));
+        store.setProgress(workspace, progress);
+    }
+
+    private Day day(LocalDate date) {
+        Day day = days.get(date);
+        if (day == null) {
+            day = new Day(store.day(workspace, date), new HashSet<>(store.conversations(workspace, date)));
+            days.put(date, day);
+        }
+        return day;
+    }
+
+    private static void join(List<CompletableFuture<?>> writes) {
+        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
+    }
+}

@@ -1,0 +1,387 @@
+'use strict';
+// Codex Ledger dashboard: signs in with an API key and draws what the API answers. No data is embedded.
+(function () {
+  const DAY = 86400;
+  const PALETTE = ['#2f6fed', '#e8590c', '#2f9e44', '#ae3ec9', '#f08c00', '#1098ad', '#d6336c', '#5c7cfa', '#868e96'];
+  const SERIES = [
+    ['daily_users_by_surface', 'Daily users by surface'],
+    ['user_activity', 'Sessions and messages per user'],
+    ['usage_by_model', 'Usage by model'],
+    ['budget_by_team', 'Budget consumption by team'],
+  ];
+  const session = { workspace: null, key: null };
+  const charts = {};
+  let users = [];
+  let sort = { key: 'credits', dir: 'desc' };
+  let searchCursor = null;
+
+  const $ = (id) => document.getElementById(id);
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      super((body && body.error) || ('HTTP ' + status));
+      this.status = status;
+      this.field = body && body.field;
+    }
+  }
+
+  async function call(path) {
+    const response = await fetch(path, { headers: { Authorization: 'Bearer ' + session.key } });
+    if (!response.ok) {
+      let body = null;
+      try { body = await response.json(); } catch (e) { /* not JSON */ }
+      throw new ApiError(response.status, body);
+    }
+    return response;
+  }
+
+  const json = async (path) => (await call(path)).json();
+  const ws = () => encodeURIComponent(session.workspace);
+  const analytics = (rest) => '/v1/analytics/codex/workspaces/' + ws() + rest;
+
+  function period() {
+    const days = Number($('range').value);
+    const now = new Date();
+    const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) / 1000;
+    return { start: end - days * DAY, end: end, groupBy: $('group-by').value };
+  }
+
+  function text(value) {
+    return document.createTextNode(value == null ? '' : String(value));
+  }
+
+  function cell(row, value, numeric) {
+    const td = document.createElement('td');
+    if (value instanceof Node) td.appendChild(value); else td.appendChild(text(value));
+    if (numeric) td.className = 'num';
+    row.appendChild(td);
+    return td;
+  }
+
+  function fill(tableId, rows, render, emptyText) {
+    const body = $(tableId).querySelector('tbody');
+    body.replaceChildren();
+    if (rows.length === 0 && emptyText) {
+      const tr = document.createElement('tr');
+      const td = cell(tr, emptyText);
+      td.colSpan = $(tableId).querySelectorAll('thead th').length;
+      td.className = 'muted';
+      body.appendChild(tr);
+      return;
+    }
+    rows.forEach((item) => {
+      const tr = document.createElement('tr');
+      render(tr, item);
+      body.appendChild(tr);
+    });
+  }
+
+  const number = (n) => Number(n).toLocaleString('en-US');
+  const credits = (n) => Number(n).toLocaleString('en-US', { maximumFractionDigits: 2 });
+
+  function explain(noteId, error) {
+    $(noteId).textContent = error.status === 403
+      ? 'This key may not read this (' + error.message + ').'
+      : 'Could not load: ' + error.message;
+  }
+
+  // ---------------------------------------------------------------- sign in
+
+  async function signIn(workspace, key) {
+    session.workspace = workspace;
+    session.key = key;
+    await json(analytics('/usage?limit=1'));
+    sessionStorage.setItem('ledger.workspace', workspace);
+    sessionStorage.setItem('ledger.key', key);
+    $('sign-in').hidden = true;
+    $('app').hidden = false;
+    $('sign-out').hidden = false;
+    $('whoami').textContent = 'workspace ' + workspace;
+    renderExports();
+    await refresh();
+  }
+
+  function signOut() {
+    sessionStorage.removeItem('ledger.workspace');
+    sessionStorage.removeItem('ledger.key');
+    location.reload();
+  }
+
+  // ---------------------------------------------------------------- analytics
+
+  async function usageBuckets(p) {
+    const rows = [];
+    let page = '';
+    do {
+      const answer = await json(analytics('/usage?start_time=' + p.start + '&end_time=' + p.end + '&group_by='
+        + p.groupBy + '&limit=1000' + (page ? '&page=' + encodeURIComponent(page) : '')));
+      rows.push(...answer.data);
+      page = answer.has_more ? answer.next_page : '';
+    } while (page);
+    return rows;
+  }
+
+  function stacked(id, labels, datasets, type) {
+    if (charts[id]) charts[id].destroy();
+    charts[id] = new window.Chart($(id), {
+      type: type || 'bar',
+      data: { labels: labels, datasets: datasets },
+      options: {
+        responsive: true, maintainAspectRatio: false, animation: false,
+        interaction: { mode: 'index', intersect: false },
+        scales: type === 'line' ? { y: { beginAtZero: true } }
+          : { x: { stacked: true }, y: { stacked: true, beginAtZero: true } },
+        plugins: { legend: { position: 'bottom' } },
+      },
+    });
+  }
+
+  function byKey(buckets, list, key, value) {
+    const names = [...new Set(buckets.flatMap((b) => b[list].map((x) => x[key])))].sort();
+    return names.map((name, i) => ({
+      label: name,
+      backgroundColor: PALETTE[i % PALETTE.length],
+      borderColor: PALETTE[i % PALETTE.length],
+      data: buckets.map((b) => {
+        const found = b[list].find((x) => x[key] === name);
+        return found ? value(found) : 0;
+      }),
+    })).filter((d) => d.data.some((v) => v > 0));
+  }
+
+  async function loadUsage(p) {
+    const buckets = await usageBuckets(p);
+    const labels = buckets.map((b) => b.date);
+    stacked('chart-users', labels, byKey(buckets, 'by_surface', 'surface', (s) => s.active_users));
+    stacked('chart-credits', labels, byKey(buckets, 'by_model', 'model', (m) => Number(m.credits)));
+    stacked('chart-tokens', labels, byKey(buckets, 'by_model', 'model', (m) => m.tokens.total));
+    stacked('chart-activity', labels, [
+      { label: 'Threads', data: buckets.map((b) => b.threads), borderColor: PALETTE[0], backgroundColor: PALETTE[0] },
+      { label: 'Turns', data: buckets.map((b) => b.turns), borderColor: PALETTE[1], backgroundColor: PALETTE[1] },
+    ], 'line');
+    const sum = (f) => buckets.reduce((total, b) => total + f(b), 0);
+    $('kpi-threads').textContent = number(sum((b) => b.threads));
+    $('kpi-turns').textContent = number(sum((b) => b.turns));
+    $('kpi-credits').textContent = credits(sum((b) => Number(b.credits)));
+    $('kpi-tokens').textContent = number(sum((b) => b.tokens.total));
+  }
+
+  async function loadUsers(p) {
+    const answer = await json(analytics('/users?start_time=' + p.start + '&end_time=' + p.end + '&limit=1000'));
+    users = answer.data;
+    $('kpi-users').textContent = number(users.length) + (answer.has_more ? '+' : '');
+    renderUsers();
+  }
+
+  function renderUsers() {
+    const value = (u, key) => key === 'tokens' ? u.tokens.total : (key === 'user_id' ? u.user_id : Number(u[key]));
+    const sorted = users.slice().sort((a, b) => {
+      const x = value(a, sort.key);
+      const y = value(b, sort.key);
+      const order = typeof x === 'string' ? x.localeCompare(y) : x - y;
+      return (sort.dir === 'asc' ? order : -order) || a.user_id.localeCompare(b.user_id);
+    });
+    document.querySelectorAll('#users-table th').forEach((th) => {
+      th.setAttribute('aria-sort', th.dataset.key === sort.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none');
+    });
+    fill('users-table', sorted, (tr, u) => {
+      cell(tr, u.user_id);
+      cell(tr, credits(u.credits), true);
+      cell(tr, number(u.threads), true);
+      cell(tr, number(u.turns), true);
+      cell(tr, number(u.tokens.total), true);
+      cell(tr, u.streak, true);
+    }, 'No activity in this period.');
+  }
+
+  async function loadBudgets(p) {
+    try {
+      const answer = await json(analytics('/exports/budget_by_team?format=json&start_time=' + p.start + '&end_time=' + p.end));
+      const rows = answer.data.filter((b) => b.level !== 'user');
+      fill('budgets-table', rows, (tr, b) => {
+        cell(tr, b.level);
+        cell(tr, b.name);
+        cell(tr, b.window);
+        cell(tr, credits(Number(b.spent) + Number(b.reserved)), true);
+        cell(tr, credits(b.cap), true);
+        const meter = document.createElement('div');
+        meter.className = 'meter' + (b.used_percent >= 100 ? ' bad' : (b.threshold_state !== 'ok' ? ' warn' : ''));
+        meter.title = b.used_percent + ' %';
+        const bar = document.createElement('div');
+        bar.style.width = Math.min(100, b.used_percent) + '%';
+        meter.appendChild(bar);
+        cell(tr, meter);
+        const state = cell(tr, b.threshold_state);
+        state.className = b.threshold_state === 'ok' ? 'state-ok' : 'state-crossed';
+        cell(tr, b.resets_at.replace('T', ' ').replace('Z', ' UTC'));
+      }, 'No budgets set for teams or the organisation.');
+      $('budgets-note').textContent = '';
+    } catch (e) {
+      fill('budgets-table', [], () => {});
+      explain('budgets-note', e);
+    }
+  }
+
+  function renderExports() {
+    const box = $('exports');
+    box.replaceChildren();
+    SERIES.forEach(([series, title]) => {
+      ['csv', 'json'].forEach((format) => {
+        const button = document.createElement('button');
+        button.className = 'secondary';
+        button.id = 'export-' + series + '-' + format;
+        button.textContent = title + ' (' + format.toUpperCase() + ')';
+        button.addEventListener('click', () => {
+          const p = period();
+          download(analytics('/exports/' + series + '?format=' + format + '&start_time=' + p.start + '&end_time=' + p.end),
+            session.workspace + '-' + series + '.' + format);
+        });
+        box.appendChild(button);
+      });
+    });
+  }
+
+  async function download(path, name) {
+    const blob = await (await call(path)).blob();
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(blob);
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  }
+
+  // ---------------------------------------------------------------- compliance
+
+  const records = (query) => '/v1/workspaces/' + ws() + '/records?' + query;
+
+  function summary(r) {
+    const codex = (r.attributes && r.attributes.codex) || {};
+    return r.prompt || r.response || r.action || codex.tool_name || '';
+  }
+
+  async function loadFindings(p) {
+    try {
+      const from = new Date(p.start * 1000).toISOString();
+      let kept = [];
+      let cursor = '';
+      for (let pages = 0; pages < 5; pages++) {
+        const answer = await json(records('event_type=CODEX_SECURITY_LOG&limit=200&from=' + encodeURIComponent(from)
+          + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '')));
+        kept = kept.concat(answer.records).slice(-50);
+        cursor = answer.next_cursor;
+        if (!cursor) break;
+      }
+      fill('findings-table', kept.reverse(), (tr, r) => {
+        const codex = (r.attributes && r.attributes.codex) || {};
+        cell(tr, r.timestamp);
+        cell(tr, r.user ? r.user.id : '');
+        cell(tr, r.action || '');
+        cell(tr, codex.tool_name || '');
+        cell(tr, codex.decision || '');
+      }, 'No security records in this period.');
+      $('findings-note').textContent = 'The latest ' + kept.length + ' security records of the period.';
+    } catch (e) {
+      fill('findings-table', [], () => {});
+      explain('findings-note', e);
+    }
+  }
+
+  function searchQuery() {
+    const params = new URLSearchParams();
+    if ($('search-q').value.trim()) params.set('q', $('search-q').value.trim());
+    if ($('search-user').value.trim()) params.set('user', $('search-user').value.trim());
+    if ($('search-type').value) params.set('event_type', $('search-type').value);
+    if ($('search-from').value) params.set('from', $('search-from').value + 'T00:00:00Z');
+    if ($('search-to').value) params.set('to', $('search-to').value + 'T23:59:59.999999Z');
+    return params;
+  }
+
+  async function search(more) {
+    const params = searchQuery();
+    params.set('limit', '50');
+    if (more && searchCursor) params.set('cursor', searchCursor);
+    try {
+      const answer = await json(records(params.toString()));
+      const body = $('search-table').querySelector('tbody');
+      if (!more) body.replaceChildren();
+      answer.records.forEach((r) => {
+        const tr = document.createElement('tr');
+        cell(tr, r.seq, true);
+        cell(tr, r.timestamp);
+        cell(tr, r.event_type);
+        cell(tr, r.user ? r.user.id : '');
+        cell(tr, summary(r)).className = 'summary';
+        body.appendChild(tr);
+      });
+      searchCursor = answer.next_cursor;
+      $('search-note').textContent = body.children.length + ' records shown'
+        + (searchCursor ? ' — more may match; search again to go on.' : '.');
+    } catch (e) {
+      explain('search-note', e);
+    }
+  }
+
+  async function loadHolds() {
+    try {
+      const answer = await json('/v1/compliance/workspaces/' + ws() + '/holds');
+      fill('holds-table', answer.holds, (tr, h) => {
+        cell(tr, h.name);
+        cell(tr, h.state);
+        cell(tr, (h.custodians || []).join(', '));
+        cell(tr, h.created_at);
+        cell(tr, h.created_by);
+      }, 'No legal holds.');
+      $('holds-note').textContent = '';
+    } catch (e) {
+      fill('holds-table', [], () => {});
+      explain('holds-note', e);
+    }
+  }
+
+  // ---------------------------------------------------------------- wiring
+
+  async function refresh() {
+    const p = period();
+    document.body.dataset.loading = 'true';
+    try {
+      await Promise.all([loadUsage(p), loadUsers(p), loadBudgets(p), loadFindings(p), loadHolds()]);
+      $('updated').textContent = 'Updated ' + new Date().toLocaleTimeString();
+    } catch (e) {
+      $('updated').textContent = 'Could not load: ' + e.message;
+    } finally {
+      document.body.dataset.loading = 'false';
+    }
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    window.ledgerCharts = charts;
+    $('sign-in-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      $('sign-in-error').textContent = '';
+      try {
+        await signIn($('workspace').value.trim(), $('api-key').value.trim());
+      } catch (e) {
+        $('sign-in-error').textContent = e.status === 401 ? 'Unknown or revoked key.'
+          : e.status === 403 ? 'This key may not read this workspace\'s analytics.' : e.message;
+      }
+    });
+    $('sign-out').addEventListener('click', signOut);
+    $('refresh').addEventListener('click', refresh);
+    $('range').addEventListener('change', refresh);
+    $('group-by').addEventListener('change', refresh);
+    document.querySelectorAll('#users-table th').forEach((th) => th.addEventListener('click', () => {
+      sort = { key: th.dataset.key, dir: sort.key === th.dataset.key && sort.dir === 'desc' ? 'asc' : 'desc' };
+      renderUsers();
+    }));
+    $('search-form').addEventListener('submit', (event) => { event.preventDefault(); search(false); });
+    $('search-export').addEventListener('click', () => {
+      download('/v1/workspaces/' + ws() + '/records/export?' + searchQuery().toString(), session.workspace + '-audit.jsonl');
+    });
+    const saved = sessionStorage.getItem('ledger.key');
+    if (saved) {
+      signIn(sessionStorage.getItem('ledger.workspace'), saved).catch(() => signOut());
+    }
+  });
+})();
