@@ -76,6 +76,7 @@
     });
   }
 
+  const plural = (n, noun) => n + ' ' + noun + (n === 1 ? '' : 's');
   const number = (n) => Number(n).toLocaleString('en-US');
   const credits = (n) => Number(n).toLocaleString('en-US', { maximumFractionDigits: 2 });
 
@@ -281,7 +282,7 @@
         cell(tr, codex.tool_name || '');
         cell(tr, codex.decision || '');
       }, 'No security records in this period.');
-      $('findings-note').textContent = 'The latest ' + kept.length + ' security records of the period.';
+      $('findings-note').textContent = 'Latest of the period: ' + plural(kept.length, 'security record') + '.';
     } catch (e) {
       fill('findings-table', [], () => {});
       explain('findings-note', e);
@@ -316,8 +317,9 @@
         body.appendChild(tr);
       });
       searchCursor = answer.next_cursor;
-      $('search-note').textContent = body.children.length + ' records shown'
-        + (searchCursor ? ' — more may match; search again to go on.' : '.');
+      $('search-note').textContent = plural(body.children.length, 'record') + ' shown'
+        + (searchCursor ? '; more may match.' : '.');
+      $('search-more').hidden = !searchCursor;
     } catch (e) {
       explain('search-note', e);
     }
@@ -376,6 +378,7 @@
       renderUsers();
     }));
     $('search-form').addEventListener('submit', (event) => { event.preventDefault(); search(false); });
+    $('search-more').addEventListener('click', () => search(true));
     $('search-export').addEventListener('click', () => {
       download('/v1/workspaces/' + ws() + '/records/export?' + searchQuery().toString(), session.workspace + '-audit.jsonl');
     });

@@ -62,7 +62,7 @@ public final class Analytics {
 
     public Analytics(CqlSession session, String keyspace, PriceBook prices, RecordTable records, Executor executor) {
         this.store = new AnalyticsStore(session, keyspace);
-        this.facts = new Facts(prices);
+        this.facts = new Facts(Facts.Pricing.of(prices));
         this.records = records;
         this.executor = executor;
     }

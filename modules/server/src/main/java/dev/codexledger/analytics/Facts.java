@@ -20,9 +20,18 @@ final class Facts {
     static final String UNKNOWN = "unknown";
     private static final JsonFactory JSON = new JsonFactory();
 
-    private final PriceBook prices;
+    /** Micro-credits of a model call's usage at its time. */
+    interface Pricing {
+        long costMicros(String model, long atMicros, Usage usage);
 
-    Facts(PriceBook prices) {
+        static Pricing of(PriceBook prices) {
+            return (model, atMicros, usage) -> prices.priceAt(model, atMicros).costMicros(usage);
+        }
+    }
+
+    private final Pricing prices;
+
+    Facts(Pricing prices) {
         this.prices = prices;
     }
 
@@ -53,7 +62,7 @@ final class Facts {
                 counts[Metric.CACHED_INPUT_TOKENS.ordinal()] = usage.cachedInput();
                 counts[Metric.OUTPUT_TOKENS.ordinal()] = usage.output();
                 counts[Metric.REASONING_TOKENS.ordinal()] = usage.reasoning();
-                counts[Metric.CREDITS.ordinal()] = prices.priceAt(fields.model, timestampMicros).costMicros(usage);
+                counts[Metric.CREDITS.ordinal()] = prices.costMicros(fields.model, timestampMicros, usage);
             }
         } else {
             countReview(fields, counts);

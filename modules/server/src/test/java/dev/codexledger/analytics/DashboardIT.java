@@ -220,7 +220,7 @@ class DashboardIT {
 
         $("search-q").sendKeys("\"project falcon\"");
         $("search-run").click();
-        waitFor(() -> text("search-note").startsWith("1 records"));
+        waitFor(() -> text("search-note").startsWith("1 record shown."));
         List<List<String>> found = rows("search-table");
         assertEquals("review the project falcon rollout", found.get(0).get(4));
         $("search-export").click();
@@ -354,6 +354,7 @@ class DashboardIT {
 
     /** The whole page at this width (the window made as tall as the page), saved as a test artifact. */
     private static void screenshot(String name, int width) throws Exception {
+        js("window.scrollTo(0, 0);");
         long height = (Long) js("return Math.ceil(document.documentElement.scrollHeight);");
         browser.manage().window().setSize(new Dimension(width, (int) Math.min(height + 120, 6000)));
         Thread.sleep(400);
