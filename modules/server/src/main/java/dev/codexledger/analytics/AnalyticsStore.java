@@ -8,13 +8,11 @@ import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
-/** The analytics tables ({@code analytics_daily}, {@code analytics_conversations}, {@code analytics_progress}). */
+/** The analytics tables ({@code analytics_daily}, {@code analytics_threads}, {@code analytics_progress}). */
 final class AnalyticsStore {
 
     /** A stored row of {@code analytics_daily}. */
@@ -32,12 +30,15 @@ final class AnalyticsStore {
     private static final String METRIC_COLUMNS = Arrays.stream(Metric.values()).map(Metric::column)
             .collect(Collectors.joining(", "));
 
+    /** How long a thread is remembered: a conversation taken up again later than this counts as a new thread. */
+    static final int THREAD_TTL_SECONDS = (int) java.time.Duration.ofDays(400).toSeconds();
+
     private final CqlSession session;
     private final PreparedStatement selectDay;
     private final PreparedStatement selectDays;
     private final PreparedStatement upsertRow;
-    private final PreparedStatement selectConversations;
-    private final PreparedStatement insertConversation;
+    private final PreparedStatement selectThread;
+    private final PreparedStatement insertThread;
     private final PreparedStatement selectProgress;
     private final PreparedStatement upsertProgress;
 
@@ -50,10 +51,10 @@ final class AnalyticsStore {
                 + ".analytics_daily WHERE workspace = ? AND month = ? AND day >= ? AND day <= ?");
         upsertRow = session.prepare("INSERT INTO " + keyspace + ".analytics_daily (workspace, month, " + columns
                 + ") VALUES (?, ?, ?, ?, ?, ?, ?" + ", ?".repeat(Metric.COUNT) + ")");
-        selectConversations = session.prepare("SELECT conversation_id FROM " + keyspace
-                + ".analytics_conversations WHERE workspace = ? AND day = ?");
-        insertConversation = session.prepare("INSERT INTO " + keyspace
-                + ".analytics_conversations (workspace, day, conversation_id) VALUES (?, ?, ?)");
+        selectThread = session.prepare("SELECT first_day FROM " + keyspace
+                + ".analytics_threads WHERE workspace = ? AND conversation_id = ?");
+        insertThread = session.prepare("INSERT INTO " + keyspace
+                + ".analytics_threads (workspace, conversation_id, first_day) VALUES (?, ?, ?) USING TTL ?");
         selectProgress = session.prepare("SELECT through_seq, accepted_at_micros FROM " + keyspace
                 + ".analytics_progress WHERE workspace = ?");
         upsertProgress = session.prepare("INSERT INTO " + keyspace
@@ -109,15 +110,15 @@ final class AnalyticsStore {
         return session.executeAsync(statement).toCompletableFuture();
     }
 
-    Set<String> conversations(String workspace, LocalDate day) {
-        Set<String> ids = new HashSet<>();
-        session.execute(selectConversations.bind(workspace, day).setPageSize(5000))
-                .forEach(r -> ids.add(r.getString(0)));
-        return ids;
+    /** Whether the conversation's thread is counted already (completes with true) or not. */
+    CompletableFuture<Boolean> threadKnown(String workspace, String conversation) {
+        return session.executeAsync(selectThread.bind(workspace, conversation)).toCompletableFuture()
+                .thenApply(rows -> rows.one() != null);
     }
 
-    CompletableFuture<?> addConversation(String workspace, LocalDate day, String conversation) {
-        return session.executeAsync(insertConversation.bind(workspace, day, conversation)).toCompletableFuture();
+    CompletableFuture<?> addThread(String workspace, String conversation, LocalDate firstDay) {
+        return session.executeAsync(insertThread.bind(workspace, conversation, firstDay, THREAD_TTL_SECONDS))
+                .toCompletableFuture();
     }
 
     Progress progress(String workspace) {

@@ -4,7 +4,7 @@ package dev.codexledger.analytics;
 public enum Metric {
     /** Codex records (CODEX_LOG, CODEX_SECURITY_LOG): a user with one on a day was active that day. */
     EVENTS("events"),
-    /** Conversations with activity on the day, counted on the row of their first record of the day. */
+    /** Threads started: conversations counted once, on the row of their first record. */
     THREADS("threads"),
     /** User prompts: records of {@code codex.user_prompt}, or records carrying a {@code prompt}. */
     TURNS("turns"),

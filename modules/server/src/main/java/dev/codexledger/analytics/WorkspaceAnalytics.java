@@ -2,9 +2,10 @@ package dev.codexledger.analytics;
 
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,12 +16,14 @@ import java.util.concurrent.CompletableFuture;
  * (batches reach it one at a time, in sequence order). Counting is exact: a row holds the last sequence
  * number counted into it, and a record counts in a row only if its sequence number is above that. Rows
  * are written with absolute values (never Cassandra counters, which a retried write would count twice);
- * the conversations seen on a day are written after the rows that counted them, and the workspace's
- * progress last. After a failed write the caller drops this object and counts on from what is stored.
+ * a thread (conversation) counts once, in the row of its first record, and is remembered in
+ * {@code analytics_threads} after the rows that counted it are written; the workspace's progress is
+ * written last. After a failed write the caller drops this object and counts on from what is stored.
  */
 final class WorkspaceAnalytics {
 
     private static final int DAYS_KEPT = 40;
+    private static final int THREADS_KEPT = 100_000;
 
     private final String workspace;
     private final AnalyticsStore store;
@@ -31,18 +34,23 @@ final class WorkspaceAnalytics {
             return size() > DAYS_KEPT;
         }
     };
+    /** Conversations known to be counted (recently seen ones; the others are looked up). */
+    private final Set<String> knownThreads = Collections.newSetFromMap(new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > THREADS_KEPT;
+        }
+    });
 
     private static final class Day {
         final Map<Fact.RowKey, long[]> counts = new HashMap<>();
         final Map<Fact.RowKey, Long> through = new HashMap<>();
-        final Set<String> conversations;
 
-        Day(List<AnalyticsStore.StoredRow> rows, Set<String> conversations) {
+        Day(List<AnalyticsStore.StoredRow> rows) {
             for (AnalyticsStore.StoredRow row : rows) {
                 counts.put(row.key(), row.counts());
                 through.put(row.key(), row.throughSeq());
             }
-            this.conversations = conversations;
         }
     }
 
@@ -69,17 +77,17 @@ final class WorkspaceAnalytics {
      * records at or below a row's counted sequence number are skipped) and stores the result.
      */
     void count(List<Fact> facts, long throughSeq, long acceptedAtMicros) {
+        lookUpThreads(facts);
         Map<LocalDate, Map<Fact.RowKey, Boolean>> touched = new HashMap<>();
-        Map<LocalDate, List<String>> newConversations = new HashMap<>();
+        Map<String, LocalDate> newThreads = new LinkedHashMap<>();
         Map<LocalDate, Day> used = new HashMap<>();
         for (Fact fact : facts) {
             Day day = used.computeIfAbsent(fact.day(), this::day);
-            long rowThrough = day.through.getOrDefault(fact.row(), 0L);
-            boolean counts = fact.seq() > rowThrough;
+            boolean counts = fact.seq() > day.through.getOrDefault(fact.row(), 0L);
             touched.computeIfAbsent(fact.day(), d -> new HashMap<>()).merge(fact.row(), counts, Boolean::logicalOr);
-            boolean newThread = fact.conversation() != null && day.conversations.add(fact.conversation());
+            boolean newThread = fact.conversation() != null && knownThreads.add(fact.conversation());
             if (newThread) {
-                newConversations.computeIfAbsent(fact.day(), d -> new ArrayList<>()).add(fact.conversation());
+                newThreads.put(fact.conversation(), fact.day());
             }
             if (!counts) {
                 continue;
@@ -103,24 +111,42 @@ final class WorkspaceAnalytics {
             });
         });
         join(writes);
-        List<CompletableFuture<?>> conversationWrites = new ArrayList<>();
-        newConversations.forEach((date, ids) -> ids.forEach(id ->
-                conversationWrites.add(store.addConversation(workspace, date, id))));
-        join(conversationWrites);
+        List<CompletableFuture<?>> threadWrites = new ArrayList<>();
+        newThreads.forEach((conversation, firstDay) ->
+                threadWrites.add(store.addThread(workspace, conversation, firstDay)));
+        join(threadWrites);
         progress = new AnalyticsStore.Progress(throughSeq, Math.max(progress.acceptedAtMicros(), acceptedAtMicros));
         store.setProgress(workspace, progress);
+    }
+
+    /** Marks the batch's conversations that {@code analytics_threads} knows as known (parallel point reads). */
+    private void lookUpThreads(List<Fact> facts) {
+        Set<String> unknown = new LinkedHashSet<>();
+        for (Fact fact : facts) {
+            if (fact.conversation() != null && !knownThreads.contains(fact.conversation())) {
+                unknown.add(fact.conversation());
+            }
+        }
+        Map<String, CompletableFuture<Boolean>> lookups = new HashMap<>();
+        unknown.forEach(conversation -> lookups.put(conversation, store.threadKnown(workspace, conversation)));
+        join(new ArrayList<>(lookups.values()));
+        lookups.forEach((conversation, known) -> {
+            if (known.join()) {
+                knownThreads.add(conversation);
+            }
+        });
     }
 
     private Day day(LocalDate date) {
         Day day = days.get(date);
         if (day == null) {
-            day = new Day(store.day(workspace, date), new HashSet<>(store.conversations(workspace, date)));
+            day = new Day(store.day(workspace, date));
             days.put(date, day);
         }
         return day;
     }
 
-    private static void join(List<CompletableFuture<?>> writes) {
+    private static void join(List<? extends CompletableFuture<?>> writes) {
         CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
     }
 }

@@ -121,11 +121,12 @@ public final class LedgerSchema {
                   replies bigint, reactions_positive bigint, reactions_negative bigint,
                   PRIMARY KEY ((workspace, month), day, user_id, surface, model))
                 """.formatted(ks));
-        // The conversations seen on a day (threads are counted once per day, on their first record).
+        // Threads: every conversation a workspace's analytics have counted, with the day it started
+        // (a thread counts once, on the row of its first record). Rows expire after the analytics' look-back.
         session.execute("""
-                CREATE TABLE IF NOT EXISTS %s.analytics_conversations (
-                  workspace text, day date, conversation_id text,
-                  PRIMARY KEY ((workspace, day), conversation_id))
+                CREATE TABLE IF NOT EXISTS %s.analytics_threads (
+                  workspace text, conversation_id text, first_day date,
+                  PRIMARY KEY ((workspace, conversation_id)))
                 """.formatted(ks));
         // How far a workspace's analytics have counted: every record up to through_seq.
         session.execute("""
