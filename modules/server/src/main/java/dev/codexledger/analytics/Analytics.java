@@ -43,6 +43,7 @@ public final class Analytics {
     private final Facts facts;
     private final RecordTable records;
     private final Executor executor;
+    private final java.util.function.Function<String, java.time.Duration> retention;
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
 
     /** One workspace's queue of batches to count and its state, used by one thread at a time. */
@@ -60,7 +61,9 @@ public final class Analytics {
         }
     }
 
-    public Analytics(CqlSession session, String keyspace, PriceBook prices, RecordTable records, Executor executor) {
+    public Analytics(CqlSession session, String keyspace, PriceBook prices, RecordTable records,
+                     java.util.function.Function<String, java.time.Duration> retention, Executor executor) {
+        this.retention = retention;
         this.store = new AnalyticsStore(session, keyspace);
         this.facts = new Facts(Facts.Pricing.of(prices));
         this.records = records;
@@ -141,7 +144,7 @@ public final class Analytics {
     private void count(Lane lane, long firstSeq, long lastSeq, long acceptedAtMicros, List<LedgerRecord> batch) {
         try {
             if (lane.state == null) {
-                lane.state = new WorkspaceAnalytics(lane.workspace, store);
+                lane.state = new WorkspaceAnalytics(lane.workspace, store, retention.apply(lane.workspace));
             }
             WorkspaceAnalytics state = lane.state;
             if (lastSeq <= state.countedThrough() && firstSeq <= lastSeq) {
@@ -149,7 +152,7 @@ public final class Analytics {
             }
             if (firstSeq > state.countedThrough() + 1) {
                 // counted elsewhere meanwhile (another node owned the workspace), or never handed over
-                state = lane.state = new WorkspaceAnalytics(lane.workspace, store);
+                state = lane.state = new WorkspaceAnalytics(lane.workspace, store, retention.apply(lane.workspace));
                 if (firstSeq > state.countedThrough() + 1) {
                     readBack(state, firstSeq - 1);
                 }

@@ -30,9 +30,6 @@ final class AnalyticsStore {
     private static final String METRIC_COLUMNS = Arrays.stream(Metric.values()).map(Metric::column)
             .collect(Collectors.joining(", "));
 
-    /** How long a thread is remembered: a conversation taken up again later than this counts as a new thread. */
-    static final int THREAD_TTL_SECONDS = (int) java.time.Duration.ofDays(400).toSeconds();
-
     private final CqlSession session;
     private final PreparedStatement selectDay;
     private final PreparedStatement selectDays;
@@ -50,7 +47,7 @@ final class AnalyticsStore {
         selectDays = session.prepare("SELECT " + columns + " FROM " + keyspace
                 + ".analytics_daily WHERE workspace = ? AND month = ? AND day >= ? AND day <= ?");
         upsertRow = session.prepare("INSERT INTO " + keyspace + ".analytics_daily (workspace, month, " + columns
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?" + ", ?".repeat(Metric.COUNT) + ")");
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?" + ", ?".repeat(Metric.COUNT) + ") USING TTL ?");
         selectThread = session.prepare("SELECT first_day FROM " + keyspace
                 + ".analytics_threads WHERE workspace = ? AND conversation_id = ?");
         insertThread = session.prepare("INSERT INTO " + keyspace
@@ -94,8 +91,9 @@ final class AnalyticsStore {
                 r.getLong("through_seq"), counts);
     }
 
-    CompletableFuture<?> write(String workspace, LocalDate day, Fact.RowKey key, long throughSeq, long[] counts) {
-        Object[] values = new Object[7 + Metric.COUNT];
+    CompletableFuture<?> write(String workspace, LocalDate day, Fact.RowKey key, long throughSeq, long[] counts,
+                               int ttlSeconds) {
+        Object[] values = new Object[8 + Metric.COUNT];
         values[0] = workspace;
         values[1] = monthOf(day);
         values[2] = day;
@@ -106,6 +104,7 @@ final class AnalyticsStore {
         for (int i = 0; i < Metric.COUNT; i++) {
             values[7 + i] = counts[i];
         }
+        values[7 + Metric.COUNT] = ttlSeconds;
         BoundStatement statement = upsertRow.bind(values);
         return session.executeAsync(statement).toCompletableFuture();
     }
@@ -116,8 +115,8 @@ final class AnalyticsStore {
                 .thenApply(rows -> rows.one() != null);
     }
 
-    CompletableFuture<?> addThread(String workspace, String conversation, LocalDate firstDay) {
-        return session.executeAsync(insertThread.bind(workspace, conversation, firstDay, THREAD_TTL_SECONDS))
+    CompletableFuture<?> addThread(String workspace, String conversation, LocalDate firstDay, int ttlSeconds) {
+        return session.executeAsync(insertThread.bind(workspace, conversation, firstDay, ttlSeconds))
                 .toCompletableFuture();
     }
 

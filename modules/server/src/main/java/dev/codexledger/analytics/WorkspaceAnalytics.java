@@ -54,9 +54,13 @@ final class WorkspaceAnalytics {
         }
     }
 
-    WorkspaceAnalytics(String workspace, AnalyticsStore store) {
+    /** Rows live as long as the workspace's records (its retention), from their last update. */
+    private final int ttlSeconds;
+
+    WorkspaceAnalytics(String workspace, AnalyticsStore store, java.time.Duration retention) {
         this.workspace = workspace;
         this.store = store;
+        this.ttlSeconds = (int) Math.min(Integer.MAX_VALUE, retention.toSeconds());
         this.progress = store.progress(workspace);
     }
 
@@ -106,14 +110,14 @@ final class WorkspaceAnalytics {
             rows.forEach((key, changed) -> {
                 if (changed) {
                     day.through.put(key, throughSeq);
-                    writes.add(store.write(workspace, date, key, throughSeq, day.counts.get(key)));
+                    writes.add(store.write(workspace, date, key, throughSeq, day.counts.get(key), ttlSeconds));
                 }
             });
         });
         join(writes);
         List<CompletableFuture<?>> threadWrites = new ArrayList<>();
         newThreads.forEach((conversation, firstDay) ->
-                threadWrites.add(store.addThread(workspace, conversation, firstDay)));
+                threadWrites.add(store.addThread(workspace, conversation, firstDay, ttlSeconds)));
         join(threadWrites);
         progress = new AnalyticsStore.Progress(throughSeq, Math.max(progress.acceptedAtMicros(), acceptedAtMicros));
         store.setProgress(workspace, progress);

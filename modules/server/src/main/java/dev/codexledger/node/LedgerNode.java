@@ -137,7 +137,8 @@ public final class LedgerNode {
                 Clock.systemUTC(), budgetViews, alerts, new RecordsUsageSource(table, prices, blocking, Clock.systemUTC())));
         Budgets budgets = new Budgets(system, config.getDuration("ledger.budget.decision-timeout"),
                 config.getDuration("ledger.http.ask-timeout"), budgetViews, Clock.systemUTC());
-        Analytics analytics = new Analytics(session, storage.settings().keyspace(), prices, table, blocking);
+        Analytics analytics = new Analytics(session, storage.settings().keyspace(), prices, table,
+                retention::ttlOf, blocking);
         WorkspaceLedger.init(system, new AnalyticsFeed(new UsageReporter(table, prices, budgets,
                         system.executionContext()), analytics), LedgerSettings.fromConfig(config),
                 new CassandraJournalCleanup(system));
