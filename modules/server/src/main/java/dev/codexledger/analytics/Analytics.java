@@ -36,6 +36,7 @@ public final class Analytics {
     private static final Logger LOG = LoggerFactory.getLogger(Analytics.class);
     private static final int MAX_QUEUED_BATCHES = 64;
     private static final int READ_BACK_CHUNK = 2000;
+    private static final int MAX_RECORDS_COUNTED_TOGETHER = 20_000;
     private static final long IDLE_NANOS = TimeUnit.MINUTES.toNanos(10);
     private static final long ONE_HOUR_MICROS = TimeUnit.HOURS.toMicros(1);
 
@@ -43,6 +44,8 @@ public final class Analytics {
     private final Facts facts;
     private final RecordTable records;
     private final Executor executor;
+    /** Runs a lane's drain after the coalescing delay, so batches arriving meanwhile are counted together. */
+    private final Executor delayed;
     private final java.util.function.Function<String, java.time.Duration> retention;
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
 
@@ -62,8 +65,12 @@ public final class Analytics {
     }
 
     public Analytics(CqlSession session, String keyspace, PriceBook prices, RecordTable records,
-                     java.util.function.Function<String, java.time.Duration> retention, Executor executor) {
+                     java.util.function.Function<String, java.time.Duration> retention, Executor executor,
+                     java.time.Duration coalesce) {
         this.retention = retention;
+        this.delayed = coalesce.isZero() ? executor
+                : java.util.concurrent.CompletableFuture.delayedExecutor(coalesce.toMillis(), TimeUnit.MILLISECONDS,
+                        executor);
         this.store = new AnalyticsStore(session, keyspace);
         this.facts = new Facts(Facts.Pricing.of(prices));
         this.records = records;
@@ -114,7 +121,7 @@ public final class Analytics {
 
     private void schedule(Lane lane) {
         if (lane.running.compareAndSet(false, true)) {
-            executor.execute(() -> drain(lane));
+            delayed.execute(() -> drain(lane));
         }
     }
 
@@ -123,7 +130,23 @@ public final class Analytics {
             RecordsAppended batch;
             while ((batch = lane.queue.poll()) != null) {
                 lane.queued.decrementAndGet();
-                count(lane, batch.firstSeq(), batch.lastSeq(), batch.acceptedAtMicros(), batch.records());
+                // batches queued meanwhile that follow on are counted together: one write per row for all
+                List<LedgerRecord> records = batch.records();
+                long lastSeq = batch.lastSeq();
+                long acceptedAt = batch.acceptedAtMicros();
+                RecordsAppended next;
+                while ((next = lane.queue.peek()) != null && next.firstSeq() == lastSeq + 1
+                        && records.size() + next.records().size() <= MAX_RECORDS_COUNTED_TOGETHER) {
+                    lane.queue.poll();
+                    lane.queued.decrementAndGet();
+                    if (records == batch.records()) {
+                        records = new ArrayList<>(records);
+                    }
+                    records.addAll(next.records());
+                    lastSeq = next.lastSeq();
+                    acceptedAt = Math.max(acceptedAt, next.acceptedAtMicros());
+                }
+                count(lane, batch.firstSeq(), lastSeq, acceptedAt, records);
             }
             if (lane.state == null || lane.state.countedThrough() < lane.lastSeenSeq) {
                 count(lane, lane.lastSeenSeq + 1, lane.lastSeenSeq, 0, List.of());

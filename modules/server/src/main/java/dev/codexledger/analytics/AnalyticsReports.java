@@ -107,6 +107,7 @@ final class AnalyticsReports {
     private static void usageFields(ObjectNode json, Totals totals, boolean activeUsers) {
         json.put("threads", totals.get(Metric.THREADS))
                 .put("turns", totals.get(Metric.TURNS))
+                .put("events", totals.get(Metric.EVENTS))
                 .put("credits", Credits.toCredits(totals.get(Metric.CREDITS)));
         tokens(json.putObject("tokens"), totals);
         if (activeUsers) {

@@ -7,15 +7,13 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Collectors;
 
-/** The analytics tables ({@code analytics_daily}, {@code analytics_threads}, {@code analytics_progress}). */
+/** The analytics tables ({@code analytics_rows}, {@code analytics_threads}, {@code analytics_progress}). */
 final class AnalyticsStore {
 
-    /** A stored row of {@code analytics_daily}. */
+    /** A stored row of {@code analytics_rows}. */
     record StoredRow(LocalDate day, Fact.RowKey key, long throughSeq, long[] counts) {
         long get(Metric metric) {
             return counts[metric.ordinal()];
@@ -26,9 +24,6 @@ final class AnalyticsStore {
     record Progress(long throughSeq, long acceptedAtMicros) {
         static final Progress NONE = new Progress(0, 0);
     }
-
-    private static final String METRIC_COLUMNS = Arrays.stream(Metric.values()).map(Metric::column)
-            .collect(Collectors.joining(", "));
 
     private final CqlSession session;
     private final PreparedStatement selectDay;
@@ -41,13 +36,13 @@ final class AnalyticsStore {
 
     AnalyticsStore(CqlSession session, String keyspace) {
         this.session = session;
-        String columns = "day, user_id, surface, model, through_seq, " + METRIC_COLUMNS;
+        String columns = "day, user_id, surface, model, through_seq, counts";
         selectDay = session.prepare("SELECT " + columns + " FROM " + keyspace
-                + ".analytics_daily WHERE workspace = ? AND month = ? AND day = ?");
+                + ".analytics_rows WHERE workspace = ? AND month = ? AND day = ?");
         selectDays = session.prepare("SELECT " + columns + " FROM " + keyspace
-                + ".analytics_daily WHERE workspace = ? AND month = ? AND day >= ? AND day <= ?");
-        upsertRow = session.prepare("INSERT INTO " + keyspace + ".analytics_daily (workspace, month, " + columns
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?" + ", ?".repeat(Metric.COUNT) + ") USING TTL ?");
+                + ".analytics_rows WHERE workspace = ? AND month = ? AND day >= ? AND day <= ?");
+        upsertRow = session.prepare("INSERT INTO " + keyspace + ".analytics_rows (workspace, month, " + columns
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TTL ?");
         selectThread = session.prepare("SELECT first_day FROM " + keyspace
                 + ".analytics_threads WHERE workspace = ? AND conversation_id = ?");
         insertThread = session.prepare("INSERT INTO " + keyspace
@@ -83,30 +78,50 @@ final class AnalyticsStore {
 
     private static StoredRow row(Row r) {
         long[] counts = new long[Metric.COUNT];
-        for (Metric metric : Metric.values()) {
-            counts[metric.ordinal()] = r.getLong(metric.column());
+        List<Long> stored = r.getList("counts", Long.class);
+        for (int i = 0; i < Math.min(counts.length, stored.size()); i++) {
+            counts[i] = stored.get(i);
         }
         return new StoredRow(r.getLocalDate("day"),
                 new Fact.RowKey(r.getString("user_id"), r.getString("surface"), r.getString("model")),
                 r.getLong("through_seq"), counts);
     }
 
-    CompletableFuture<?> write(String workspace, LocalDate day, Fact.RowKey key, long throughSeq, long[] counts,
-                               int ttlSeconds) {
-        Object[] values = new Object[8 + Metric.COUNT];
-        values[0] = workspace;
-        values[1] = monthOf(day);
-        values[2] = day;
-        values[3] = key.user();
-        values[4] = key.surface();
-        values[5] = key.model();
-        values[6] = throughSeq;
-        for (int i = 0; i < Metric.COUNT; i++) {
-            values[7 + i] = counts[i];
+    /** A row to write: its day, key, the last seq counted into it and its totals. */
+    record RowWrite(LocalDate day, Fact.RowKey key, long throughSeq, long[] counts) {}
+
+    /** Rows per unlogged batch: one partition (a workspace's month) per batch, about 10 KB. */
+    private static final int ROWS_PER_BATCH = 40;
+
+    /**
+     * Writes rows as unlogged batches of one partition each (a single mutation apiece, atomic per row
+     * either way): hundreds of rows per counted batch cost a few requests, not hundreds.
+     */
+    List<CompletableFuture<?>> write(String workspace, List<RowWrite> rows, int ttlSeconds) {
+        java.util.Map<String, List<BoundStatement>> byMonth = new java.util.HashMap<>();
+        for (RowWrite row : rows) {
+            byMonth.computeIfAbsent(monthOf(row.day()), m -> new ArrayList<>()).add(bind(workspace, row, ttlSeconds));
         }
-        values[7 + Metric.COUNT] = ttlSeconds;
-        BoundStatement statement = upsertRow.bind(values);
-        return session.executeAsync(statement).toCompletableFuture();
+        List<CompletableFuture<?>> writes = new ArrayList<>();
+        byMonth.values().forEach(statements -> {
+            for (int from = 0; from < statements.size(); from += ROWS_PER_BATCH) {
+                List<BoundStatement> chunk = statements.subList(from, Math.min(statements.size(), from + ROWS_PER_BATCH));
+                writes.add(session.executeAsync(chunk.size() == 1 ? chunk.get(0)
+                        : com.datastax.oss.driver.api.core.cql.BatchStatement.newInstance(
+                                com.datastax.oss.driver.api.core.cql.DefaultBatchType.UNLOGGED,
+                                chunk.toArray(new BoundStatement[0]))).toCompletableFuture());
+            }
+        });
+        return writes;
+    }
+
+    private BoundStatement bind(String workspace, RowWrite row, int ttlSeconds) {
+        List<Long> counts = new ArrayList<>(Metric.COUNT);
+        for (long count : row.counts()) {
+            counts.add(count);
+        }
+        return upsertRow.bind(workspace, monthOf(row.day()), row.day(), row.key().user(), row.key().surface(),
+                row.key().model(), row.throughSeq(), counts, ttlSeconds);
     }
 
     /** Whether the conversation's thread is counted already (completes with true) or not. */

@@ -9,6 +9,6 @@ import java.time.LocalDate;
  */
 record Fact(long seq, LocalDate day, RowKey row, String conversation, long[] counts) {
 
-    /** A row of {@code analytics_daily} within a day. */
+    /** A row of {@code analytics_rows} within a day. */
     record RowKey(String user, String surface, String model) {}
 }

@@ -104,17 +104,17 @@ final class WorkspaceAnalytics {
                 row[Metric.THREADS.ordinal()]++;
             }
         }
-        List<CompletableFuture<?>> writes = new ArrayList<>();
+        List<AnalyticsStore.RowWrite> changedRows = new ArrayList<>();
         touched.forEach((date, rows) -> {
             Day day = used.get(date);
             rows.forEach((key, changed) -> {
                 if (changed) {
                     day.through.put(key, throughSeq);
-                    writes.add(store.write(workspace, date, key, throughSeq, day.counts.get(key), ttlSeconds));
+                    changedRows.add(new AnalyticsStore.RowWrite(date, key, throughSeq, day.counts.get(key)));
                 }
             });
         });
-        join(writes);
+        join(store.write(workspace, changedRows, ttlSeconds));
         List<CompletableFuture<?>> threadWrites = new ArrayList<>();
         newThreads.forEach((conversation, firstDay) ->
                 threadWrites.add(store.addThread(workspace, conversation, firstDay, ttlSeconds)));

@@ -111,14 +111,12 @@ public final class LedgerSchema {
                 WITH CLUSTERING ORDER BY (bucket ASC, expires_day ASC)
                 """.formatted(ks));
         // Analytics, maintained as batches are written (see dev.codexledger.analytics): one row per
-        // (day, user, surface, model) with absolute totals and the last ledger seq counted into it.
+        // (day, user, surface, model) with absolute totals — one frozen list, in the order of the Metric
+        // enum, so a row is two cells however many metrics — and the last ledger seq counted into it.
         session.execute("""
-                CREATE TABLE IF NOT EXISTS %s.analytics_daily (
+                CREATE TABLE IF NOT EXISTS %s.analytics_rows (
                   workspace text, month text, day date, user_id text, surface text, model text,
-                  through_seq bigint, events bigint, threads bigint, turns bigint, credits_micros bigint,
-                  input_tokens bigint, cached_input_tokens bigint, output_tokens bigint, reasoning_tokens bigint,
-                  reviews bigint, comments bigint, comments_p0 bigint, comments_p1 bigint, comments_p2 bigint,
-                  replies bigint, reactions_positive bigint, reactions_negative bigint,
+                  through_seq bigint, counts frozen<list<bigint>>,
                   PRIMARY KEY ((workspace, month), day, user_id, surface, model))
                 """.formatted(ks));
         // Threads: every conversation a workspace's analytics have counted, with the day it started
