@@ -243,9 +243,7 @@ public final class AnalyticsRoutes {
         for (BudgetBook.Level level : status.levels()) {
             BudgetSpec spec = status.budgets().stream().filter(b -> b.key().equals(level.key())).findFirst()
                     .orElse(null);
-            List<Integer> crossed = status.firedThisWindow().stream().filter(f -> f.startsWith(level.key() + "@"))
-                    .map(f -> Integer.parseInt(f.substring(level.key().length() + 1, f.length() - 1)))
-                    .sorted().toList();
+            List<Integer> crossed = status.thresholdsCrossed(level.key());
             long used = level.spentMicros() + level.reservedMicros();
             long percent = level.capMicros() <= 0 ? 0 : Math.round(100.0 * used / level.capMicros());
             String state = crossed.isEmpty() ? "ok" : "crossed " + crossed.get(crossed.size() - 1) + "%";

@@ -226,10 +226,7 @@ public final class BudgetRoutes {
                 if (spec.parent() != null) {
                     item.put("parent", spec.parent());
                 }
-                ArrayNode fired = item.putArray("thresholds_crossed");
-                status.firedThisWindow().stream().filter(f -> f.startsWith(level.key() + "@"))
-                        .map(f -> Integer.parseInt(f.substring(level.key().length() + 1, f.length() - 1)))
-                        .sorted().forEach(fired::add);
+                status.thresholdsCrossed(level.key()).forEach(item.putArray("thresholds_crossed")::add);
                 list.add(item);
             }
             ObjectNode members = body.putObject("members");

@@ -103,7 +103,15 @@ public final class WorkspaceBudget
 
     public record Status(List<BudgetSpec> budgets, java.util.Map<String, String> members,
                          List<BudgetBook.Level> levels, List<String> firedThisWindow, long countedThroughSeq,
-                         String spendFrom) {}
+                         String spendFrom) {
+
+        /** The thresholds (percent) of a budget crossed in its current window, lowest first. */
+        public List<Integer> thresholdsCrossed(String budgetKey) {
+            return firedThisWindow.stream().filter(f -> f.startsWith(budgetKey + "@"))
+                    .map(f -> Integer.parseInt(f.substring(budgetKey.length() + 1, f.length() - 1)))
+                    .sorted().toList();
+        }
+    }
 
     // ---------------------------------------------------------------- behavior
 
