@@ -43,7 +43,6 @@ public final class Analytics {
     private final AnalyticsStore store;
     private final Facts facts;
     private final RecordTable records;
-    private final Executor executor;
     /** Runs a lane's drain after the coalescing delay, so batches arriving meanwhile are counted together. */
     private final Executor delayed;
     private final java.util.function.Function<String, java.time.Duration> retention;
@@ -74,7 +73,6 @@ public final class Analytics {
         this.store = new AnalyticsStore(session, keyspace);
         this.facts = new Facts(Facts.Pricing.of(prices));
         this.records = records;
-        this.executor = executor;
     }
 
     AnalyticsStore store() {
