@@ -2,6 +2,7 @@
 # The analytics benchmark (issue 7): a local Cassandra and a Ledger node under ingest at half its maximum;
 # measures how soon a record shows in the analytics API, the usage query's latency, and that every accepted
 # record is counted exactly once; writes its section of load-tests/RESULTS.md. About 3 minutes.
+# EXTRA_OPTS passes JVM options, e.g. -Dledger.analytics.coalesce=0 to count every batch at once.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
