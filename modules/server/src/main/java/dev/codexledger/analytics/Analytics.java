@@ -75,10 +75,6 @@ public final class Analytics {
         this.records = records;
     }
 
-    AnalyticsStore store() {
-        return store;
-    }
-
     /** Hands over a batch the ledger has written; returns at once. */
     public void submit(String workspace, RecordsAppended batch) {
         if (batch.isEmpty()) {
@@ -108,13 +104,6 @@ public final class Analytics {
                 lanes.remove(lane.workspace, lane);
             }
         });
-    }
-
-    /** Whether every batch handed over so far is counted (for tests and the status endpoint). */
-    public boolean caughtUp(String workspace) {
-        Lane lane = lanes.get(workspace);
-        return lane == null || (lane.queue.isEmpty() && !lane.running.get() && lane.state != null
-                && lane.state.countedThrough() >= lane.lastSeenSeq);
     }
 
     private void schedule(Lane lane) {
