@@ -138,7 +138,8 @@ public final class LedgerNode {
         Budgets budgets = new Budgets(system, config.getDuration("ledger.budget.decision-timeout"),
                 config.getDuration("ledger.http.ask-timeout"), budgetViews, Clock.systemUTC());
         Analytics analytics = new Analytics(session, storage.settings().keyspace(), prices, table,
-                retention::ttlOf, blocking, config.getDuration("ledger.analytics.coalesce"));
+                retention::ttlOf, system.dispatchers().lookup(DispatcherSelector.fromConfig("ledger.analytics.dispatcher")),
+                config.getDuration("ledger.analytics.coalesce"));
         WorkspaceLedger.init(system, new AnalyticsFeed(new UsageReporter(table, prices, budgets,
                         system.executionContext()), analytics), LedgerSettings.fromConfig(config),
                 new CassandraJournalCleanup(system));
