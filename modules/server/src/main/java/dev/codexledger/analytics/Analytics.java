@@ -56,7 +56,10 @@ public final class Analytics {
         final AtomicBoolean running = new AtomicBoolean();
         volatile long lastSeenSeq;
         volatile long lastUsedNanos = System.nanoTime();
-        WorkspaceAnalytics state;
+        /** Only the thread that holds {@code running} changes it. */
+        volatile WorkspaceAnalytics state;
+        /** State dropped because the workspace was idle (not because counting failed). */
+        volatile boolean evicted;
 
         Lane(String workspace) {
             this.workspace = workspace;
@@ -98,10 +101,16 @@ public final class Analytics {
                 return;
             }
             WorkspaceAnalytics state = lane.state;
-            if (state == null || state.countedThrough() < lane.lastSeenSeq) {
-                schedule(lane);
-            } else if (now - lane.lastUsedNanos > IDLE_NANOS) {
-                lanes.remove(lane.workspace, lane);
+            if (state == null ? !lane.evicted : state.countedThrough() < lane.lastSeenSeq) {
+                schedule(lane); // a failed count, or batches that never reached the queue
+            } else if (state != null && now - lane.lastUsedNanos > IDLE_NANOS && lane.running.compareAndSet(false, true)) {
+                // idle: forget its days and threads (the lane itself stays, so it never has two writers)
+                lane.state = null;
+                lane.evicted = true;
+                lane.running.set(false);
+                if (!lane.queue.isEmpty()) {
+                    schedule(lane);
+                }
             }
         });
     }
@@ -155,6 +164,7 @@ public final class Analytics {
         try {
             if (lane.state == null) {
                 lane.state = new WorkspaceAnalytics(lane.workspace, store, retention.apply(lane.workspace));
+                lane.evicted = false;
             }
             WorkspaceAnalytics state = lane.state;
             if (lastSeq <= state.countedThrough() && firstSeq <= lastSeq) {
