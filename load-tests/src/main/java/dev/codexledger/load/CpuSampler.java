@@ -4,14 +4,36 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Machine-wide CPU use between two samples of /proc/stat, in percent of all cores. */
+/**
+ * CPU use between two samples: machine-wide from /proc/stat (in percent of all cores, and busy CPU time,
+ * Cassandra included) and this JVM's own CPU time (the node and the load generator, without Cassandra).
+ */
 final class CpuSampler {
+
+    /** The kernel's clock ticks per second (USER_HZ), the unit of /proc/stat: 100 on Linux. */
+    private static final long TICKS_PER_SECOND = 100;
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     private long busy;
     private long total;
+    private final long busyAtStart;
+    private final long processAtStart;
 
     CpuSampler() {
         sample();
+        busyAtStart = busy;
+        processAtStart = OS.getProcessCpuTime();
+    }
+
+    /** CPU time of this JVM since construction, in nanoseconds. */
+    long processNanosSinceStart() {
+        return OS.getProcessCpuTime() - processAtStart;
+    }
+
+    /** Busy CPU time of the whole machine since construction, in nanoseconds. */
+    long machineBusyNanosSinceStart() {
+        return (read()[0] - busyAtStart) * (1_000_000_000L / TICKS_PER_SECOND);
     }
 
     private long[] read() {

@@ -102,7 +102,7 @@ final class HttpLoad {
             at += counts[w];
         }
         return new Measurement(name, events.get(), seconds, Measurement.percentile(all, total, 0.50),
-                Measurement.percentile(all, total, 0.99), cpu.percentSinceLast(), requests.get(), refused.get());
+                Measurement.percentile(all, total, 0.99), cpu, requests.get(), refused.get());
     }
 
     private int send(Body body) {

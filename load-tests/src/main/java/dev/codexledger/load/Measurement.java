@@ -2,9 +2,29 @@ package dev.codexledger.load;
 
 import java.util.Arrays;
 
-/** What one phase of the benchmark measured. */
+/**
+ * What one phase of the benchmark measured. {@code jvmCpuNanos}: CPU time of the benchmark's own JVM (the
+ * node and the load generator, or the raw baseline's driver) over the phase; {@code machineCpuNanos}: busy
+ * CPU time of the whole machine (Cassandra included).
+ */
 record Measurement(String name, long events, double seconds, double p50Millis, double p99Millis, double cpuPercent,
-                   long requests, long refused) {
+                   long requests, long refused, long jvmCpuNanos, long machineCpuNanos) {
+
+    Measurement(String name, long events, double seconds, double p50Millis, double p99Millis, CpuSampler cpu,
+                long requests, long refused) {
+        this(name, events, seconds, p50Millis, p99Millis, cpu.percentSinceLast(), requests, refused,
+                cpu.processNanosSinceStart(), cpu.machineBusyNanosSinceStart());
+    }
+
+    /** CPU microseconds of the benchmark's JVM per event. */
+    double jvmCpuMicrosPerEvent() {
+        return events == 0 ? Double.NaN : jvmCpuNanos / 1e3 / events;
+    }
+
+    /** CPU microseconds of the whole machine per event. */
+    double machineCpuMicrosPerEvent() {
+        return events == 0 ? Double.NaN : machineCpuNanos / 1e3 / events;
+    }
 
     double eventsPerSecond() {
         return events / seconds;

@@ -76,7 +76,7 @@ final class RawBaseline {
         }
         permits.acquire(inFlight);
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Measurement(name, rows.get(), seconds, Double.NaN, Double.NaN, cpu.percentSinceLast(),
+        return new Measurement(name, rows.get(), seconds, Double.NaN, Double.NaN, cpu,
                 rows.get() / rowsPerBatch, failures.get());
     }
 

@@ -25,15 +25,17 @@ final class Results {
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
                 .append(memoryGib()).append(" GiB, ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(System.getProperty("java.version")).append(", Cassandra 5.0.9 (local, same machine),")
-                .append(" Pekko 1.1.5.\n\n");
+                .append(" Pekko ").append(org.apache.pekko.Version.current()).append(".\n\n");
         table.append("Settings: ").append(workers).append(" concurrent clients (closed model), ").append(batch)
                 .append(" records (~850 bytes each) per request, ").append(phase.toSeconds())
                 .append(" s per phase.\n\n");
-        table.append("| phase | events/s | p50 ack | p99 ack | CPU (machine) | requests | refused (429/503) |\n");
-        table.append("|---|---:|---:|---:|---:|---:|---:|\n");
+        table.append("| phase | events/s | p50 ack | p99 ack | CPU (machine) | CPU µs/event (this JVM) | CPU µs/event"
+                + " (machine) | requests | refused (429/503) |\n");
+        table.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Measurement m : results) {
-            table.append(String.format("| %s | %.0f | %s | %s | %.0f %% | %d | %d |%n", m.name(), m.eventsPerSecond(),
-                    ms(m.p50Millis()), ms(m.p99Millis()), m.cpuPercent(), m.requests(), m.refused()));
+            table.append(String.format("| %s | %.0f | %s | %s | %.0f %% | %.1f | %.1f | %d | %d |%n", m.name(),
+                    m.eventsPerSecond(), ms(m.p50Millis()), ms(m.p99Millis()), m.cpuPercent(), m.jvmCpuMicrosPerEvent(),
+                    m.machineCpuMicrosPerEvent(), m.requests(), m.refused()));
         }
         double raw = results.stream().filter(m -> m.name().startsWith("raw")).mapToDouble(Measurement::eventsPerSecond)
                 .max().orElse(Double.NaN);
