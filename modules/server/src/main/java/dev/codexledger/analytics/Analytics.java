@@ -1,14 +1,12 @@
 package dev.codexledger.analytics;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import dev.codexledger.budget.PriceBook;
-import dev.codexledger.records.RecordCursor;
-import dev.codexledger.records.RecordPage;
-import dev.codexledger.records.RecordQuery;
-import dev.codexledger.records.RecordTable;
+import dev.codexledger.budget.PricedBatch;
+import dev.codexledger.budget.Pricing;
+import dev.codexledger.records.RecordStore;
 import dev.codexledger.records.StoredRecord;
 import dev.codexledger.workspace.LedgerRecord;
-import dev.codexledger.workspace.RecordsAppended;
+import dev.codexledger.workspace.RecordFacts;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -24,8 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the analytics as data arrives: every batch the ledger writes is handed over ({@link #submit})
- * and counted in the background by its workspace's single writer ({@link WorkspaceAnalytics}), never on
+ * Keeps the analytics as data arrives: every batch the ledger writes is handed over, priced, with the
+ * facts its records were decoded with ({@link #submit}), and counted in the background by its workspace's single writer ({@link WorkspaceAnalytics}), never on
  * the ingest path. Exactness does not depend on every hand-over arriving: a workspace's progress says
  * which sequence numbers are counted, and a range it never got (a full queue, a failed write, another
  * node that owned the workspace meanwhile, a node that stopped) is read back from the records table
@@ -41,17 +39,20 @@ public final class Analytics {
     private static final long ONE_HOUR_MICROS = TimeUnit.HOURS.toMicros(1);
 
     private final AnalyticsStore store;
-    private final Facts facts;
-    private final RecordTable records;
+    private final Pricing prices;
+    private final RecordStore records;
     /** Runs a lane's drain after the coalescing delay, so batches arriving meanwhile are counted together. */
     private final Executor delayed;
     private final java.util.function.Function<String, java.time.Duration> retention;
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
 
+    /** A handed-over batch, as the facts it adds. */
+    private record Counted(long firstSeq, long lastSeq, long acceptedAtMicros, List<Fact> facts) {}
+
     /** One workspace's queue of batches to count and its state, used by one thread at a time. */
     private static final class Lane {
         final String workspace;
-        final ConcurrentLinkedQueue<RecordsAppended> queue = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<Counted> queue = new ConcurrentLinkedQueue<>();
         final AtomicInteger queued = new AtomicInteger();
         final AtomicBoolean running = new AtomicBoolean();
         volatile long lastSeenSeq;
@@ -66,7 +67,7 @@ public final class Analytics {
         }
     }
 
-    public Analytics(CqlSession session, String keyspace, PriceBook prices, RecordTable records,
+    public Analytics(CqlSession session, String keyspace, Pricing prices, RecordStore records,
                      java.util.function.Function<String, java.time.Duration> retention, Executor executor,
                      java.time.Duration coalesce) {
         this.retention = retention;
@@ -74,23 +75,38 @@ public final class Analytics {
                 : java.util.concurrent.CompletableFuture.delayedExecutor(coalesce.toMillis(), TimeUnit.MILLISECONDS,
                         executor);
         this.store = new AnalyticsStore(session, keyspace);
-        this.facts = new Facts(Facts.Pricing.of(prices));
+        this.prices = prices;
         this.records = records;
     }
 
     /** Hands over a batch the ledger has written; returns at once. */
-    public void submit(String workspace, RecordsAppended batch) {
-        if (batch.isEmpty()) {
+    public void submit(PricedBatch priced) {
+        if (priced.isEmpty()) {
             return;
         }
-        Lane lane = lanes.computeIfAbsent(workspace, Lane::new);
-        lane.lastSeenSeq = Math.max(lane.lastSeenSeq, batch.lastSeq());
+        Lane lane = lanes.computeIfAbsent(priced.workspace(), Lane::new);
+        lane.lastSeenSeq = Math.max(lane.lastSeenSeq, priced.batch().lastSeq());
         if (lane.queued.incrementAndGet() > MAX_QUEUED_BATCHES) {
             lane.queued.decrementAndGet(); // counted later, read back from the records table
         } else {
-            lane.queue.add(batch);
+            lane.queue.add(counted(priced));
         }
         schedule(lane);
+    }
+
+    private static Counted counted(PricedBatch priced) {
+        List<LedgerRecord> records = priced.records();
+        List<Fact> facts = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            LedgerRecord record = records.get(i);
+            Fact fact = Facts.of(record.seq(), record.eventType(), record.timestampMicros(), record.userId(),
+                    priced.facts().get(i), priced.costMicros()[i]);
+            if (fact != null) {
+                facts.add(fact);
+            }
+        }
+        return new Counted(priced.batch().firstSeq(), priced.batch().lastSeq(), priced.batch().acceptedAtMicros(),
+                facts);
     }
 
     /** Catches up workspaces whose last batches were not counted; forgets idle ones. Call every few seconds. */
@@ -123,26 +139,26 @@ public final class Analytics {
 
     private void drain(Lane lane) {
         try {
-            RecordsAppended batch;
+            Counted batch;
             while ((batch = lane.queue.poll()) != null) {
                 lane.queued.decrementAndGet();
                 // batches queued meanwhile that follow on are counted together: one write per row for all
-                List<LedgerRecord> records = batch.records();
+                List<Fact> facts = batch.facts();
                 long lastSeq = batch.lastSeq();
                 long acceptedAt = batch.acceptedAtMicros();
-                RecordsAppended next;
+                Counted next;
                 while ((next = lane.queue.peek()) != null && next.firstSeq() == lastSeq + 1
-                        && records.size() + next.records().size() <= MAX_RECORDS_COUNTED_TOGETHER) {
+                        && facts.size() + next.facts().size() <= MAX_RECORDS_COUNTED_TOGETHER) {
                     lane.queue.poll();
                     lane.queued.decrementAndGet();
-                    if (records == batch.records()) {
-                        records = new ArrayList<>(records);
+                    if (facts == batch.facts()) {
+                        facts = new ArrayList<>(facts);
                     }
-                    records.addAll(next.records());
+                    facts.addAll(next.facts());
                     lastSeq = next.lastSeq();
                     acceptedAt = Math.max(acceptedAt, next.acceptedAtMicros());
                 }
-                count(lane, batch.firstSeq(), lastSeq, acceptedAt, records);
+                count(lane, batch.firstSeq(), lastSeq, acceptedAt, facts);
             }
             if (lane.state == null || lane.state.countedThrough() < lane.lastSeenSeq) {
                 count(lane, lane.lastSeenSeq + 1, lane.lastSeenSeq, 0, List.of());
@@ -160,7 +176,7 @@ public final class Analytics {
      * Counts the records {@code firstSeq..lastSeq} (given) after reading back any range before them that
      * is not counted yet.
      */
-    private void count(Lane lane, long firstSeq, long lastSeq, long acceptedAtMicros, List<LedgerRecord> batch) {
+    private void count(Lane lane, long firstSeq, long lastSeq, long acceptedAtMicros, List<Fact> batch) {
         try {
             if (lane.state == null) {
                 lane.state = new WorkspaceAnalytics(lane.workspace, store, retention.apply(lane.workspace));
@@ -177,17 +193,13 @@ public final class Analytics {
                     readBack(state, firstSeq - 1);
                 }
             }
-            if (batch.isEmpty()) {
+            if (firstSeq > lastSeq) {
                 return;
             }
             List<Fact> counted = new ArrayList<>(batch.size());
-            for (LedgerRecord record : batch) {
-                if (record.seq() > state.countedThrough()) {
-                    Fact fact = facts.of(record.seq(), record.eventType(), record.timestampMicros(), record.userId(),
-                            record.content().toByteArray());
-                    if (fact != null) {
-                        counted.add(fact);
-                    }
+            for (Fact fact : batch) {
+                if (fact.seq() > state.countedThrough()) {
+                    counted.add(fact);
                 }
             }
             state.count(counted, lastSeq, acceptedAtMicros);
@@ -198,39 +210,31 @@ public final class Analytics {
         }
     }
 
-    /** Counts the stored records after the state's progress up to {@code toSeq}, in chunks. */
+    /**
+     * Counts the stored records after the state's progress up to {@code toSeq}, in chunks, with the facts
+     * read again from their content and priced as when they were written.
+     */
     private void readBack(WorkspaceAnalytics state, long toSeq) {
-        long after = state.countedThrough();
         long acceptedAt = state.acceptedAtMicros();
-        RecordCursor start = acceptedAt == 0 ? RecordCursor.START
-                : new RecordCursor(RecordTable.bucketOf(acceptedAt - ONE_HOUR_MICROS), 0);
-        RecordQuery query = RecordQuery.everything(state.workspace(), READ_BACK_CHUNK, 10_000).from(start);
+        long since = acceptedAt == 0 ? Long.MIN_VALUE : acceptedAt - ONE_HOUR_MICROS;
         List<Fact> chunk = new ArrayList<>();
-        long chunkThrough = after;
-        while (query != null) {
-            RecordPage page = records.read(query);
-            for (StoredRecord record : page.records()) {
-                if (record.seq() > toSeq) {
-                    query = null;
-                    break;
-                }
-                if (record.seq() <= after) {
-                    continue;
-                }
-                Fact fact = facts.of(record.seq(), record.eventType(), record.timestampMicros(), record.userId(),
-                        record.content().getBytes(StandardCharsets.UTF_8));
-                if (fact != null) {
-                    chunk.add(fact);
-                }
-                chunkThrough = record.seq();
-                if (chunk.size() >= READ_BACK_CHUNK) {
-                    state.count(chunk, chunkThrough, acceptedAt);
-                    chunk = new ArrayList<>();
-                }
+        records.between(state.workspace(), state.countedThrough() + 1, toSeq, since, record -> {
+            Fact fact = factOf(record);
+            if (fact != null) {
+                chunk.add(fact);
             }
-            query = query == null || page.next() == null ? null : query.from(page.next());
-        }
+            if (chunk.size() >= READ_BACK_CHUNK) {
+                state.count(List.copyOf(chunk), record.seq(), acceptedAt);
+                chunk.clear();
+            }
+        });
         state.count(chunk, toSeq, acceptedAt);
+    }
+
+    private Fact factOf(StoredRecord record) {
+        RecordFacts facts = RecordFacts.read(record.content().getBytes(StandardCharsets.UTF_8));
+        return Facts.of(record.seq(), record.eventType(), record.timestampMicros(), record.userId(), facts,
+                prices.costMicros(facts, record.timestampMicros()));
     }
 
     /** The stored rows of the days {@code first..last}. Blocking. */

@@ -51,14 +51,6 @@ public final class ApiKeys {
         this.expire = session.prepare("UPDATE " + table + " SET expires_at = ?, revoked_at = ? WHERE id = ?");
     }
 
-    public static void createTable(CqlSession session, String keyspace) {
-        session.execute("""
-                CREATE TABLE IF NOT EXISTS %s.access_keys (
-                  id text PRIMARY KEY, name text, workspace text, scopes set<text>, secret_hash blob,
-                  created_at timestamp, created_by text, expires_at timestamp, revoked_at timestamp)
-                """.formatted(keyspace));
-    }
-
     // ---------------------------------------------------------------- checks
 
     /** The active key a bearer token belongs to; the hash comparison takes the same time whatever matches. */

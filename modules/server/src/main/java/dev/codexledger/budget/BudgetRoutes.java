@@ -1,5 +1,6 @@
 package dev.codexledger.budget;
 
+import dev.codexledger.workspace.Usage;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.delete;

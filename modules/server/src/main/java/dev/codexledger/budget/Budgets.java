@@ -47,7 +47,23 @@ public final class Budgets {
         return sharding.entityRefFor(WorkspaceBudget.ENTITY_TYPE_KEY, workspace).ask(command::apply, adminTimeout);
     }
 
-    public void reportUsage(String workspace, WorkspaceBudget.ReportUsage report) {
-        sharding.entityRefFor(WorkspaceBudget.ENTITY_TYPE_KEY, workspace).tell(report);
+    /**
+     * Tells the workspace's budget what a written batch spent (records with usage, at their price). A batch
+     * reported again (the ledger's recovery) counts nothing twice: the budget skips the seqs it counted.
+     */
+    public void reportUsage(PricedBatch priced) {
+        if (priced.isEmpty()) {
+            return;
+        }
+        java.util.List<WorkspaceBudget.SeqUsage> lines = new java.util.ArrayList<>();
+        for (int i = 0; i < priced.costMicros().length; i++) {
+            if (priced.costMicros()[i] > 0) {
+                dev.codexledger.workspace.LedgerRecord record = priced.records().get(i);
+                lines.add(new WorkspaceBudget.SeqUsage(record.seq(), record.userId(), priced.costMicros()[i],
+                        record.timestampMicros()));
+            }
+        }
+        sharding.entityRefFor(WorkspaceBudget.ENTITY_TYPE_KEY, priced.workspace()).tell(
+                new WorkspaceBudget.ReportUsage(priced.batch().firstSeq(), priced.batch().lastSeq(), lines));
     }
 }

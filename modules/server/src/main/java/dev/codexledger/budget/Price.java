@@ -1,5 +1,6 @@
 package dev.codexledger.budget;
 
+import dev.codexledger.workspace.Usage;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 

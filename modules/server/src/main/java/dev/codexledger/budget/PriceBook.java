@@ -1,5 +1,6 @@
 package dev.codexledger.budget;
 
+import dev.codexledger.workspace.RecordFacts;
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
@@ -22,7 +23,7 @@ import java.util.TreeMap;
  * {@code model_prices}, each effective from its time on, which is never in the past (a change never
  * re-prices usage already counted). Every node keeps the table in memory, re-read every second.
  */
-public final class PriceBook {
+public final class PriceBook implements Pricing {
 
     /** The model name whose price applies to models without one of their own. */
     public static final String DEFAULT_MODEL = "default";
@@ -74,6 +75,12 @@ public final class PriceBook {
     }
 
     /** Stores a price change; {@code price.effectiveFromMicros()} must not be in the past (checked by the caller). */
+    /** Micro-credits of a record's usage at its model's price at its time; 0 for a record without usage. */
+    @Override
+    public long costMicros(RecordFacts facts, long atMicros) {
+        return facts.usage().isEmpty() ? 0 : priceAt(facts.model(), atMicros).costMicros(facts.usage());
+    }
+
     public void set(Price price, String setBy) {
         session.execute(insert.bind(price.model(), price.effectiveFromMicros(), price.input(), price.cachedInput(),
                 price.output(), price.reasoning(), setBy, clock.instant())

@@ -50,10 +50,10 @@ public final class ErasureRoutes {
     private final RequestBodies bodies;
     private final Executor blocking;
 
-    public ErasureRoutes(CqlSession session, String keyspace, dev.codexledger.records.RecordTable table,
+    public ErasureRoutes(CqlSession session, String keyspace, dev.codexledger.records.RecordStore store, HeldCopies held,
                          dev.codexledger.workspace.WorkspaceLedgers ledgers, Access access, AuthAudit audit,
                          RequestBodies bodies, Executor blocking, Clock clock) {
-        this.jobs = new ErasureJobs(session, keyspace, new Erasures(session, keyspace, table), ledgers, blocking,
+        this.jobs = new ErasureJobs(session, keyspace, new Erasures(session, keyspace, store, held), ledgers, blocking,
                 clock);
         this.access = access;
         this.audit = audit;

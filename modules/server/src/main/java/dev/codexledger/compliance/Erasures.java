@@ -38,11 +38,13 @@ final class Erasures {
     private final PreparedStatement scan;
     private final PreparedStatement erase;
 
-    private final dev.codexledger.records.RecordTable table;
+    private final dev.codexledger.records.RecordStore store;
+    private final HeldCopies heldCopies;
 
-    Erasures(CqlSession session, String keyspace, dev.codexledger.records.RecordTable table) {
+    Erasures(CqlSession session, String keyspace, dev.codexledger.records.RecordStore store, HeldCopies held) {
         this.session = session;
-        this.table = table;
+        this.store = store;
+        this.heldCopies = held;
         this.scan = session.prepare("SELECT seq, event_id, event_type, user_id, content, content_hash, TTL(content)"
                 + " AS ttl FROM " + keyspace + ".records WHERE workspace = ? AND bucket = ?");
         this.erase = session.prepare("UPDATE " + keyspace + ".records USING TTL ? SET content = ?, user_id = null"
@@ -54,8 +56,8 @@ final class Erasures {
         long held = 0;
         List<Long> erasedSeqs = new ArrayList<>();
         List<Long> heldSeqs = new ArrayList<>();
-        java.util.Set<Long> keptByHolds = table.heldSeqs(workspace);
-        for (long bucket : table.bucketsOf(workspace, Long.MIN_VALUE)) {
+        java.util.Set<Long> keptByHolds = heldCopies.heldSeqs(workspace);
+        for (long bucket : store.bucketsOf(workspace, Long.MIN_VALUE)) {
             for (Row row : session.execute(scan.bind(workspace, bucket).setPageSize(1000)
                     .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))) {
                 JsonNode content = parse(row.getString("content"));

@@ -5,8 +5,8 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import dev.codexledger.records.ContentFilter;
-import dev.codexledger.records.HoldPolicy;
-import dev.codexledger.records.RecordTable;
+import dev.codexledger.records.RecordStore;
+import dev.codexledger.workspace.RecordsAppended;
 import dev.codexledger.records.StoredRecord;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * done). A node that starts finds holds whose job never finished and runs it again (copies are
  * idempotent).
  */
-public final class LegalHolds implements HoldPolicy {
+public final class LegalHolds {
 
     /** A hold; empty criteria match everything. {@code fromMicros} inclusive, {@code toMicros} exclusive. */
     public record Hold(String workspace, String id, String name, Set<String> users, Set<String> eventTypes,
@@ -67,7 +68,7 @@ public final class LegalHolds implements HoldPolicy {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final CqlSession session;
-    private final RecordTable table;
+    private final HeldCopies copies;
     private final Clock clock;
     private final Executor jobs;
     private final Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -79,9 +80,9 @@ public final class LegalHolds implements HoldPolicy {
     private volatile Map<String, List<Hold>> active = Map.of();
 
     /** {@code jobs}: where the copying of stored records runs (blocking work). */
-    public LegalHolds(CqlSession session, String keyspace, RecordTable table, Clock clock, Executor jobs) {
+    public LegalHolds(CqlSession session, String keyspace, HeldCopies copies, Clock clock, Executor jobs) {
         this.session = session;
-        this.table = table;
+        this.copies = copies;
         this.clock = clock;
         this.jobs = jobs;
         this.insert = session.prepare("INSERT INTO " + keyspace + ".legal_holds (workspace, id, name, users,"
@@ -95,9 +96,23 @@ public final class LegalHolds implements HoldPolicy {
                 + " WHERE workspace = ? AND id = ?");
     }
 
-    @Override
-    public Set<String> holdsFor(String workspace, String userId, long timestampMicros, String eventType,
-                                Supplier<String> content) {
+    /**
+     * Copies the records of a written batch that the workspace's active holds keep (before the batch is
+     * acknowledged); costs nothing when the workspace has none, which is the usual case. Records in
+     * {@code alreadyStored} (a batch written again on recovery) are left as they are.
+     */
+    public CompletionStage<Void> copyArriving(String workspace, RecordsAppended batch, Set<Long> alreadyStored,
+                                              RecordStore.Lifetime lifetime) {
+        if (!active.containsKey(workspace)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return copies.copyArriving(workspace, batch, alreadyStored, lifetime, record -> holdsFor(workspace,
+                record.userId(), record.timestampMicros(), record.eventType(), record::contentText));
+    }
+
+    /** Ids of the workspace's active holds that match a record (empty, from memory, when it has none). */
+    Set<String> holdsFor(String workspace, String userId, long timestampMicros, String eventType,
+                         Supplier<String> content) {
         List<Hold> holds = active.get(workspace);
         if (holds == null) {
             return Set.of();
@@ -145,7 +160,7 @@ public final class LegalHolds implements HoldPolicy {
         }
         CompletableFuture.runAsync(() -> {
             try {
-                long held = table.holdExisting(hold.workspace(), record -> matchesStored(hold, record), hold.id());
+                long held = copies.holdExisting(hold.workspace(), record -> matchesStored(hold, record), hold.id());
                 Instant applied = clock.instant();
                 // audited first: a hold shown as active has its AUTH_LOG record
                 onApplied.accept(new Hold(hold.workspace(), hold.id(), hold.name(), hold.users(), hold.eventTypes(),
@@ -174,7 +189,7 @@ public final class LegalHolds implements HoldPolicy {
                     .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
             refresh();
         }
-        long freed = table.releaseHold(workspace, id);
+        long freed = copies.release(workspace, id);
         return Optional.of(Map.entry(find(workspace, id).orElseThrow(), freed));
     }
 

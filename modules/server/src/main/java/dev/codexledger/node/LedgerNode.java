@@ -22,13 +22,13 @@ import dev.codexledger.budget.LedgerAlerts;
 import dev.codexledger.budget.RecordsUsageSource;
 import dev.codexledger.budget.Budgets;
 import dev.codexledger.budget.PriceBook;
-import dev.codexledger.budget.UsageReporter;
 import dev.codexledger.analytics.Analytics;
-import dev.codexledger.analytics.AnalyticsFeed;
 import dev.codexledger.analytics.AnalyticsRoutes;
 import dev.codexledger.analytics.DashboardRoutes;
 import dev.codexledger.budget.WorkspaceBudget;
+import dev.codexledger.compliance.ComplianceWindows;
 import dev.codexledger.compliance.ErasureRoutes;
+import dev.codexledger.compliance.HeldCopies;
 import dev.codexledger.compliance.HoldsRoutes;
 import dev.codexledger.compliance.LegalHolds;
 import dev.codexledger.auth.RateLimits;
@@ -41,7 +41,9 @@ import dev.codexledger.http.HttpSettings;
 import dev.codexledger.http.MemoryBudget;
 import dev.codexledger.http.RequestBodies;
 import dev.codexledger.otlp.OtlpRoutes;
-import dev.codexledger.records.RecordTable;
+import dev.codexledger.pipeline.AfterWrite;
+import dev.codexledger.records.RecordSearch;
+import dev.codexledger.records.RecordStore;
 import dev.codexledger.records.RecordsRoutes;
 import dev.codexledger.records.RecordsSettings;
 import dev.codexledger.storage.LedgerSchema;
@@ -52,10 +54,12 @@ import dev.codexledger.workspace.WorkspaceLedgers;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -92,61 +96,55 @@ public final class LedgerNode {
         Storage storage = Storage.connect(baseConfig);
         Config config = storage.driverConfig(baseConfig);
         CqlSession session = storage.openSession(config);
+        String keyspace = storage.settings().keyspace();
         RecordsSettings recordsSettings = RecordsSettings.fromConfig(config);
         LedgerSchema.create(session, storage.settings(), recordsSettings.ttl());
 
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "codex-ledger", config);
         addShutdownTasks(system, session, storage);
         joinCluster(system, config);
+        Clock clock = Clock.systemUTC();
+        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
 
-        ApiKeys.createTable(session, storage.settings().keyspace());
-        ApiKeys keys = new ApiKeys(session, storage.settings().keyspace(), Clock.systemUTC());
-        Optional<String> adminKey = config.getString("ledger.auth.admin-key").isEmpty()
-                ? Optional.empty() : Optional.of(config.getString("ledger.auth.admin-key"));
-        Optional<String> generated = keys.bootstrap(adminKey);
-        RateLimits rateLimits = RateLimits.fromConfig(config);
-
-        Retention.createTable(session, storage.settings().keyspace());
-        Retention retention = new Retention(session, storage.settings().keyspace(), recordsSettings.ttl(),
-                config.getDuration("ledger.records.min-ttl"), config.getDuration("ledger.records.max-ttl"),
-                Clock.systemUTC());
+        ApiKeys keys = new ApiKeys(session, keyspace, clock);
+        Optional<String> generated = keys.bootstrap(Optional.of(config.getString("ledger.auth.admin-key"))
+                .filter(key -> !key.isEmpty()));
+        Retention retention = new Retention(session, keyspace, recordsSettings.ttl(),
+                config.getDuration("ledger.records.min-ttl"), config.getDuration("ledger.records.max-ttl"), clock);
         retention.refresh();
-        RecordTable table = new RecordTable(session, storage.settings(), retention::ttlOf,
-                config.getDuration("ledger.compliance.file-window"), Clock.systemUTC());
-        java.util.concurrent.Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-        LegalHolds holds = new LegalHolds(session, storage.settings().keyspace(), table, Clock.systemUTC(), blocking);
+        RecordStore store = new RecordStore(session, storage.settings(), retention::ttlOf, clock);
+        ComplianceWindows windows = new ComplianceWindows(session, keyspace,
+                config.getDuration("ledger.compliance.file-window"));
+        HeldCopies heldCopies = new HeldCopies(session, keyspace, storage.settings().writeParallelism(), store,
+                windows, clock);
+        LegalHolds holds = new LegalHolds(session, keyspace, heldCopies, clock, blocking);
         holds.refresh();
-        table.holdWith(holds);
-        table.acceptSkew(config.getDuration("ledger.records.search-accept-skew"));
-        PriceBook prices = new PriceBook(session, storage.settings().keyspace(),
-                config.getConfig("ledger.budget.prices"), Clock.systemUTC());
+        PriceBook prices = new PriceBook(session, keyspace, config.getConfig("ledger.budget.prices"), clock);
         prices.refresh();
-        BudgetViews budgetViews = new BudgetViews();
+
         WorkspaceLedgers ledgers = new WorkspaceLedgers(system, config.getDuration("ledger.http.ask-timeout"),
                 new IngestGate(config.getLong("ledger.workspace.max-in-flight-records"),
                         config.getInt("ledger.workspace.max-pending-batches-per-workspace")));
         AuthAudit.Sink recordSink = auditSink(ledgers, recordsSettings);
-        String webhook = config.getString("ledger.budget.alerts.webhook-url");
-        LedgerAlerts alerts = new LedgerAlerts((workspace, record) -> recordSink.append(workspace, List.of(record)),
-                webhook.isBlank() ? Optional.empty() : Optional.of(URI.create(webhook)),
-                config.getString("ledger.budget.alerts.webhook-secret"),
-                config.getDuration("ledger.budget.alerts.first-backoff"),
-                config.getDuration("ledger.budget.alerts.max-backoff"));
-        WorkspaceBudget.init(system, new WorkspaceBudget.Settings(ZoneId.of(config.getString("ledger.budget.time-zone")),
-                config.getDuration("ledger.budget.reservation-ttl"), config.getDuration("ledger.budget.max-reservation-ttl"),
-                Clock.systemUTC(), budgetViews, alerts, new RecordsUsageSource(table, prices, blocking, Clock.systemUTC())));
-        Budgets budgets = new Budgets(system, config.getDuration("ledger.budget.decision-timeout"),
-                config.getDuration("ledger.http.ask-timeout"), budgetViews, Clock.systemUTC());
-        Analytics analytics = new Analytics(session, storage.settings().keyspace(), prices, table,
-                retention::ttlOf, system.dispatchers().lookup(DispatcherSelector.fromConfig("ledger.analytics.dispatcher")),
+        Budgets budgets = startBudgets(system, config, clock, recordSink,
+                new RecordsUsageSource(store, prices, blocking, clock));
+        Analytics analytics = new Analytics(session, keyspace, prices, store, retention::ttlOf,
+                system.dispatchers().lookup(DispatcherSelector.fromConfig("ledger.analytics.dispatcher")),
                 config.getDuration("ledger.analytics.coalesce"));
-        WorkspaceLedger.init(system, new AnalyticsFeed(new UsageReporter(table, prices, budgets,
-                        system.executionContext()), analytics), LedgerSettings.fromConfig(config),
-                new CassandraJournalCleanup(system));
-        system.scheduler().scheduleWithFixedDelay(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(2),
-                analytics::tick, system.executionContext());
-        AuthAudit audit = new AuthAudit(recordSink, Clock.systemUTC(),
-                config.getInt("ledger.auth.max-denial-kinds"));
+        AfterWrite afterWrite = new AfterWrite(store,
+                List.of(new AfterWrite.Named<>("compliance windows", windows::record),
+                        new AfterWrite.Named<>("legal holds", holds::copyArriving)),
+                prices,
+                List.of(new AfterWrite.Named<>("budget usage", budgets::reportUsage),
+                        new AfterWrite.Named<>("analytics", analytics::submit)),
+                system.executionContext());
+        system.log().info("after each write: {}", afterWrite.describe());
+        WorkspaceLedger.init(system, afterWrite, LedgerSettings.fromConfig(config), new CassandraJournalCleanup(system));
+        system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(2), Duration.ofSeconds(2), analytics::tick,
+                system.executionContext());
+
+        RateLimits rateLimits = RateLimits.fromConfig(config);
+        AuthAudit audit = new AuthAudit(recordSink, clock, config.getInt("ledger.auth.max-denial-kinds"));
         scheduleAuthTasks(system, config, keys, rateLimits, audit, () -> {
             retention.refresh();
             holds.refresh();
@@ -154,14 +152,14 @@ public final class LedgerNode {
         });
         Access access = new Access(keys, rateLimits, audit);
         RequestBodies bodies = new RequestBodies(MemoryBudget.fromConfig(config));
-        RecordsRoutes records = new RecordsRoutes(ledgers, table, recordsSettings, blocking, access, bodies);
-        OtlpRoutes otlp = new OtlpRoutes(ledgers, recordsSettings, Clock.systemUTC(), access, bodies);
+        RecordSearch search = new RecordSearch(store, heldCopies, config.getDuration("ledger.records.search-accept-skew"));
+        RecordsRoutes records = new RecordsRoutes(ledgers, search, recordsSettings, blocking, access, bodies);
+        OtlpRoutes otlp = new OtlpRoutes(ledgers, recordsSettings, clock, access, bodies);
         KeysRoutes keyAdmin = new KeysRoutes(keys, access, audit, blocking, bodies);
         RetentionRoutes retentionAdmin = new RetentionRoutes(retention, access, audit, bodies, blocking);
-        ComplianceRoutes compliance = new ComplianceRoutes(session, storage.settings().keyspace(), config, access,
-                blocking, Clock.systemUTC());
-        ErasureRoutes erasure = new ErasureRoutes(session, storage.settings().keyspace(), table, ledgers, access,
-                audit, bodies, blocking, Clock.systemUTC());
+        ComplianceRoutes compliance = new ComplianceRoutes(session, keyspace, config, access, blocking, clock);
+        ErasureRoutes erasure = new ErasureRoutes(session, keyspace, store, heldCopies, ledgers, access, audit, bodies,
+                blocking, clock);
         HoldsRoutes holdsAdmin = new HoldsRoutes(holds, access, audit, bodies, blocking);
         holdsAdmin.resumePending();
         erasure.resumePending();
@@ -177,7 +175,7 @@ public final class LedgerNode {
                         config.getString("ledger.budget.forward-auth.model-header"),
                         config.getString("ledger.budget.forward-auth.estimate-header"),
                         config.getInt("ledger.budget.forward-auth.deny-status")), blocking);
-        AnalyticsRoutes analyticsApi = new AnalyticsRoutes(analytics, budgets, access, blocking, Clock.systemUTC());
+        AnalyticsRoutes analyticsApi = new AnalyticsRoutes(analytics, budgets, access, blocking, clock);
         Route api = concat(pathPrefix("v1", () -> concat(ping(), records.routes(), otlp.routes(), keyAdmin.routes(),
                 retentionAdmin.routes(), compliance.routes(), erasure.routes(), holdsAdmin.routes(),
                 budgetApi.routes(), analyticsApi.routes())), new DashboardRoutes().routes());
@@ -188,6 +186,23 @@ public final class LedgerNode {
         PekkoManagement.get(system.classicSystem()).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
         NodeStatus.get(system.classicSystem()).serving(session);
         return new Running(system, address, httpSettings.scheme(), generated);
+    }
+
+    /** Budgets: the sharded budget entities, their alerts (records and webhooks), and the facade. */
+    private static Budgets startBudgets(ActorSystem<Void> system, Config config, Clock clock,
+                                        AuthAudit.Sink recordSink, RecordsUsageSource usage) {
+        BudgetViews views = new BudgetViews();
+        String webhook = config.getString("ledger.budget.alerts.webhook-url");
+        LedgerAlerts alerts = new LedgerAlerts((workspace, record) -> recordSink.append(workspace, List.of(record)),
+                webhook.isBlank() ? Optional.empty() : Optional.of(URI.create(webhook)),
+                config.getString("ledger.budget.alerts.webhook-secret"),
+                config.getDuration("ledger.budget.alerts.first-backoff"),
+                config.getDuration("ledger.budget.alerts.max-backoff"));
+        WorkspaceBudget.init(system, new WorkspaceBudget.Settings(ZoneId.of(config.getString("ledger.budget.time-zone")),
+                config.getDuration("ledger.budget.reservation-ttl"), config.getDuration("ledger.budget.max-reservation-ttl"),
+                clock, views, alerts, usage));
+        return new Budgets(system, config.getDuration("ledger.budget.decision-timeout"),
+                config.getDuration("ledger.http.ask-timeout"), views, clock);
     }
 
     /**

@@ -12,6 +12,8 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codexledger.workspace.NewRecord;
+import dev.codexledger.workspace.RecordFacts;
+import dev.codexledger.workspace.Usage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -23,7 +25,9 @@ import java.util.Set;
 
 /**
  * Turns a records API body (a JSON array, or NDJSON) into validated {@link NewRecord}s with canonical
- * content. The first problem found aborts the whole body with an {@link InvalidRecords} naming the field.
+ * content and their {@link RecordFacts}, in one pass over each record: nothing after this parses a
+ * record's JSON again. The first problem found aborts the whole body with an {@link InvalidRecords}
+ * naming the field.
  *
  * <p>Canonical content: the validated record as JSON with object keys sorted (Java string order) at every
  * level, no insignificant whitespace, the timestamp normalized to UTC ({@link Instant#toString()}),
@@ -195,10 +199,50 @@ public final class RecordParser {
         if (eventId == null) {
             String withoutId = write(canonical);
             eventId = derivedId(withoutId);
-            return new NewRecord(eventId, eventType, micros, userId, withIdInserted(withoutId, eventId));
+            return new NewRecord(eventId, eventType, micros, userId, withIdInserted(withoutId, eventId),
+                    factsOf(canonical));
         }
         canonical.put("event_id", eventId);
-        return new NewRecord(eventId, eventType, micros, userId, write(canonical));
+        return new NewRecord(eventId, eventType, micros, userId, write(canonical), factsOf(canonical));
+    }
+
+    /**
+     * The facts of a validated record, from the tree it was canonicalized from: the same facts
+     * {@link RecordFacts#read} finds in its canonical content, without reading that again.
+     */
+    private static RecordFacts factsOf(ObjectNode record) {
+        JsonNode attributes = record.path("attributes");
+        JsonNode codex = attributes.path("codex");
+        JsonNode usage = record.path("usage");
+        return new RecordFacts(factText(record, "surface"), factText(record, "model"), factText(record, "conversation_id"),
+                factText(record, "action"), record.path("prompt").isTextual(),
+                new Usage(usage.path("input_tokens").asLong(0), usage.path("cached_input_tokens").asLong(0),
+                        usage.path("output_tokens").asLong(0), usage.path("reasoning_tokens").asLong(0)),
+                factText(attributes, "priority"), factText(attributes, "reaction"),
+                firstText(attributes, codex, "tool_name"), firstText(attributes, codex, "decision"));
+    }
+
+    private static String factText(JsonNode object, String field) {
+        JsonNode value = object.path(field);
+        return value.isTextual() && !value.textValue().isEmpty() ? asStored(value.textValue()) : null;
+    }
+
+    /**
+     * The text as the stored UTF-8 content holds it: a lone surrogate (valid in a JSON escape, not in
+     * UTF-8) is stored as '?', so the facts say the same as facts read back from storage (found by Jazzer).
+     */
+    private static String asStored(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (Character.isSurrogate(text.charAt(i))) {
+                return new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+            }
+        }
+        return text;
+    }
+
+    private static String firstText(JsonNode object, JsonNode fallback, String field) {
+        String value = factText(object, field);
+        return value != null ? value : factText(fallback, field);
     }
 
     /**

@@ -43,14 +43,14 @@ public final class RecordsRoutes {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final WorkspaceLedgers ledgers;
-    private final RecordTable table;
+    private final RecordSearch table;
     private final RecordParser parser;
     private final RecordsSettings settings;
     private final Executor blockingReads;
     private final Access access;
     private final RequestBodies bodies;
 
-    public RecordsRoutes(WorkspaceLedgers ledgers, RecordTable table, RecordsSettings settings,
+    public RecordsRoutes(WorkspaceLedgers ledgers, RecordSearch table, RecordsSettings settings,
                          Executor blockingReads, Access access, RequestBodies bodies) {
         this.ledgers = ledgers;
         this.bodies = bodies;

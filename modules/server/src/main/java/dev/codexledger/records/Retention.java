@@ -47,11 +47,6 @@ public final class Retention {
         this.selectAll = session.prepare("SELECT * FROM " + keyspace + ".workspace_retention");
     }
 
-    public static void createTable(CqlSession session, String keyspace) {
-        session.execute("CREATE TABLE IF NOT EXISTS " + keyspace + ".workspace_retention (workspace text PRIMARY KEY,"
-                + " ttl_seconds bigint, updated_at timestamp, updated_by text)");
-    }
-
     /** The TTL for records of a workspace accepted now. Never blocks: answered from the node's copy. */
     public Duration ttlOf(String workspace) {
         Setting setting = byWorkspace.get(workspace);

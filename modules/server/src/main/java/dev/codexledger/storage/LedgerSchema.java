@@ -29,7 +29,7 @@ public final class LedgerSchema {
                                   'compaction_window_unit': 'DAYS', 'compaction_window_size': 1}
                 """.formatted(ks, ttl));
         // Reads of ids older than a ledger's in-memory window. Ids are spread over a fixed number of
-        // partitions per workspace (RecordTable.ID_BUCKETS) so a batch's ids go in a few unlogged batches
+        // partitions per workspace (RecordStore.ID_BUCKETS) so a batch's ids go in a few unlogged batches
         // instead of one write each, and a lookup is one read per partition.
         session.execute("""
                 CREATE TABLE IF NOT EXISTS %s.record_id_index (
@@ -130,6 +130,17 @@ public final class LedgerSchema {
         session.execute("""
                 CREATE TABLE IF NOT EXISTS %s.analytics_progress (
                   workspace text PRIMARY KEY, through_seq bigint, accepted_at_micros bigint)
+                """.formatted(ks));
+        // API keys: a secret is stored only as its SHA-256 (see dev.codexledger.auth.ApiKeys).
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.access_keys (
+                  id text PRIMARY KEY, name text, workspace text, scopes set<text>, secret_hash blob,
+                  created_at timestamp, created_by text, expires_at timestamp, revoked_at timestamp)
+                """.formatted(ks));
+        // Retention per workspace, where an admin set one (the others have the configured default).
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.workspace_retention (
+                  workspace text PRIMARY KEY, ttl_seconds bigint, updated_at timestamp, updated_by text)
                 """.formatted(ks));
         // The same before record_hours (one row per bucket): still read, no longer written.
         session.execute("""

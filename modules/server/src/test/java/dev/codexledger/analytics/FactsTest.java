@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.codexledger.workspace.RecordFacts;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.concurrent.TimeUnit;
@@ -12,12 +13,16 @@ import org.junit.jupiter.api.Test;
 class FactsTest {
 
     /** One micro-credit per input token, ten per output token, whatever the model. */
-    private final Facts facts = new Facts((model, at, usage) -> usage.input() + 10 * usage.output());
+    private static long cost(RecordFacts facts) {
+        return facts.usage().input() + 10 * facts.usage().output();
+    }
+
     private static final long NOON_NOV_2 = TimeUnit.SECONDS.toMicros(
             LocalDate.of(2026, 11, 2).atTime(12, 0).toEpochSecond(java.time.ZoneOffset.UTC));
 
     private Fact of(String eventType, String userId, String content) {
-        return facts.of(7, eventType, NOON_NOV_2, userId, content.getBytes(StandardCharsets.UTF_8));
+        RecordFacts read = RecordFacts.read(content.getBytes(StandardCharsets.UTF_8));
+        return Facts.of(7, eventType, NOON_NOV_2, userId, read, cost(read));
     }
 
     @Test

@@ -256,9 +256,9 @@ class BudgetIT {
         try (com.datastax.oss.driver.api.core.CqlSession session = com.datastax.oss.driver.api.core.CqlSession.builder()
                 .addContactPoint(SharedCassandra.contactPoint()).withLocalDatacenter("datacenter1").build()) {
             com.typesafe.config.Config config = TestNodes.config(SharedCassandra.contactPoint(), keyspace, Map.of());
-            dev.codexledger.records.RecordTable table = new dev.codexledger.records.RecordTable(session,
+            dev.codexledger.records.RecordStore table = new dev.codexledger.records.RecordStore(session,
                     dev.codexledger.storage.CassandraSettings.fromConfig(config), ws -> Duration.ofDays(30),
-                    Duration.ofHours(1), java.time.Clock.systemUTC());
+                    java.time.Clock.systemUTC());
             PriceBook prices = new PriceBook(session, keyspace, config.getConfig("ledger.budget.prices"),
                     java.time.Clock.systemUTC());
             RecordsUsageSource source = new RecordsUsageSource(table, prices, Runnable::run, java.time.Clock.systemUTC());

@@ -1,5 +1,6 @@
 package dev.codexledger.budget;
 
+import dev.codexledger.workspace.Usage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.math.BigDecimal;

@@ -36,6 +36,9 @@ class OtlpDecoderFuzzTest {
             long logRecords = request.getResourceLogsList().stream()
                     .flatMap(r -> r.getScopeLogsList().stream()).mapToLong(s -> s.getLogRecordsCount()).sum();
             assertEquals(logRecords, batch.records().size() + batch.rejected(), "every log record accounted for");
+            // the facts read with the decode are the facts of the stored content (what read-backs see)
+            batch.records().forEach(record -> assertEquals(
+                    dev.codexledger.workspace.RecordFacts.read(record.content().toByteArray()), record.facts()));
         } catch (InvalidRecords expected) {
             assertNotNull(expected.field());
         }

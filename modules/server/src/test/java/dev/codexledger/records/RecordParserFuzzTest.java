@@ -48,6 +48,8 @@ class RecordParserFuzzTest {
             assertEquals(dev.codexledger.workspace.Digest.sha256(record.content()), record.contentHash());
             // canonical content parses back to itself
             assertEquals(record.contentText(), PARSER.canonical(readTree(record.contentText())));
+            // the facts read with the parse are the facts of the stored content (what read-backs see)
+            assertEquals(dev.codexledger.workspace.RecordFacts.read(record.content().toByteArray()), record.facts());
         }
     }
 

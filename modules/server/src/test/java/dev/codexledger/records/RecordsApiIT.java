@@ -249,7 +249,7 @@ class RecordsApiIT {
             int thirtyDays = 30 * 24 * 3600;
             assertTrue(ttl > thirtyDays - 120 && ttl <= thirtyDays, "TTL was " + ttl);
             Row id = session.execute("SELECT TTL(seq) AS ttl FROM " + keyspace
-                    + ".record_id_index WHERE workspace = 'ttl' AND id_bucket = " + RecordTable.idBucketOf("ttl-1")
+                    + ".record_id_index WHERE workspace = 'ttl' AND id_bucket = " + RecordStore.idBucketOf("ttl-1")
                     + " AND event_id = 'ttl-1'").one();
             assertTrue(id.getInt("ttl") > thirtyDays - 120);
             Row table = session.execute("SELECT default_time_to_live, compaction FROM system_schema.tables"

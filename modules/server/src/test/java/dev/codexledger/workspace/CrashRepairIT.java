@@ -9,7 +9,11 @@ import com.typesafe.config.Config;
 import dev.codexledger.records.RecordCursor;
 import dev.codexledger.records.RecordPage;
 import dev.codexledger.records.RecordQuery;
-import dev.codexledger.records.RecordTable;
+import dev.codexledger.budget.Pricing;
+import dev.codexledger.pipeline.AfterWrite;
+import dev.codexledger.records.HeldRecords;
+import dev.codexledger.records.RecordSearch;
+import dev.codexledger.records.RecordStore;
 import dev.codexledger.storage.CassandraSettings;
 import dev.codexledger.storage.LedgerSchema;
 import dev.codexledger.testing.SharedCassandra;
@@ -39,7 +43,9 @@ class CrashRepairIT {
 
     private static ActorTestKit testKit;
     private static CqlSession session;
-    private static RecordTable table;
+    /** The records table and nothing after it: the ledger's read model, as the node's without its features. */
+    private static AfterWrite table;
+    private static RecordSearch search;
 
     @BeforeAll
     static void start() {
@@ -50,7 +56,9 @@ class CrashRepairIT {
         session = CqlSession.builder().addContactPoint(SharedCassandra.contactPoint())
                 .withLocalDatacenter("datacenter1").build();
         LedgerSchema.create(session, settings, Duration.ofDays(30));
-        table = new RecordTable(session, settings, workspace -> Duration.ofDays(30), Duration.ofHours(1), Clock.systemUTC());
+        RecordStore store = new RecordStore(session, settings, workspace -> Duration.ofDays(30), Clock.systemUTC());
+        table = new AfterWrite(store, List.of(), Pricing.FREE, List.of(), Runnable::run);
+        search = new RecordSearch(store, HeldRecords.NONE, Duration.ofDays(1));
         testKit = ActorTestKit.create("crash", config.withValue("datastax-java-driver.basic.contact-points",
                 com.typesafe.config.ConfigValueFactory.fromIterable(settings.contactPointStrings())));
     }
@@ -62,7 +70,7 @@ class CrashRepairIT {
     }
 
     /** The real table, except that writing rows fails: what a crash after the persist looks like. */
-    private record RowsNeverWritten(RecordTable real) implements LedgerReadModel {
+    private record RowsNeverWritten(AfterWrite real) implements LedgerReadModel {
         @Override
         public CompletionStage<Void> write(String workspace, RecordsAppended batch) {
             return CompletableFuture.failedFuture(new IllegalStateException("injected crash before the row write"));
@@ -82,7 +90,7 @@ class CrashRepairIT {
     }
 
     private static RecordPage readAll(String workspace) {
-        return table.read(RecordQuery.everything(workspace, 1000, 10_000));
+        return search.read(RecordQuery.everything(workspace, 1000, 10_000));
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.codexledger.budget;
+package dev.codexledger.workspace;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
