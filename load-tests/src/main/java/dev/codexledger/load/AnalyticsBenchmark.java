@@ -149,7 +149,7 @@ public final class AnalyticsBenchmark {
         StringBuilder section = new StringBuilder(BEGIN).append("\n\n");
         section.append("Run at ").append(Instant.now()).append(" on the same machine: ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores, OpenJDK ")
-                .append(System.getProperty("java.version")).append(", Cassandra 5.0.9 local. Load: 4 writers, ")
+                .append(System.getProperty("java.version")).append(", " + Benchmark.cassandraName + " local. Load: 4 writers, ")
                 .append("500-record JSON batches (Codex-sized records, 200 users, a conversation per 40 records) ")
                 .append("into 20 workspaces; maximum measured first: ")
                 .append(String.format("%.0f", max.eventsPerSecond())).append(" events/s; then half of it (")

@@ -69,14 +69,18 @@ public final class Benchmark {
         System.exit(0);
     }
 
-    /** A Ledger node on the benchmark's Cassandra, on free ports, with the benchmark's admin key. */
+    /** "Cassandra 5.0.9": the server the benchmarks start, as the results name it (set by {@link #startCassandra}). */
+    static volatile String cassandraName = "Cassandra";
+
     /** A fresh local Cassandra for a benchmark run: data in a temporary folder, heap from -Dcassandra.heap.mb. */
     static LocalCassandra startCassandra(Path root, String name) throws Exception {
-        return LocalCassandra.start(LocalCassandra.Settings
-                .defaults(root.resolve("modules/cassandra-runtime/target/lib"), Files.createTempDirectory(name))
+        Path lib = root.resolve("modules/cassandra-runtime/target/lib");
+        cassandraName = "Cassandra " + LocalCassandra.serverVersion(lib);
+        return LocalCassandra.start(LocalCassandra.Settings.defaults(lib, Files.createTempDirectory(name))
                 .withHeapMb(Integer.getInteger("cassandra.heap.mb", 3072)));
     }
 
+    /** A Ledger node on the benchmark's Cassandra, on free ports, with the benchmark's admin key. */
     static LedgerNode.Running startNode(LocalCassandra cassandra) throws Exception {
         return LedgerNode.start(ConfigFactory.load(ConfigFactory.parseMap(Map.of(
                         "ledger.cassandra.contact-points", "127.0.0.1:" + cassandra.nativePort(),

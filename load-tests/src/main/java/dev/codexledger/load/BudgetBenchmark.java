@@ -232,7 +232,7 @@ public final class BudgetBenchmark {
         StringBuilder section = new StringBuilder(BEGIN).append("\n\n");
         section.append("Run at ").append(Instant.now()).append(": ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores, OpenJDK ")
-                .append(System.getProperty("java.version")).append(", Cassandra 5.0.9 local, the load generator on")
+                .append(System.getProperty("java.version")).append(", " + Benchmark.cassandraName + " local, the load generator on")
                 .append(" the same machine. Open model: ").append(rate).append(" requests/s offered (")
                 .append(busyRate).append("/s during ingest), each latency from its scheduled start. The check: user")
                 .append(" ana of team platform (week) under department eng (month) and the org pool (month), with a")

@@ -24,7 +24,7 @@ final class Results {
         table.append("Run at ").append(Instant.now()).append(" on `").append(host()).append("`: ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
                 .append(memoryGib()).append(" GiB, ").append(System.getProperty("java.vm.name")).append(' ')
-                .append(System.getProperty("java.version")).append(", Cassandra 5.0.9 (local, same machine),")
+                .append(System.getProperty("java.version")).append(", " + Benchmark.cassandraName + " (local, same machine),")
                 .append(" Pekko ").append(org.apache.pekko.Version.current()).append(".\n\n");
         table.append("Settings: ").append(workers).append(" concurrent clients (closed model), ").append(batch)
                 .append(" records (~850 bytes each) per request, ").append(phase.toSeconds())

@@ -157,7 +157,7 @@ public final class SearchBenchmark {
         StringBuilder section = new StringBuilder(BEGIN).append("\n\n");
         section.append("Run at ").append(Instant.now()).append(" on the same machine: ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores, OpenJDK ")
-                .append(System.getProperty("java.version")).append(", Cassandra 5.0.9 local. ")
+                .append(System.getProperty("java.version")).append(", " + Benchmark.cassandraName + " local. ")
                 .append(n).append(" sequential queries per kind; busy: while 4 writers ingest 500-record JSON batches")
                 .append(" into 20 other workspaces at half the node's maximum ingest rate (maximum measured first: ")
                 .append(String.format("%.0f", max.eventsPerSecond())).append(" events/s; during the queries: ")

@@ -459,7 +459,7 @@ public final class TagViewCost {
             int tags) {
         StringBuilder s = new StringBuilder(BEGIN).append("\n\n");
         s.append("Run at ").append(Instant.now()).append(": ").append(Runtime.getRuntime().availableProcessors())
-                .append(" cores shared by this JVM (journal + load) and Cassandra 5.0.9 (local, ")
+                .append(" cores shared by this JVM (journal + load) and " + Benchmark.cassandraName + " (local, ")
                 .append(Integer.getInteger("cassandra.heap.mb", 3072)).append(" MiB heap), ")
                 .append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
                 .append(", Pekko ").append(org.apache.pekko.Version.current())

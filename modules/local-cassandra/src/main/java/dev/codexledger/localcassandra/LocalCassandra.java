@@ -105,6 +105,21 @@ public final class LocalCassandra implements AutoCloseable {
         }
     }
 
+    /**
+     * The version of the Cassandra server in a runtime folder (from its {@code cassandra-all-<version>.jar}),
+     * so the version is set in one place only: the cassandra-runtime module's pom.
+     */
+    public static String serverVersion(Path runtimeLib) {
+        try (var jars = java.nio.file.Files.list(runtimeLib)) {
+            return jars.map(jar -> jar.getFileName().toString())
+                    .filter(name -> name.startsWith("cassandra-all-") && name.endsWith(".jar"))
+                    .map(name -> name.substring("cassandra-all-".length(), name.length() - ".jar".length()))
+                    .findFirst().orElse("unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
     public static LocalCassandra start(Settings settings) throws IOException, InterruptedException {
         if (!Files.isDirectory(settings.runtimeLib())) {
             throw new IOException("Cassandra runtime jars not found in " + settings.runtimeLib().toAbsolutePath()
