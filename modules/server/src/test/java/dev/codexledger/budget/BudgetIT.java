@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codexledger.node.LedgerNode;
+import dev.codexledger.testing.Eventually;
 import dev.codexledger.testing.LedgerClient;
 import dev.codexledger.testing.SharedCassandra;
 import dev.codexledger.testing.TestNodes;
@@ -109,16 +110,15 @@ class BudgetIT {
     }
 
     /** Every delivery of one alert, once one was accepted. */
-    private static List<String[]> awaitDelivered(String alertId) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            List<String[]> mine = deliveries.stream().filter(d -> d[1].contains("\"" + alertId + "\"")).toList();
-            if (mine.stream().anyMatch(d -> d[0].equals("200"))) {
-                return mine;
-            }
-            Thread.sleep(50);
+    private static List<String[]> awaitDelivered(String alertId) {
+        try {
+            return Eventually.until(Duration.ofSeconds(30),
+                    () -> deliveries.stream().filter(d -> d[1].contains("\"" + alertId + "\"")).toList(),
+                    mine -> mine.stream().anyMatch(d -> d[0].equals("200")));
+        } catch (AssertionError notYet) {
+            throw new AssertionError("alert " + alertId + " not delivered: " + deliveries.size() + " deliveries",
+                    notYet);
         }
-        throw new AssertionError("alert " + alertId + " not delivered: " + deliveries.size() + " deliveries");
     }
 
     private static void put(String path, String body) {
@@ -207,9 +207,12 @@ class BudgetIT {
 
         BigDecimal expected = expectedCost(JSON.readTree(capture));
         assertTrue(expected.signum() > 0, "the capture has usage");
-        JsonNode org = admin.get("/v1/admin/workspaces/telemetry/budgets").body().get("budgets").get(0);
-        assertEquals(0, expected.compareTo(new BigDecimal(org.get("spent").asText())),
-                "expected " + expected + " credits, the budget counted " + org.get("spent"));
+        // spend is counted after the ingest's acknowledgement: read until the budget has counted it
+        Eventually.assertThat(Duration.ofSeconds(20), () -> {
+            JsonNode org = admin.get("/v1/admin/workspaces/telemetry/budgets").body().get("budgets").get(0);
+            assertEquals(0, expected.compareTo(new BigDecimal(org.get("spent").asText())),
+                    "expected " + expected + " credits, the budget counted " + org.get("spent"));
+        });
     }
 
     /**
