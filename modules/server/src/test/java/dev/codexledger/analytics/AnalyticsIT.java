@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codexledger.node.LedgerNode;
+import dev.codexledger.testing.Eventually;
 import dev.codexledger.testing.Keys;
 import dev.codexledger.testing.LedgerClient;
 import dev.codexledger.testing.SharedCassandra;
@@ -97,18 +98,16 @@ class AnalyticsIT {
     }
 
     /** Polls an analytics path until its answer satisfies {@code done}; the analytics count in the background. */
-    static JsonNode await(LedgerClient client, String path, Predicate<JsonNode> done) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        LedgerClient.Reply reply;
-        do {
-            reply = client.get(path);
-            assertEquals(200, reply.status(), reply.raw().body());
-            if (done.test(reply.body())) {
+    static JsonNode await(LedgerClient client, String path, Predicate<JsonNode> done) {
+        try {
+            return Eventually.until(Duration.ofSeconds(20), () -> {
+                LedgerClient.Reply reply = client.get(path);
+                assertEquals(200, reply.status(), reply.raw().body());
                 return reply.body();
-            }
-            Thread.sleep(100);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("never reached: " + path + " → " + reply.raw().body());
+            }, done);
+        } catch (AssertionError notReached) {
+            throw new AssertionError("never reached: " + path, notReached);
+        }
     }
 
     private static List<ObjectNode> week() {

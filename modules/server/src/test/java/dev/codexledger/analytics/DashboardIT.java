@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codexledger.node.LedgerNode;
+import dev.codexledger.testing.Eventually;
 import dev.codexledger.testing.Keys;
 import dev.codexledger.testing.LedgerClient;
 import dev.codexledger.testing.SharedCassandra;
@@ -145,12 +146,10 @@ class DashboardIT {
                 body.get("data").size() == 3 && body.get("data").get(0).get("credits").asDouble()
                         + body.get("data").get(1).get("credits").asDouble()
                         + body.get("data").get(2).get("credits").asDouble() == 7.0);
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (new BigDecimal(admin.get("/v1/admin/workspaces/acme/budgets").body().get("budgets").get(0)
-                .get("spent").asText()).compareTo(new BigDecimal(3)) != 0) {
-            assertTrue(System.nanoTime() < deadline, "the team budget counted chen's 3 credits");
-            Thread.sleep(100);
-        }
+        // and the budget counts them after the acknowledgement too
+        Eventually.assertThat(Duration.ofSeconds(20), () -> assertEquals(0, new BigDecimal(admin.get(
+                "/v1/admin/workspaces/acme/budgets").body().get("budgets").get(0).get("spent").asText())
+                .compareTo(new BigDecimal(3)), "the team budget counted chen's 3 credits"));
     }
 
     private static void put(LedgerClient admin, String path, String body) {
@@ -248,12 +247,15 @@ class DashboardIT {
         }
         waitFor(() -> text("updated").startsWith("Updated") && "false".equals(loading()));
         browser.manage().window().setSize(new Dimension(390, 844));
-        Thread.sleep(300);
-        long overflow = (Long) js("return document.documentElement.scrollWidth - window.innerWidth;");
-        assertTrue(overflow <= 0, "no sideways scrolling of the page at phone width (" + overflow + " px)");
-        long chartWidth = (Long) js("return Math.round(document.getElementById('chart-credits').getBoundingClientRect().width);");
-        long viewport = (Long) js("return window.innerWidth;");
-        assertTrue(chartWidth > viewport / 2 && chartWidth <= viewport, "charts take the phone's width: " + chartWidth);
+        awaitRendered();
+        // the page and its charts re-lay themselves out once the browser has the new width: check until they have
+        Eventually.assertThat(Duration.ofSeconds(5), () -> {
+            long overflow = (Long) js("return document.documentElement.scrollWidth - window.innerWidth;");
+            assertTrue(overflow <= 0, "no sideways scrolling of the page at phone width (" + overflow + " px)");
+            long chartWidth = (Long) js("return Math.round(document.getElementById('chart-credits').getBoundingClientRect().width);");
+            long viewport = (Long) js("return window.innerWidth;");
+            assertTrue(chartWidth > viewport / 2 && chartWidth <= viewport, "charts take the phone's width: " + chartWidth);
+        });
         screenshot("dashboard-phone", 390);
     }
 
@@ -335,15 +337,22 @@ class DashboardIT {
         return rows.stream().map(r -> r.get(index)).toList();
     }
 
+    /** A download's content, once Chromium has finished it: the file there, no partial file, not empty. */
     private static String awaitDownload(String name) throws Exception {
         Path file = downloads.resolve(name);
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (!Files.exists(file) || Files.exists(downloads.resolve(name + ".crdownload"))) {
-            assertTrue(System.nanoTime() < deadline, "downloaded " + name + " (have: " + list(downloads) + ")");
-            Thread.sleep(100);
-        }
-        Thread.sleep(200);
+        Path partial = downloads.resolve(name + ".crdownload");
+        Eventually.assertThat(Duration.ofSeconds(15), () -> assertTrue(Files.exists(file) && !Files.exists(partial)
+                && Files.size(file) > 0, "downloaded " + name + " (have: " + list(downloads) + ")"));
         return Files.readString(file);
+    }
+
+    /**
+     * Waits for the browser to render what a window resize set off: the layout, the charts' resize
+     * observers, and the redraw Chart.js schedules for the next animation frame (three frames).
+     */
+    private static void awaitRendered() {
+        ((JavascriptExecutor) browser).executeAsyncScript("const done = arguments[arguments.length - 1];"
+                + " requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(() => done())));");
     }
 
     private static List<String> list(Path dir) throws IOException {
@@ -357,7 +366,7 @@ class DashboardIT {
         js("window.scrollTo(0, 0);");
         long height = (Long) js("return Math.ceil(document.documentElement.scrollHeight);");
         browser.manage().window().setSize(new Dimension(width, (int) Math.min(height + 120, 6000)));
-        Thread.sleep(400);
+        awaitRendered();
         Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
         Files.copy(shot, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
         browser.manage().window().setSize(new Dimension(width, 900));

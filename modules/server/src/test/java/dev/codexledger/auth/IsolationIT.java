@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codexledger.node.LedgerNode;
+import dev.codexledger.testing.Eventually;
 import dev.codexledger.testing.Keys;
 import dev.codexledger.testing.LedgerClient;
 import dev.codexledger.testing.Records;
@@ -17,6 +18,7 @@ import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -72,15 +74,11 @@ class IsolationIT {
     private static final Map<String, String> erasures = new java.util.HashMap<>();
 
     /** The id of the workspace's first closed CODEX_LOG file, once its window has closed. */
-    private static String firstLogFile(String workspace) throws InterruptedException {
-        for (int i = 0; i < 100; i++) {
-            LedgerClient.Reply list = admin.get("/v1/compliance/workspaces/" + workspace + "/logs?event_type=CODEX_LOG");
-            if (list.status() == 200 && list.body().get("data").size() > 0) {
-                return list.body().get("data").get(0).get("id").asText();
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no log file for " + workspace);
+    private static String firstLogFile(String workspace) {
+        LedgerClient.Reply list = Eventually.until(Duration.ofSeconds(20),
+                () -> admin.get("/v1/compliance/workspaces/" + workspace + "/logs?event_type=CODEX_LOG"),
+                reply -> reply.status() == 200 && reply.body().get("data").size() > 0);
+        return list.body().get("data").get(0).get("id").asText();
     }
 
     @AfterAll

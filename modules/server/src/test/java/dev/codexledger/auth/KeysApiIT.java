@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codexledger.node.LedgerNode;
+import dev.codexledger.testing.Eventually;
 import dev.codexledger.testing.Keys;
 import dev.codexledger.testing.LedgerClient;
 import dev.codexledger.testing.Records;
@@ -268,33 +269,17 @@ class KeysApiIT {
         return matching.get(0);
     }
 
-    private static List<JsonNode> awaitRecords(String workspace, Predicate<List<JsonNode>> done)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        List<JsonNode> records = new ArrayList<>();
-        while (System.nanoTime() < deadline) {
-            records.clear();
+    private static List<JsonNode> awaitRecords(String workspace, Predicate<List<JsonNode>> done) {
+        return Eventually.until(Duration.ofSeconds(10), Duration.ofMillis(200), () -> {
+            List<JsonNode> records = new ArrayList<>();
             admin.get("/v1/workspaces/" + workspace + "/records?event_type=AUTH_LOG&limit=1000").body().get("records")
                     .forEach(records::add);
-            if (done.test(records)) {
-                return records;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("AUTH_LOG of " + workspace + " never got there: " + records);
+            return records;
+        }, done);
     }
 
-    private static void awaitStatus(LedgerClient client, String path, int status, Duration timeout)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        int last = -1;
-        while (System.nanoTime() < deadline) {
-            last = client.get(path).status();
-            if (last == status) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("expected " + status + " within " + timeout + ", last " + last);
+    /** Polled often (every 20 ms): the revocation test measures how soon the status changes. */
+    private static void awaitStatus(LedgerClient client, String path, int status, Duration timeout) {
+        Eventually.until(timeout, Duration.ofMillis(20), () -> client.get(path).status(), last -> last == status);
     }
 }

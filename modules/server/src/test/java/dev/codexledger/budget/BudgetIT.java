@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codexledger.node.LedgerNode;
+import dev.codexledger.testing.Eventually;
 import dev.codexledger.testing.LedgerClient;
 import dev.codexledger.testing.SharedCassandra;
 import dev.codexledger.testing.TestNodes;
@@ -109,16 +110,15 @@ class BudgetIT {
     }
 
     /** Every delivery of one alert, once one was accepted. */
-    private static List<String[]> awaitDelivered(String alertId) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            List<String[]> mine = deliveries.stream().filter(d -> d[1].contains("\"" + alertId + "\"")).toList();
-            if (mine.stream().anyMatch(d -> d[0].equals("200"))) {
-                return mine;
-            }
-            Thread.sleep(50);
+    private static List<String[]> awaitDelivered(String alertId) {
+        try {
+            return Eventually.until(Duration.ofSeconds(30),
+                    () -> deliveries.stream().filter(d -> d[1].contains("\"" + alertId + "\"")).toList(),
+                    mine -> mine.stream().anyMatch(d -> d[0].equals("200")));
+        } catch (AssertionError notYet) {
+            throw new AssertionError("alert " + alertId + " not delivered: " + deliveries.size() + " deliveries",
+                    notYet);
         }
-        throw new AssertionError("alert " + alertId + " not delivered: " + deliveries.size() + " deliveries");
     }
 
     private static void put(String path, String body) {
@@ -196,7 +196,7 @@ class BudgetIT {
 
     @Test
     void spendFromCodexTelemetryIsPricedAtTheModelsPrice() throws Exception {
-        byte[] capture = fixture("json-003.json");
+        byte[] capture = recent(fixture("json-003.json"));
         LedgerClient.Reply sent = admin.send("POST", "/v1/logs", Map.of("Content-Type", "application/json",
                 "X-Ledger-Workspace", "telemetry"), capture);
         assertEquals(200, sent.status(), sent.raw().body());
@@ -207,9 +207,43 @@ class BudgetIT {
 
         BigDecimal expected = expectedCost(JSON.readTree(capture));
         assertTrue(expected.signum() > 0, "the capture has usage");
-        JsonNode org = admin.get("/v1/admin/workspaces/telemetry/budgets").body().get("budgets").get(0);
-        assertEquals(0, expected.compareTo(new BigDecimal(org.get("spent").asText())),
-                "expected " + expected + " credits, the budget counted " + org.get("spent"));
+        // spend is counted after the ingest's acknowledgement: read until the budget has counted it
+        Eventually.assertThat(Duration.ofSeconds(20), () -> {
+            JsonNode org = admin.get("/v1/admin/workspaces/telemetry/budgets").body().get("budgets").get(0);
+            assertEquals(0, expected.compareTo(new BigDecimal(org.get("spent").asText())),
+                    "expected " + expected + " credits, the budget counted " + org.get("spent"));
+        });
+    }
+
+    /**
+     * The capture as if its session had just ended: its times (recorded on 2026-11-22) moved by the same
+     * amount so that its newest is now. The budget counts spend on the day of each record's time, and a
+     * month's budget sees the spend of this month only.
+     */
+    private static byte[] recent(byte[] capture) throws Exception {
+        JsonNode root = JSON.readTree(capture);
+        List<com.fasterxml.jackson.databind.node.ObjectNode> logs = new ArrayList<>();
+        root.path("resourceLogs").forEach(rl -> rl.path("scopeLogs").forEach(sl -> sl.path("logRecords")
+                .forEach(log -> logs.add((com.fasterxml.jackson.databind.node.ObjectNode) log))));
+        long newest = logs.stream().mapToLong(log -> Long.parseLong(log.path("observedTimeUnixNano").asText("0")))
+                .max().orElseThrow();
+        long shift = (Instant.now().toEpochMilli() - newest / 1_000_000) * 1_000_000; // whole milliseconds
+        for (com.fasterxml.jackson.databind.node.ObjectNode log : logs) {
+            for (String field : List.of("timeUnixNano", "observedTimeUnixNano")) {
+                long nanos = Long.parseLong(log.path(field).asText("0"));
+                if (nanos > 0) {
+                    log.put(field, Long.toString(nanos + shift));
+                }
+            }
+            for (JsonNode kv : log.path("attributes")) {
+                if (kv.get("key").asText().equals("event.timestamp")) {
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) kv.get("value")).put("stringValue",
+                            java.time.OffsetDateTime.parse(kv.get("value").get("stringValue").asText())
+                                    .plusNanos(shift).toString());
+                }
+            }
+        }
+        return JSON.writeValueAsBytes(root);
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.codexledger.node.LedgerNode;
+import dev.codexledger.testing.Eventually;
 import dev.codexledger.testing.LedgerClient;
 import dev.codexledger.testing.SharedCassandra;
 import dev.codexledger.testing.TestNodes;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -113,18 +115,15 @@ class NginxForwardAuthIT {
         }
     }
 
-    private static HttpResponse<String> awaitNginx(HttpClient http, int port, String user) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (true) {
+    /** The first answer once nginx listens. */
+    private static HttpResponse<String> awaitNginx(HttpClient http, int port, String user) {
+        return Eventually.until(Duration.ofSeconds(20), Duration.ofMillis(100), () -> {
             try {
-                return send(http, port, user);
-            } catch (java.io.IOException notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw notYet;
-                }
-                Thread.sleep(100);
+                return Optional.of(send(http, port, user));
+            } catch (java.io.IOException notListeningYet) {
+                return Optional.<HttpResponse<String>>empty();
             }
-        }
+        }, Optional::isPresent).orElseThrow();
     }
 
     private static HttpResponse<String> send(HttpClient http, int port, String user) throws Exception {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codexledger.testing.ForkedNode;
+import dev.codexledger.testing.Eventually;
 import dev.codexledger.testing.LedgerClient;
 import dev.codexledger.testing.SharedCassandra;
 import dev.codexledger.testing.TestNodes;
@@ -13,7 +14,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -50,47 +51,53 @@ class ComplianceExportIT {
                 }));
             }
             CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new)).join();
-            Instant ingested = Instant.now();
 
             BitSet seen = new BitSet(RECORDS);
             AtomicLong lines = new AtomicLong();
-            String after = "1970-01-01T00:00:00Z";
+            String[] after = {"1970-01-01T00:00:00Z"};
             HttpClient http = HttpClient.newHttpClient();
-            while (true) {
-                JsonNode list = client.get("/v1/compliance/workspaces/bulk/logs?event_type=CODEX_LOG&limit=1000&after="
-                        + after).body();
-                for (JsonNode file : list.get("data")) {
-                    HttpResponse<Stream<String>> response = http.send(HttpRequest.newBuilder(URI.create(
-                                    node.client().baseUrl() + "/v1/compliance/workspaces/bulk/logs/" + file.get("id").asText()))
-                            .header("Authorization", "Bearer " + TestNodes.ADMIN_KEY).build(),
-                            HttpResponse.BodyHandlers.ofLines());
-                    assertEquals(200, response.statusCode());
-                    assertTrue(response.headers().firstValue("Content-Length").isEmpty(), "streamed, not buffered");
-                    try (Stream<String> body = response.body()) {
-                        body.forEach(line -> {
-                            int at = line.indexOf("\"event_id\":\"bulk-") + "\"event_id\":\"bulk-".length();
-                            int n = Integer.parseInt(line.substring(at, line.indexOf('"', at)));
-                            assertFalse(seen.get(n), "record " + n + " twice");
-                            seen.set(n);
-                            lines.incrementAndGet();
-                        });
-                    }
+            // list and download the files closed so far, again until every record has arrived (the last
+            // window closes 16 s after it opened)
+            Eventually.until(Duration.ofSeconds(60), Duration.ofMillis(500), () -> {
+                boolean more = true;
+                while (more) {
+                    more = listAndDownload(node, http, after, seen, lines);
                 }
-                if (!list.get("last_end_time").isNull()) {
-                    after = list.get("last_end_time").asText();
-                }
-                if (seen.cardinality() == RECORDS || Instant.now().isAfter(ingested.plusSeconds(60))) {
-                    break;
-                }
-                if (!list.get("has_more").asBoolean()) {
-                    Thread.sleep(1000);
-                }
-            }
+                return seen.cardinality();
+            }, count -> count == RECORDS);
             assertEquals(RECORDS, lines.get());
             assertEquals(RECORDS, seen.cardinality());
             assertTrue(node.isAlive());
             assertFalse(node.output().contains("OutOfMemoryError"));
         }
+    }
+
+    /** One page of files after {@code after[0]}, each downloaded; whether more pages follow. */
+    private static boolean listAndDownload(ForkedNode node, HttpClient http, String[] after, BitSet seen,
+                                           AtomicLong lines) throws Exception {
+        JsonNode list = node.client().get("/v1/compliance/workspaces/bulk/logs?event_type=CODEX_LOG&limit=1000&after="
+                + after[0]).body();
+        for (JsonNode file : list.get("data")) {
+            HttpResponse<Stream<String>> response = http.send(HttpRequest.newBuilder(URI.create(
+                            node.client().baseUrl() + "/v1/compliance/workspaces/bulk/logs/" + file.get("id").asText()))
+                    .header("Authorization", "Bearer " + TestNodes.ADMIN_KEY).build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            assertEquals(200, response.statusCode());
+            assertTrue(response.headers().firstValue("Content-Length").isEmpty(), "streamed, not buffered");
+            try (Stream<String> body = response.body()) {
+                body.forEach(line -> {
+                    int at = line.indexOf("\"event_id\":\"bulk-") + "\"event_id\":\"bulk-".length();
+                    int n = Integer.parseInt(line.substring(at, line.indexOf('"', at)));
+                    assertFalse(seen.get(n), "record " + n + " twice");
+                    seen.set(n);
+                    lines.incrementAndGet();
+                });
+            }
+        }
+        if (!list.get("last_end_time").isNull()) {
+            after[0] = list.get("last_end_time").asText();
+        }
+        return list.get("has_more").asBoolean();
     }
 
     private static void post(LedgerClient client, int batch) {
@@ -101,18 +108,12 @@ class ComplianceExportIT {
                     .append("\",\"event_type\":\"CODEX_LOG\",\"timestamp\":\"2026-11-22T08:00:00Z\",\"prompt\":\"")
                     .append(PADDING).append("\"}");
         }
-        for (int attempt = 0; ; attempt++) {
-            LedgerClient.Reply reply = client.post("/v1/workspaces/bulk/records", "application/json",
-                    body.append(attempt == 0 ? "]" : "").toString());
-            if (reply.status() == 200) {
-                return;
-            }
-            assertTrue((reply.status() == 429 || reply.status() == 503) && attempt < 50, reply.raw().body());
-            try {
-                Thread.sleep(500);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        String batchBody = body.append(']').toString();
+        // a client's pace: refused (429 or 503) means send the batch again half a second later
+        Eventually.until(Duration.ofSeconds(60), Duration.ofMillis(500), () -> {
+            LedgerClient.Reply reply = client.post("/v1/workspaces/bulk/records", "application/json", batchBody);
+            assertTrue(reply.status() == 200 || reply.status() == 429 || reply.status() == 503, reply.raw().body());
+            return reply;
+        }, reply -> reply.status() == 200);
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.codexledger.node.LedgerNode;
+import dev.codexledger.testing.Eventually;
 import dev.codexledger.testing.LedgerClient;
 import dev.codexledger.testing.SharedCassandra;
 import dev.codexledger.testing.TestNodes;
@@ -17,6 +18,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -72,41 +74,23 @@ class ComplianceLogsIT {
                 LedgerClient.Reply reply = admin.post("/v1/workspaces/legal/records", "application/json",
                         body.append(']').toString());
                 assertEquals(200, reply.status(), reply.raw().body());
-                sleep(300);
+                pace();
             }
         });
         Map<String, List<String>> received = Map.of("CODEX_LOG", new ArrayList<>(), "CODEX_SECURITY_LOG", new ArrayList<>());
         Map<String, String> after = new java.util.HashMap<>(Map.of("CODEX_LOG", "1970-01-01T00:00:00Z",
                 "CODEX_SECURITY_LOG", "1970-01-01T00:00:00Z"));
-        long quietUntil = Long.MAX_VALUE;
-        while (System.currentTimeMillis() < quietUntil) {
-            if (ingest.isDone() && quietUntil == Long.MAX_VALUE) {
-                quietUntil = System.currentTimeMillis() + 4000; // the last windows close within 2.5 s
+        // the loop runs while ingest goes on, until every record sent is in a downloaded file (the last
+        // windows close within 2.5 s of the last batch)
+        Eventually.until(Duration.ofSeconds(60), Duration.ofMillis(300), () -> {
+            boolean ingestDone = ingest.isDone();
+            if (ingest.isCompletedExceptionally()) {
+                ingest.join(); // the ingest's own failure, at once
             }
-            for (String type : received.keySet()) {
-                boolean more = true;
-                while (more) {
-                    LedgerClient.Reply list = admin.get("/v1/compliance/workspaces/legal/logs?event_type=" + type
-                            + "&limit=2&after=" + after.get(type));
-                    assertEquals(200, list.status(), list.raw().body());
-                    for (JsonNode file : list.body().get("data")) {
-                        assertEquals(type, file.get("event_type").asText());
-                        List<String> lines = download("legal", file.get("id").asText(), false);
-                        assertEquals(file.get("record_count").asInt(), lines.size(), file.toString());
-                        for (String line : lines) {
-                            JsonNode record = JSON.readTree(line);
-                            assertEquals(type, record.get("event_type").asText());
-                            received.get(type).add(record.get("event_id").asText());
-                        }
-                    }
-                    if (!list.body().get("last_end_time").isNull()) {
-                        after.put(type, list.body().get("last_end_time").asText());
-                    }
-                    more = list.body().get("has_more").asBoolean();
-                }
-            }
-            Thread.sleep(300);
-        }
+            listAndDownload(received, after);
+            return ingestDone && receivedAll(sent, received);
+        }, done -> done);
+        listAndDownload(received, after); // and once more: nothing arrives twice afterwards
         ingest.join();
         for (String type : received.keySet()) {
             List<String> got = received.get(type);
@@ -114,6 +98,39 @@ class ComplianceLogsIT {
             assertEquals(sent.get(type), new HashSet<>(got), type + ": every record");
         }
         assertEquals(200, sent.get("CODEX_LOG").size() + sent.get("CODEX_SECURITY_LOG").size());
+    }
+
+    private static boolean receivedAll(Map<String, Set<String>> sent, Map<String, List<String>> received) {
+        synchronized (sent) {
+            return sent.keySet().stream().allMatch(type -> received.get(type).containsAll(sent.get(type)));
+        }
+    }
+
+    /** One pass of OpenAI's loop for each type: list after the last end time, download, until no more. */
+    private static void listAndDownload(Map<String, List<String>> received, Map<String, String> after)
+            throws IOException, InterruptedException {
+        for (String type : received.keySet()) {
+            boolean more = true;
+            while (more) {
+                LedgerClient.Reply list = admin.get("/v1/compliance/workspaces/legal/logs?event_type=" + type
+                        + "&limit=2&after=" + after.get(type));
+                assertEquals(200, list.status(), list.raw().body());
+                for (JsonNode file : list.body().get("data")) {
+                    assertEquals(type, file.get("event_type").asText());
+                    List<String> lines = download("legal", file.get("id").asText(), false);
+                    assertEquals(file.get("record_count").asInt(), lines.size(), file.toString());
+                    for (String line : lines) {
+                        JsonNode record = JSON.readTree(line);
+                        assertEquals(type, record.get("event_type").asText());
+                        received.get(type).add(record.get("event_id").asText());
+                    }
+                }
+                if (!list.body().get("last_end_time").isNull()) {
+                    after.put(type, list.body().get("last_end_time").asText());
+                }
+                more = list.body().get("has_more").asBoolean();
+            }
+        }
     }
 
     @Test
@@ -131,7 +148,15 @@ class ComplianceLogsIT {
         assertTrue(first.has("seq") && first.has("hash"), "each line is the record as the records API returns it");
         assertEquals(200, admin.post("/v1/workspaces/gz/records", "application/json",
                 "[{\"event_id\":\"g-3\",\"event_type\":\"CODEX_LOG\",\"timestamp\":\"2026-11-22T08:00:02Z\"}]").status());
-        Thread.sleep(3000);
+        // until g-3's window has closed too: the files listed then hold all three records
+        Eventually.until(Duration.ofSeconds(20), () -> admin.get("/v1/compliance/workspaces/gz/logs?event_type=CODEX_LOG")
+                .body().get("data"), files -> {
+                    int records = 0;
+                    for (JsonNode file : files) {
+                        records += file.get("record_count").asInt();
+                    }
+                    return records == 3;
+                });
         assertEquals(plain, download("gz", id, false), "a listed file never changes");
     }
 
@@ -154,15 +179,10 @@ class ComplianceLogsIT {
         assertTrue(empty.body().get("last_end_time").isNull());
     }
 
-    private static String awaitFile(String workspace, String type) throws InterruptedException {
-        for (int i = 0; i < 100; i++) {
-            JsonNode data = admin.get("/v1/compliance/workspaces/" + workspace + "/logs?event_type=" + type).body().get("data");
-            if (data.size() > 0) {
-                return data.get(0).get("id").asText();
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no file");
+    private static String awaitFile(String workspace, String type) {
+        return Eventually.until(Duration.ofSeconds(20),
+                () -> admin.get("/v1/compliance/workspaces/" + workspace + "/logs?event_type=" + type).body().get("data"),
+                data -> data.size() > 0).get(0).get("id").asText();
     }
 
     private static List<String> download(String workspace, String id, boolean gzip)
@@ -190,9 +210,13 @@ class ComplianceLogsIT {
         assertEquals(field, reply.body().get("field").asText(), reply.raw().body());
     }
 
-    private static void sleep(long millis) {
+    /**
+     * The ingest's pace: a batch every 300 ms, so that it spans several 2-second windows while the loop
+     * lists and downloads. Time passing is the point here, there is nothing to wait for.
+     */
+    private static void pace() {
         try {
-            Thread.sleep(millis);
+            Thread.sleep(300);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -8,10 +8,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.datastax.oss.driver.api.core.CqlSession;
 import dev.codexledger.node.LedgerNode;
 import dev.codexledger.testing.ComplianceJobs;
+import dev.codexledger.testing.Eventually;
 import dev.codexledger.testing.LedgerClient;
 import dev.codexledger.testing.Records;
 import dev.codexledger.testing.SharedCassandra;
 import dev.codexledger.testing.TestNodes;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +58,8 @@ class LegalHoldIT {
         assertEquals(0, erasure.get("erased").asInt());
         assertEquals(2, erasure.get("held").asInt(), "held records are kept and reported");
 
-        Thread.sleep(4000);
+        // bob-2, posted last, expires last (3 s): once it is gone, every original here is past its TTL
+        awaitExpired("case", "bob-1", "bob-2");
         assertEquals(List.of("alice-1", "alice-2"), ids("case"),
                 "past the 3 s TTL: both of alice's records (stored before and arriving after the hold), nothing else");
         assertEquals("alice", records("case").get(0).get("user").get("id").asText());
@@ -78,6 +81,9 @@ class LegalHoldIT {
         LedgerClient.Reply created = admin.post("/v1/compliance/workspaces/early/holds", "application/json",
                 "{\"name\":\"short\",\"event_types\":[\"CODEX_LOG\"],\"from\":\"2026-01-01T00:00:00Z\"}");
         assertEquals(201, created.status(), created.raw().body());
+        // the hold's copying of the stored records runs in the background: let it finish first, so that it
+        // cannot copy e-1 after the release (and before e-1's 3 s start to run out)
+        ComplianceJobs.awaitHold(admin, "early", created.body().get("id").asText());
         post("early", "e-1", "erin");
         LedgerClient.Reply auditRecord = admin.get("/v1/workspaces/early/records?event_type=AUTH_LOG");
         assertTrue(auditRecord.raw().body().contains("legal_hold.created"), auditRecord.raw().body());
@@ -86,7 +92,7 @@ class LegalHoldIT {
         assertTrue(admin.get("/v1/workspaces/early/records?event_type=AUTH_LOG").raw().body()
                 .contains("legal_hold.released"));
         assertEquals(List.of("e-1"), ids("early"), "still within its retention");
-        Thread.sleep(4000);
+        awaitExpired("early", "e-1");
         assertEquals(List.of(), ids("early"), "and then it expires like any record");
     }
 
@@ -101,7 +107,8 @@ class LegalHoldIT {
         post("words", "w-3", "carol", "PROJECT FALCON follow-up");
         post("words", "w-4", "carol", "a falcon, not the project");
 
-        Thread.sleep(4000);
+        // w-4, posted last, expires last: once it is gone, every original here is past its TTL
+        awaitExpired("words", "w-2", "w-4");
         assertEquals(List.of("w-1", "w-3"), ids("words"), "the phrase, any case, any custodian; nothing else");
         assertEquals(List.of("w-3"), admin.get("/v1/workspaces/words/records?q=follow-up").body().get("records")
                 .findValuesAsText("event_id"), "and searchable");
@@ -134,7 +141,7 @@ class LegalHoldIT {
         LedgerClient.Reply reply = admin.post("/v1/workspaces/tools/records", "application/json",
                 Records.array(shell, patch));
         assertEquals(200, reply.status(), reply.raw().body());
-        Thread.sleep(4000);
+        awaitExpired("tools", "t-2");
         assertEquals(List.of("t-1"), ids("tools"));
     }
 
@@ -204,6 +211,12 @@ class LegalHoldIT {
             }
         });
         return out;
+    }
+
+    /** Waits until the records with these ids, which no hold keeps, have expired (a 3 s TTL here). */
+    private static void awaitExpired(String workspace, String... eventIds) {
+        Eventually.until(Duration.ofSeconds(30), () -> ids(workspace),
+                ids -> java.util.Arrays.stream(eventIds).noneMatch(ids::contains));
     }
 
     private static List<String> ids(String workspace) {

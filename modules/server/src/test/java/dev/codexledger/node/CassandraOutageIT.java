@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codexledger.localcassandra.LocalCassandra;
+import dev.codexledger.testing.Eventually;
 import dev.codexledger.testing.LedgerClient;
 import dev.codexledger.testing.SharedCassandra;
 import dev.codexledger.testing.TestNodes;
@@ -62,18 +63,14 @@ class CassandraOutageIT {
     }
 
     /** What an OTLP or HTTP client does on 503: wait, then send the same batch again. */
-    private static LedgerClient.Reply retryUntilOk(LedgerClient client, String body, Duration patience)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + patience.toNanos();
-        LedgerClient.Reply reply;
-        do {
-            reply = client.post(PATH, "application/json", body);
-            if (reply.status() == 200) {
-                return reply;
+    private static LedgerClient.Reply retryUntilOk(LedgerClient client, String body, Duration patience) {
+        // a client's pace: a retry a second, as Retry-After asks
+        return Eventually.until(patience, Duration.ofSeconds(1), () -> {
+            LedgerClient.Reply reply = client.post(PATH, "application/json", body);
+            if (reply.status() != 200) {
+                assertEquals(503, reply.status(), "while recovering the node answers 503, got " + reply.raw().body());
             }
-            assertEquals(503, reply.status(), "while recovering the node answers 503, got " + reply.raw().body());
-            Thread.sleep(1000);
-        } while (System.nanoTime() < deadline);
-        return reply;
+            return reply;
+        }, reply -> reply.status() == 200);
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codexledger.localcassandra.CassandraPorts;
+import dev.codexledger.testing.Eventually;
 import dev.codexledger.testing.LedgerClient;
 import dev.codexledger.testing.SharedCassandra;
 import java.io.IOException;
@@ -88,24 +89,27 @@ class LedgerCommandIT {
                 new LedgerClient("http://127.0.0.1:" + managementPort, null));
     }
 
-    private static void awaitLine(Process process, Path log, String line, Duration timeout)
-            throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.readString(log, StandardCharsets.UTF_8).contains(line)) {
-                return;
+    private static void awaitLine(Process process, Path log, String line, Duration timeout) throws IOException {
+        try {
+            Eventually.until(timeout, Duration.ofMillis(250), () -> {
+                boolean there = Files.readString(log, StandardCharsets.UTF_8).contains(line);
+                assertTrue(there || process.isAlive(), "bin/ledger start exited early:\n" + Files.readString(log));
+                return there;
+            }, there -> there);
+        } catch (AssertionError notThere) {
+            if (!process.isAlive()) {
+                throw notThere;
             }
-            assertTrue(process.isAlive(), "bin/ledger start exited early:\n" + Files.readString(log));
-            Thread.sleep(250);
+            process.destroyForcibly();
+            throw new AssertionError("no '" + line + "' within " + timeout + ":\n" + Files.readString(log), notThere);
         }
-        process.destroyForcibly();
-        throw new AssertionError("no '" + line + "' within " + timeout + ":\n" + Files.readString(log));
     }
 
-    private static boolean waitUntilDead(ProcessHandle handle, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (handle.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(200);
+    private static boolean waitUntilDead(ProcessHandle handle, Duration timeout) {
+        try {
+            Eventually.until(timeout, Duration.ofMillis(200), handle::isAlive, alive -> !alive);
+        } catch (AssertionError stillAlive) {
+            // reported below
         }
         assertFalse(handle.isAlive(), "process " + handle.pid() + " still alive");
         return true;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codexledger.node.LedgerNode;
 import dev.codexledger.otlp.Fixtures.Expected;
+import dev.codexledger.testing.Eventually;
 import dev.codexledger.testing.SharedCassandra;
 import dev.codexledger.testing.TestNodes;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -21,6 +22,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -321,11 +323,11 @@ class OtlpIngestIT {
             if (response.statusCode() == 429 || response.statusCode() == 503) {
                 refused++;
                 assertTrue(response.headers().firstValue("Retry-After").isPresent());
-                HttpResponse<byte[]> retried;
-                do {
-                    Thread.sleep(200);
-                    retried = export("overload", PROTOBUF, batches.get(i).toByteArray(), false);
-                } while (retried.statusCode() == 429 || retried.statusCode() == 503);
+                byte[] again = batches.get(i).toByteArray();
+                // what an exporter does: send the batch again until it is no longer refused
+                HttpResponse<byte[]> retried = Eventually.until(Duration.ofSeconds(60), Duration.ofMillis(200),
+                        () -> export("overload", PROTOBUF, again, false),
+                        r -> r.statusCode() != 429 && r.statusCode() != 503);
                 assertEquals(200, retried.statusCode());
             } else {
                 assertEquals(200, response.statusCode(), new String(response.body()));

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
-import java.time.Instant;
 
 /** Starts compliance jobs (erasures, holds) over the API and waits for them to finish, as a client would. */
 public final class ComplianceJobs {
@@ -46,23 +45,14 @@ public final class ComplianceJobs {
     }
 
     private static JsonNode await(java.util.function.Supplier<LedgerClient.Reply> poll, String state) {
-        Instant deadline = Instant.now().plus(PATIENCE);
-        while (true) {
+        return Eventually.until(PATIENCE, () -> {
             LedgerClient.Reply reply = poll.get();
             assertEquals(200, reply.status(), reply.raw().body());
             String now = reply.body().get("state").asText();
-            if (now.equals(state)) {
-                return reply.body();
-            }
-            if (now.equals("failed") || Instant.now().isAfter(deadline)) {
+            if (now.equals("failed")) {
                 throw new AssertionError("expected state " + state + ": " + reply.body());
             }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+            return reply.body();
+        }, job -> job.get("state").asText().equals(state));
     }
 }

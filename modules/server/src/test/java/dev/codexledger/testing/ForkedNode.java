@@ -62,18 +62,21 @@ public final class ForkedNode implements AutoCloseable {
     }
 
     private void awaitOutput(String text, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (output().contains(text)) {
-                return;
-            }
+        try {
+            Eventually.until(timeout, Duration.ofMillis(200), () -> {
+                boolean up = output().contains(text);
+                if (!up && !process.isAlive()) {
+                    throw new AssertionError("the node exited early:\n" + output());
+                }
+                return up;
+            }, up -> up);
+        } catch (AssertionError notUp) {
             if (!process.isAlive()) {
-                throw new AssertionError("the node exited early:\n" + output());
+                throw notUp;
             }
-            Thread.sleep(200);
+            close();
+            throw new AssertionError("no '" + text + "' within " + timeout + ":\n" + output(), notUp);
         }
-        close();
-        throw new AssertionError("no '" + text + "' within " + timeout + ":\n" + output());
     }
 
     @Override
