@@ -60,12 +60,7 @@ public record RecordFacts(String surface, String model, String conversation, Str
         }
 
         void read(JsonParser parser) throws IOException {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return;
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String name = parser.currentName();
-                JsonToken value = parser.nextToken();
+            eachField(parser, parser.nextToken(), (name, value) -> {
                 switch (name) {
                     case "surface" -> surface = text(parser, value);
                     case "model" -> model = text(parser, value);
@@ -75,68 +70,65 @@ public record RecordFacts(String surface, String model, String conversation, Str
                         prompt = value == JsonToken.VALUE_STRING;
                         parser.skipChildren();
                     }
-                    case "usage" -> readUsage(parser, value);
-                    case "attributes" -> readAttributes(parser, value);
+                    case "usage" -> eachField(parser, value, (kind, count) -> readCount(parser, kind, count));
+                    case "attributes" -> eachField(parser, value, (attribute, token) -> readAttribute(parser, attribute, token));
                     default -> parser.skipChildren();
                 }
+            });
+        }
+
+        private void readCount(JsonParser parser, String kind, JsonToken token) throws IOException {
+            long count = token == JsonToken.VALUE_NUMBER_INT ? Math.max(0, parser.getLongValue()) : 0;
+            parser.skipChildren();
+            switch (kind) {
+                case "input_tokens" -> input = count;
+                case "cached_input_tokens" -> cachedInput = count;
+                case "output_tokens" -> output = count;
+                case "reasoning_tokens" -> reasoning = count;
+                default -> { }
             }
         }
 
-        private void readUsage(JsonParser parser, JsonToken value) throws IOException {
-            if (value != JsonToken.START_OBJECT) {
+        private void readAttribute(JsonParser parser, String name, JsonToken token) throws IOException {
+            switch (name) {
+                case "priority" -> priority = text(parser, token);
+                case "reaction" -> reaction = text(parser, token);
+                // these win over attributes.codex's (read before them: keys are sorted), unless empty
+                case "tool_name" -> toolName = orElse(text(parser, token), toolName);
+                case "decision" -> decision = orElse(text(parser, token), decision);
+                // Codex telemetry keeps its tool call's name and decision under attributes.codex
+                case "codex" -> eachField(parser, token, (field, value) -> {
+                    if (field.equals("tool_name") && toolName == null) {
+                        toolName = text(parser, value);
+                    } else if (field.equals("decision") && decision == null) {
+                        decision = text(parser, value);
+                    } else {
+                        parser.skipChildren();
+                    }
+                });
+                default -> parser.skipChildren();
+            }
+        }
+
+        private static String orElse(String value, String otherwise) {
+            return value != null ? value : otherwise;
+        }
+
+        /** What to do with one field of an object; the parser stands on its value, which it must consume. */
+        @FunctionalInterface
+        private interface FieldReader {
+            void read(String name, JsonToken value) throws IOException;
+        }
+
+        /** Hands each field of the object starting at {@code start} to {@code reader}; skips a value that is no object. */
+        private static void eachField(JsonParser parser, JsonToken start, FieldReader reader) throws IOException {
+            if (start != JsonToken.START_OBJECT) {
                 parser.skipChildren();
                 return;
             }
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String name = parser.currentName();
-                JsonToken token = parser.nextToken();
-                long count = token == JsonToken.VALUE_NUMBER_INT ? Math.max(0, parser.getLongValue()) : 0;
-                parser.skipChildren();
-                switch (name) {
-                    case "input_tokens" -> input = count;
-                    case "cached_input_tokens" -> cachedInput = count;
-                    case "output_tokens" -> output = count;
-                    case "reasoning_tokens" -> reasoning = count;
-                    default -> { }
-                }
-            }
-        }
-
-        private void readAttributes(JsonParser parser, JsonToken value) throws IOException {
-            if (value != JsonToken.START_OBJECT) {
-                parser.skipChildren();
-                return;
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String name = parser.currentName();
-                JsonToken token = parser.nextToken();
-                switch (name) {
-                    case "priority" -> priority = text(parser, token);
-                    case "reaction" -> reaction = text(parser, token);
-                    case "tool_name" -> toolName = text(parser, token);
-                    case "decision" -> decision = text(parser, token);
-                    case "codex" -> readCodexAttributes(parser, token);
-                    default -> parser.skipChildren();
-                }
-            }
-        }
-
-        /** Codex telemetry keeps its tool call's name and decision under {@code attributes.codex}. */
-        private void readCodexAttributes(JsonParser parser, JsonToken value) throws IOException {
-            if (value != JsonToken.START_OBJECT) {
-                parser.skipChildren();
-                return;
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String name = parser.currentName();
-                JsonToken token = parser.nextToken();
-                if (name.equals("tool_name") && toolName == null) {
-                    toolName = text(parser, token);
-                } else if (name.equals("decision") && decision == null) {
-                    decision = text(parser, token);
-                } else {
-                    parser.skipChildren();
-                }
+                reader.read(name, parser.nextToken());
             }
         }
 

@@ -123,4 +123,19 @@ class RecordParserTest {
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         org.junit.jupiter.api.Assertions.assertEquals("records[0].timestamp", tooFar.field());
     }
+
+    @Test
+    void aRecordIsDecodedWithItsFactsInTheSameParse() {
+        NewRecord record = parser.parseJson(utf8("""
+                {"event_type":"CODEX_SECURITY_LOG","timestamp":"2026-11-22T10:15:30Z","user":{"id":"u-42"},
+                 "surface":"cli","conversation_id":"c-1","model":"gpt-5-codex","prompt":"fix it","action":"x",
+                 "usage":{"input_tokens":1200,"cached_input_tokens":800,"output_tokens":300,"reasoning_tokens":64},
+                 "attributes":{"codex":{"tool_name":"shell","decision":"approved"},"tool_name":"",
+                               "decision":"denied","priority":"P1"}}""")).get(0);
+        dev.codexledger.workspace.RecordFacts facts = record.facts();
+        assertEquals(new dev.codexledger.workspace.RecordFacts("cli", "gpt-5-codex", "c-1", "x", true,
+                new dev.codexledger.workspace.Usage(1200, 800, 300, 64), "P1", null, "shell", "denied"), facts);
+        assertEquals(dev.codexledger.workspace.RecordFacts.read(record.content().toByteArray()), facts,
+                "what a read-back finds in the stored content");
+    }
 }

@@ -27,7 +27,7 @@ public final class SharedCassandra implements BeforeAllCallback {
         node = startNode("shared");
         LocalCassandra started = node;
         context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
-                .put(SharedCassandra.class.getName(), (ExtensionContext.Store.CloseableResource) () -> {
+                .put(SharedCassandra.class.getName(), (AutoCloseable) () -> {
                     started.close();
                     deleteRecursively(started.dataDir());
                 });
