@@ -1,10 +1,11 @@
 package dev.codexledger.compliance;
 
+import static dev.codexledger.http.WorkspacePaths.readableWorkspace;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.encodeResponse;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
-import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
+import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterMap;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
@@ -18,10 +19,9 @@ import com.typesafe.config.Config;
 import dev.codexledger.auth.Access;
 import dev.codexledger.auth.Endpoint;
 import dev.codexledger.http.ApiErrors;
-import dev.codexledger.records.InvalidRecords;
+import dev.codexledger.http.BadRequest;
 import dev.codexledger.records.RecordParser;
 import dev.codexledger.records.Rfc3339;
-import dev.codexledger.workspace.WorkspaceId;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -65,31 +65,22 @@ public final class ComplianceRoutes {
     }
 
     public Route routes() {
-        return pathPrefix("compliance", () -> pathPrefix("workspaces", () -> pathPrefix(segment(), workspace ->
-                pathPrefix("logs", () -> {
-                    if (!WorkspaceId.isReadable(workspace)) {
-                        return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, WorkspaceId.RULE, "workspace"));
-                    }
-                    return get(() -> concat(
-                            pathEndOrSingleSlash(() -> access.allow(Endpoint.COMPLIANCE_LOGS_LIST, workspace,
-                                    key -> parameterMap(params -> list(workspace, params)))),
-                            pathPrefix(segment(), id -> pathEndOrSingleSlash(() -> access.allow(
-                                    Endpoint.COMPLIANCE_LOG_DOWNLOAD, workspace, key -> download(workspace, id))))));
-                }))));
+        return pathPrefix("compliance", () -> pathPrefix("workspaces", () -> readableWorkspace("logs", workspace ->
+                get(() -> concat(
+                        pathEndOrSingleSlash(() -> access.allow(Endpoint.COMPLIANCE_LOGS_LIST, workspace,
+                                key -> parameterMap(params -> list(workspace, params)))),
+                        pathPrefix(segment(), id -> pathEndOrSingleSlash(() -> access.allow(
+                                Endpoint.COMPLIANCE_LOG_DOWNLOAD, workspace, key -> download(workspace, id)))))))));
     }
 
     private Route list(String workspace, Map<String, String> params) {
         String eventType = params.get("event_type");
         if (eventType == null || !RecordParser.EVENT_TYPES.contains(eventType)) {
-            return bad("required: one of " + RecordParser.EVENT_TYPES.stream().sorted().toList(), "event_type");
+            throw new BadRequest("event_type", "required: one of " + RecordParser.EVENT_TYPES.stream().sorted().toList());
         }
         Instant after = Instant.EPOCH;
         if (params.containsKey("after")) {
-            try {
-                after = Rfc3339.parse(params.get("after"), "after");
-            } catch (InvalidRecords e) {
-                return bad(e.getMessage(), "after");
-            }
+            after = Rfc3339.parse(params.get("after"), "after");
         }
         int limit = defaultLimit;
         if (params.containsKey("limit")) {
@@ -99,17 +90,13 @@ public final class ComplianceRoutes {
                 limit = -1;
             }
             if (limit < 1 || limit > maxLimit) {
-                return bad("an integer from 1 to " + maxLimit, "limit");
+                throw new BadRequest("limit", "an integer from 1 to " + maxLimit);
             }
         }
         Instant from = after;
         int pageSize = limit;
-        return onComplete(CompletableFuture.supplyAsync(
-                () -> files.list(workspace, eventType, from, pageSize + 1, clock.instant()), blocking), result -> {
-                    if (result.isFailure()) {
-                        return complete(ApiErrors.fromFailure(result.failed().get()));
-                    }
-                    List<LogFile> found = result.get();
+        return onSuccess(CompletableFuture.supplyAsync(
+                () -> files.list(workspace, eventType, from, pageSize + 1, clock.instant()), blocking), found -> {
                     boolean hasMore = found.size() > pageSize;
                     List<LogFile> page = hasMore ? found.subList(0, pageSize) : found;
                     ObjectNode body = JSON.createObjectNode();
@@ -135,23 +122,16 @@ public final class ComplianceRoutes {
         if (key.isEmpty()) {
             return complete(ApiErrors.error(StatusCodes.NOT_FOUND, "no log file " + id, "id"));
         }
-        return onComplete(CompletableFuture.supplyAsync(() -> files.find(workspace, key.get(), clock.instant()),
+        return onSuccess(CompletableFuture.supplyAsync(() -> files.find(workspace, key.get(), clock.instant()),
                 blocking), found -> {
-                    if (found.isFailure()) {
-                        return complete(ApiErrors.fromFailure(found.failed().get()));
-                    }
-                    if (found.get().isEmpty()) {
+                    if (found.isEmpty()) {
                         return complete(ApiErrors.error(StatusCodes.NOT_FOUND, "no log file " + id
                                 + " (unknown, expired, or its window is not closed yet)", "id"));
                     }
                     HttpResponse response = HttpResponse.create().withEntity(HttpEntities.create(
                             MediaTypes.applicationWithFixedCharset("x-ndjson", HttpCharsets.UTF_8).toContentType(),
-                            files.stream(workspace, found.get().get())));
+                            files.stream(workspace, found.get())));
                     return encodeResponse(() -> complete(response));
                 });
-    }
-
-    private static Route bad(String message, String field) {
-        return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, message, field));
     }
 }
