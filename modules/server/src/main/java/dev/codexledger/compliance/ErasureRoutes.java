@@ -1,7 +1,6 @@
 package dev.codexledger.compliance;
 
 import static dev.codexledger.http.WorkspacePaths.workspace;
-import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
