@@ -12,9 +12,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.typesafe.config.Config;
 import dev.codexledger.auth.Access;
 import dev.codexledger.auth.Endpoint;
@@ -44,7 +42,20 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public final class ComplianceRoutes {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A closed log file, as the Compliance API lists it. */
+    record FileAnswer(String object, String id, @JsonProperty("workspace_id") String workspaceId,
+                      @JsonProperty("event_type") String eventType, @JsonProperty("start_time") String startTime,
+                      @JsonProperty("end_time") String endTime, @JsonProperty("record_count") long recordCount) {
+
+        static FileAnswer of(String workspace, LogFile file) {
+            return new FileAnswer("compliance.log_file", file.id(), workspace, file.eventType(),
+                    file.start().toString(), file.end().toString(), file.records());
+        }
+    }
+
+    /** A page of files; {@code last_end_time} is where the next page starts ({@code after}), null when empty. */
+    record Files(List<FileAnswer> data, @JsonProperty("has_more") boolean hasMore,
+                 @JsonProperty("last_end_time") String lastEndTime) {}
 
     private final LogFiles files;
     private final Access access;
@@ -99,21 +110,8 @@ public final class ComplianceRoutes {
                 () -> files.list(workspace, eventType, from, pageSize + 1, clock.instant()), blocking), found -> {
                     boolean hasMore = found.size() > pageSize;
                     List<LogFile> page = hasMore ? found.subList(0, pageSize) : found;
-                    ObjectNode body = JSON.createObjectNode();
-                    ArrayNode data = body.putArray("data");
-                    for (LogFile file : page) {
-                        data.addObject()
-                                .put("object", "compliance.log_file")
-                                .put("id", file.id())
-                                .put("workspace_id", workspace)
-                                .put("event_type", file.eventType())
-                                .put("start_time", file.start().toString())
-                                .put("end_time", file.end().toString())
-                                .put("record_count", file.records());
-                    }
-                    body.put("has_more", hasMore);
-                    body.put("last_end_time", page.isEmpty() ? null : page.get(page.size() - 1).end().toString());
-                    return complete(ApiErrors.json(StatusCodes.OK, body));
+                    return complete(ApiErrors.ok(new Files(page.stream().map(file -> FileAnswer.of(workspace, file))
+                            .toList(), hasMore, page.isEmpty() ? null : page.get(page.size() - 1).end().toString())));
                 });
     }
 
