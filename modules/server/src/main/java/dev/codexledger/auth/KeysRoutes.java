@@ -5,7 +5,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.delete;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
-import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
+import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codexledger.http.ApiErrors;
+import dev.codexledger.http.BadRequest;
 import dev.codexledger.http.RequestBodies;
 import dev.codexledger.workspace.WorkspaceId;
 import java.io.IOException;
@@ -71,12 +72,7 @@ public final class KeysRoutes {
 
     private Route create() {
         return access.authenticate(Endpoint.KEYS_CREATE, Optional.empty(), key -> jsonBody(body -> {
-            NewKey request;
-            try {
-                request = NewKey.parse(body);
-            } catch (BadField invalid) {
-                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, invalid.getMessage(), invalid.field()));
-            }
+            NewKey request = NewKey.parse(body);
             return access.authorize(key, Endpoint.KEYS_CREATE, request.workspace(), () -> access.caller(key, caller ->
                     answer(() -> {
                         ApiKeys.Created created = keys.create(request.name(), request.workspace(), request.scopes(),
@@ -94,8 +90,7 @@ public final class KeysRoutes {
                     : key.orgWide() ? Optional.empty() : Optional.of(key.workspace());
             if (workspace.isPresent() && !WorkspaceId.isValid(workspace.get())
                     && !ApiKey.ALL_WORKSPACES.equals(workspace.get())) {
-                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, WorkspaceId.RULE + ", or * for org-wide keys",
-                        "workspace"));
+                throw new BadRequest("workspace", WorkspaceId.RULE + ", or * for org-wide keys");
             }
             return access.authorize(key, Endpoint.KEYS_LIST, workspace.orElse(ApiKey.ALL_WORKSPACES), () -> answer(() -> {
                 ArrayNode list = JSON.createArrayNode();
@@ -118,12 +113,7 @@ public final class KeysRoutes {
 
     private Route rotate(String id) {
         return access.authenticate(Endpoint.KEYS_ROTATE, Optional.empty(), key -> jsonBody(body -> {
-            Duration grace;
-            try {
-                grace = graceOf(body);
-            } catch (BadField invalid) {
-                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, invalid.getMessage(), invalid.field()));
-            }
+            Duration grace = graceOf(body);
             return withVisibleKey(key, id, Endpoint.KEYS_ROTATE, target -> access.caller(key, caller -> answer(() -> {
                 Optional<ApiKeys.Created> rotated = keys.rotate(target.id(), grace, "key:" + key.id());
                 if (rotated.isEmpty()) {
@@ -147,11 +137,8 @@ public final class KeysRoutes {
         if (!KeyTokens.isKeyId(id)) {
             return complete(ApiErrors.error(StatusCodes.NOT_FOUND, "no key with id " + id, "id"));
         }
-        return onComplete(CompletableFuture.supplyAsync(() -> keys.find(id), blocking), found -> {
-            if (found.isFailure()) {
-                return complete(ApiErrors.fromFailure(found.failed().get()));
-            }
-            Optional<ApiKey> target = found.get().filter(k -> caller.covers(k.workspace()));
+        return onSuccess(CompletableFuture.supplyAsync(() -> keys.find(id), blocking), found -> {
+            Optional<ApiKey> target = found.filter(k -> caller.covers(k.workspace()));
             if (target.isEmpty()) {
                 return complete(ApiErrors.error(StatusCodes.NOT_FOUND, "no key with id " + id, "id"));
             }
@@ -173,11 +160,13 @@ public final class KeysRoutes {
                     if (bytes.length == 0) {
                         return inner.apply(JSON.createObjectNode());
                     }
+                    JsonNode tree;
                     try {
-                        return inner.apply(JSON.readTree(bytes));
+                        tree = JSON.readTree(bytes);
                     } catch (IOException e) {
-                        return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, "malformed JSON body", "body"));
+                        throw new BadRequest("body", "malformed JSON body");
                     }
+                    return inner.apply(tree);
                 }));
     }
 
@@ -198,7 +187,7 @@ public final class KeysRoutes {
 
     private static Duration graceOf(JsonNode body) {
         if (!body.isObject()) {
-            throw new BadField("body", "expected a JSON object");
+            throw new BadRequest("body", "expected a JSON object");
         }
         JsonNode grace = body.path("grace_seconds");
         if (grace.isMissingNode() || grace.isNull()) {
@@ -206,23 +195,9 @@ public final class KeysRoutes {
         }
         if (!grace.canConvertToLong() || !grace.isIntegralNumber() || grace.asLong() < 0
                 || grace.asLong() > MAX_GRACE.toSeconds()) {
-            throw new BadField("grace_seconds", "must be an integer from 0 to " + MAX_GRACE.toSeconds());
+            throw new BadRequest("grace_seconds", "must be an integer from 0 to " + MAX_GRACE.toSeconds());
         }
         return Duration.ofSeconds(grace.asLong());
-    }
-
-    /** A request field that is wrong: 400 naming it. */
-    static final class BadField extends RuntimeException {
-        private final String field;
-
-        BadField(String field, String message) {
-            super(message, null, false, false);
-            this.field = field;
-        }
-
-        String field() {
-            return field;
-        }
     }
 
     /** A validated create request. */
@@ -230,26 +205,26 @@ public final class KeysRoutes {
 
         static NewKey parse(JsonNode body) {
             if (!body.isObject()) {
-                throw new BadField("body", "expected a JSON object with workspace, scopes and name");
+                throw new BadRequest("body", "expected a JSON object with workspace, scopes and name");
             }
             JsonNode workspace = body.path("workspace");
             if (!workspace.isTextual()) {
-                throw new BadField("workspace", "required: a workspace id, or \"*\" for an org-wide key");
+                throw new BadRequest("workspace", "required: a workspace id, or \"*\" for an org-wide key");
             }
             String ws = workspace.textValue();
             if (!ApiKey.ALL_WORKSPACES.equals(ws) && !WorkspaceId.isValid(ws)) {
-                throw new BadField("workspace", WorkspaceId.RULE + ", or \"*\" for an org-wide key");
+                throw new BadRequest("workspace", WorkspaceId.RULE + ", or \"*\" for an org-wide key");
             }
             JsonNode scopesNode = body.path("scopes");
             if (!scopesNode.isArray() || scopesNode.isEmpty()) {
-                throw new BadField("scopes", "required: a non-empty array of " + Scope.allWireNames());
+                throw new BadRequest("scopes", "required: a non-empty array of " + Scope.allWireNames());
             }
             Set<Scope> scopes = EnumSet.noneOf(Scope.class);
             for (int i = 0; i < scopesNode.size(); i++) {
                 JsonNode scope = scopesNode.get(i);
                 Optional<Scope> parsed = scope.isTextual() ? Scope.fromWireName(scope.textValue()) : Optional.empty();
                 if (parsed.isEmpty()) {
-                    throw new BadField("scopes[" + i + "]", "unknown scope; one of " + Scope.allWireNames());
+                    throw new BadRequest("scopes[" + i + "]", "unknown scope; one of " + Scope.allWireNames());
                 }
                 scopes.add(parsed.get());
             }
@@ -258,7 +233,7 @@ public final class KeysRoutes {
             if (!nameNode.isMissingNode() && !nameNode.isNull()) {
                 if (!nameNode.isTextual() || nameNode.textValue().length() > MAX_NAME_LENGTH
                         || nameNode.textValue().chars().anyMatch(Character::isISOControl)) {
-                    throw new BadField("name", "must be a string of at most " + MAX_NAME_LENGTH
+                    throw new BadRequest("name", "must be a string of at most " + MAX_NAME_LENGTH
                             + " characters without control characters");
                 }
                 name = nameNode.textValue();
@@ -266,7 +241,7 @@ public final class KeysRoutes {
             for (var fields = body.fieldNames(); fields.hasNext(); ) {
                 String field = fields.next();
                 if (!List.of("workspace", "scopes", "name").contains(field)) {
-                    throw new BadField(field, "unknown field; a key has workspace, scopes and name");
+                    throw new BadRequest(field, "unknown field; a key has workspace, scopes and name");
                 }
             }
             return new NewKey(ws, scopes, name);

@@ -1,15 +1,22 @@
 package dev.codexledger.budget;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
-import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.pattern.StatusReply;
 
 /**
  * The way into the workspaces' budget entities: decisions are asked with the decision timeout (when it
- * passes, the routes answer per the failure policy), changes with the longer admin timeout.
+ * passes, the routes answer per the failure policy), changes with the longer admin timeout. A change
+ * answers a {@link StatusReply}: an error says why it was refused (an unknown budget or reservation).
  */
 public final class Budgets {
 
@@ -17,10 +24,10 @@ public final class Budgets {
     private final Duration decisionTimeout;
     private final Duration adminTimeout;
     private final BudgetViews views;
-    private final java.time.Clock clock;
+    private final Clock clock;
 
     public Budgets(ActorSystem<?> system, Duration decisionTimeout, Duration adminTimeout, BudgetViews views,
-                   java.time.Clock clock) {
+                   Clock clock) {
         this.sharding = ClusterSharding.get(system);
         this.decisionTimeout = decisionTimeout;
         this.adminTimeout = adminTimeout;
@@ -28,24 +35,58 @@ public final class Budgets {
         this.clock = clock;
     }
 
+    // ---------------------------------------------------------------- decisions
+
     /**
      * A check: from the entity's published book when it runs on this node (no message, no wait), else
      * asked through sharding within the decision timeout.
      */
     public CompletionStage<BudgetBook.Decision> check(String workspace, String user, long estimateMicros) {
-        long now = java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, clock.instant());
-        java.util.Optional<BudgetBook.Decision> local = views.decide(workspace, user, estimateMicros, now);
-        return local.isPresent() ? java.util.concurrent.CompletableFuture.completedFuture(local.get())
-                : decide(workspace, r -> new WorkspaceBudget.Check(user, estimateMicros, r));
+        long now = ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
+        Optional<BudgetBook.Decision> local = views.decide(workspace, user, estimateMicros, now);
+        return local.isPresent() ? CompletableFuture.completedFuture(local.get())
+                : budget(workspace).ask(r -> new WorkspaceBudget.Check(user, estimateMicros, r), decisionTimeout);
     }
 
-    public <T> CompletionStage<T> decide(String workspace, Function<ActorRef<T>, WorkspaceBudget.Command> command) {
-        return sharding.entityRefFor(WorkspaceBudget.ENTITY_TYPE_KEY, workspace).ask(command::apply, decisionTimeout);
+    /** {@code ttl} empty: the configured default. */
+    public CompletionStage<ReserveResult> reserve(String workspace, String user, long estimateMicros,
+                                                  Optional<Duration> ttl) {
+        return budget(workspace).ask(r -> new WorkspaceBudget.Reserve(user, estimateMicros, ttl, r), decisionTimeout);
     }
 
-    public <T> CompletionStage<T> change(String workspace, Function<ActorRef<T>, WorkspaceBudget.Command> command) {
-        return sharding.entityRefFor(WorkspaceBudget.ENTITY_TYPE_KEY, workspace).ask(command::apply, adminTimeout);
+    public CompletionStage<StatusReply<Done>> settle(String workspace, String reservationId, long actualMicros) {
+        return budget(workspace).ask(r -> new WorkspaceBudget.Settle(reservationId, actualMicros, r), adminTimeout);
     }
+
+    public CompletionStage<StatusReply<Done>> release(String workspace, String reservationId) {
+        return budget(workspace).ask(r -> new WorkspaceBudget.Release(reservationId, r), adminTimeout);
+    }
+
+    // ---------------------------------------------------------------- admin
+
+    public CompletionStage<StatusReply<Done>> setBudget(String workspace, BudgetSpec spec) {
+        return budget(workspace).ask(r -> new WorkspaceBudget.SetBudget(spec, r), adminTimeout);
+    }
+
+    public CompletionStage<StatusReply<Done>> removeBudget(String workspace, String key) {
+        return budget(workspace).ask(r -> new WorkspaceBudget.RemoveBudget(key, r), adminTimeout);
+    }
+
+    /** {@code team} empty: the user leaves their team. */
+    public CompletionStage<StatusReply<Done>> setMember(String workspace, String user, Optional<String> team) {
+        return budget(workspace).ask(r -> new WorkspaceBudget.SetMember(user, team, r), adminTimeout);
+    }
+
+    /** {@code source}: both, records or settlements. */
+    public CompletionStage<StatusReply<Done>> setSpendFrom(String workspace, String source) {
+        return budget(workspace).ask(r -> new WorkspaceBudget.SetSpendFrom(source, r), adminTimeout);
+    }
+
+    public CompletionStage<BudgetStatus> status(String workspace) {
+        return budget(workspace).ask(WorkspaceBudget.GetStatus::new, adminTimeout);
+    }
+
+    // ---------------------------------------------------------------- usage
 
     /**
      * Tells the workspace's budget what a written batch spent (records with usage, at their price). A batch
@@ -63,7 +104,11 @@ public final class Budgets {
                         record.timestampMicros()));
             }
         }
-        sharding.entityRefFor(WorkspaceBudget.ENTITY_TYPE_KEY, priced.workspace()).tell(
+        budget(priced.workspace()).tell(
                 new WorkspaceBudget.ReportUsage(priced.batch().firstSeq(), priced.batch().lastSeq(), lines));
+    }
+
+    private EntityRef<WorkspaceBudget.Command> budget(String workspace) {
+        return sharding.entityRefFor(WorkspaceBudget.ENTITY_TYPE_KEY, workspace);
     }
 }

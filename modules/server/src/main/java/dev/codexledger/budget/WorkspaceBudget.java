@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -19,6 +20,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -59,11 +61,14 @@ public final class WorkspaceBudget
 
     public sealed interface Command {}
 
-    public record SetBudget(BudgetSpec spec, ActorRef<Done> replyTo) implements Command {}
+    public record SetBudget(BudgetSpec spec, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-    public record RemoveBudget(String key, ActorRef<Done> replyTo) implements Command {}
+    /** An error reply when there is no such budget. */
+    public record RemoveBudget(String key, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-    public record SetMember(String user, String team, ActorRef<Done> replyTo) implements Command {}
+    /** {@code team} empty: the user belongs to no team. */
+    public record SetMember(String user, Optional<String> team, ActorRef<StatusReply<Done>> replyTo)
+            implements Command {}
 
     public record Check(String user, long estimateMicros, ActorRef<BudgetBook.Decision> replyTo) implements Command {}
 
@@ -71,9 +76,11 @@ public final class WorkspaceBudget
     public record Reserve(String user, long estimateMicros, Optional<Duration> ttl, ActorRef<ReserveResult> replyTo)
             implements Command {}
 
-    public record Settle(String id, long actualMicros, ActorRef<Done> replyTo) implements Command {}
+    /** An error reply when no such reservation is in force. */
+    public record Settle(String id, long actualMicros, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-    public record Release(String id, ActorRef<Done> replyTo) implements Command {}
+    /** An error reply when no such reservation is in force. */
+    public record Release(String id, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
     /**
      * Spending of the ledger's records {@code fromSeq..throughSeq} (one batch); lines already counted are
@@ -86,32 +93,13 @@ public final class WorkspaceBudget
 
     public record SeqUsage(long seq, String user, long micros, long atMicros) {}
 
-    public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+    public record GetStatus(ActorRef<BudgetStatus> replyTo) implements Command {}
 
     /** both | records | settlements (validated by the caller). */
-    public record SetSpendFrom(String source, ActorRef<Done> replyTo) implements Command {}
+    public record SetSpendFrom(String source, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
     private enum ExpireReservations implements Command { INSTANCE }
 
-    /** {@code error} null: done; else why not (e.g. an unknown reservation). */
-    public record Done(String error) {
-        static final Done OK = new Done(null);
-    }
-
-    /** {@code id} null when denied. */
-    public record ReserveResult(String id, Instant expiresAt, BudgetBook.Decision decision) {}
-
-    public record Status(List<BudgetSpec> budgets, java.util.Map<String, String> members,
-                         List<BudgetBook.Level> levels, List<String> firedThisWindow, long countedThroughSeq,
-                         String spendFrom) {
-
-        /** The thresholds (percent) of a budget crossed in its current window, lowest first. */
-        public List<Integer> thresholdsCrossed(String budgetKey) {
-            return firedThisWindow.stream().filter(f -> f.startsWith(budgetKey + "@"))
-                    .map(f -> Integer.parseInt(f.substring(budgetKey.length() + 1, f.length() - 1)))
-                    .sorted().toList();
-        }
-    }
 
     // ---------------------------------------------------------------- behavior
 
@@ -179,15 +167,15 @@ public final class WorkspaceBudget
                 .onCommand(SetBudget.class, (book, c) -> persistThenDone(new BudgetEvent.BudgetSet(c.spec()), c.replyTo()))
                 .onCommand(RemoveBudget.class, (book, c) -> book.budgets().containsKey(c.key())
                         ? persistThenDone(new BudgetEvent.BudgetRemoved(c.key()), c.replyTo())
-                        : Effect().reply(c.replyTo(), new Done("no budget " + c.key())))
+                        : Effect().reply(c.replyTo(), StatusReply.error("no budget " + c.key())))
                 .onCommand(SetMember.class, (book, c) ->
-                        persistThenDone(new BudgetEvent.MemberSet(c.user(), c.team()), c.replyTo()))
+                        persistThenDone(new BudgetEvent.MemberSet(c.user(), c.team().orElse(null)), c.replyTo()))
                 .onCommand(Check.class, (book, c) -> Effect().reply(c.replyTo(),
                         book.decide(c.user(), c.estimateMicros(), now())))
                 .onCommand(Reserve.class, this::onReserve)
                 .onCommand(Settle.class, this::onSettle)
                 .onCommand(Release.class, (book, c) -> book.reservation(c.id()) == null
-                        ? Effect().reply(c.replyTo(), new Done("no reservation " + c.id() + " in force"))
+                        ? Effect().reply(c.replyTo(), StatusReply.error("no reservation " + c.id() + " in force"))
                         : persistThenDone(new BudgetEvent.ReservationEnded(c.id(), "released", 0, List.of(), now()),
                                 c.replyTo()))
                 .onCommand(ReportUsage.class, this::onReportUsage)
@@ -214,15 +202,16 @@ public final class WorkspaceBudget
                 .build();
     }
 
-    private ReplyEffect<BudgetEvent, BudgetBook> persistThenDone(BudgetEvent event, ActorRef<Done> replyTo) {
-        return Effect().persist(event).thenReply(replyTo, book -> Done.OK);
+    private ReplyEffect<BudgetEvent, BudgetBook> persistThenDone(BudgetEvent event,
+                                                                 ActorRef<StatusReply<Done>> replyTo) {
+        return Effect().persist(event).thenReply(replyTo, book -> StatusReply.ack());
     }
 
     private ReplyEffect<BudgetEvent, BudgetBook> onReserve(BudgetBook book, Reserve reserve) {
         long now = now();
         BudgetBook.Decision decision = book.decide(reserve.user(), reserve.estimateMicros(), now);
         if (!decision.allowed()) {
-            return Effect().reply(reserve.replyTo(), new ReserveResult(null, null, decision));
+            return Effect().reply(reserve.replyTo(), new ReserveResult.Denied(decision));
         }
         Duration ttl = reserve.ttl().orElse(settings.reservationTtl());
         if (ttl.compareTo(settings.maxReservationTtl()) > 0) {
@@ -234,14 +223,14 @@ public final class WorkspaceBudget
         BudgetBook.Reservation reservation = new BudgetBook.Reservation("res_" + HexFormat.of().formatHex(random),
                 reserve.user(), book.chain(reserve.user()), reserve.estimateMicros(), expires);
         return Effect().persist(new BudgetEvent.Reserved(reservation)).thenReply(reserve.replyTo(), after ->
-                new ReserveResult(reservation.id(), Instant.EPOCH.plus(expires, ChronoUnit.MICROS),
+                new ReserveResult.Reserved(reservation.id(), Instant.EPOCH.plus(expires, ChronoUnit.MICROS),
                         after.decide(reserve.user(), 0, now)));
     }
 
     private ReplyEffect<BudgetEvent, BudgetBook> onSettle(BudgetBook book, Settle settle) {
         BudgetBook.Reservation reservation = book.reservation(settle.id());
         if (reservation == null) {
-            return Effect().reply(settle.replyTo(), new Done("no reservation " + settle.id() + " in force"
+            return Effect().reply(settle.replyTo(), StatusReply.error("no reservation " + settle.id() + " in force"
                     + " (expired, released or settled)"));
         }
         long now = now();
@@ -250,7 +239,7 @@ public final class WorkspaceBudget
         long spent = book.spendFrom().equals("records") ? 0 : settle.actualMicros();
         events.add(new BudgetEvent.ReservationEnded(settle.id(), "settled", spent, reservation.levels(), now));
         return Effect().persist(events).thenRun(after -> checkThresholds(after, reservation.levels()))
-                .thenReply(settle.replyTo(), after -> Done.OK);
+                .thenReply(settle.replyTo(), after -> StatusReply.ack());
     }
 
     private ReplyEffect<BudgetEvent, BudgetBook> onReportUsage(BudgetBook book, ReportUsage report) {
@@ -323,7 +312,7 @@ public final class WorkspaceBudget
                     .forEach(mark -> fired.add(spec.key() + "@" + mark.substring(windowStart.length() + 1) + "%"));
         }
         levels.sort(java.util.Comparator.comparing(BudgetBook.Level::key));
-        return Effect().reply(get.replyTo(), new Status(List.copyOf(book.budgets().values()),
+        return Effect().reply(get.replyTo(), new BudgetStatus(List.copyOf(book.budgets().values()),
                 java.util.Map.copyOf(book.members()), levels, fired, book.countedThroughSeq(), book.spendFrom()));
     }
 

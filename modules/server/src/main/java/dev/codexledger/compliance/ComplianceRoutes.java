@@ -1,27 +1,25 @@
 package dev.codexledger.compliance;
 
+import static dev.codexledger.http.WorkspacePaths.readableWorkspace;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.encodeResponse;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
-import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
+import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterMap;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.typesafe.config.Config;
 import dev.codexledger.auth.Access;
 import dev.codexledger.auth.Endpoint;
 import dev.codexledger.http.ApiErrors;
-import dev.codexledger.records.InvalidRecords;
+import dev.codexledger.http.BadRequest;
 import dev.codexledger.records.RecordParser;
 import dev.codexledger.records.Rfc3339;
-import dev.codexledger.workspace.WorkspaceId;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -44,7 +42,20 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public final class ComplianceRoutes {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A closed log file, as the Compliance API lists it. */
+    record FileAnswer(String object, String id, @JsonProperty("workspace_id") String workspaceId,
+                      @JsonProperty("event_type") String eventType, @JsonProperty("start_time") String startTime,
+                      @JsonProperty("end_time") String endTime, @JsonProperty("record_count") long recordCount) {
+
+        static FileAnswer of(String workspace, LogFile file) {
+            return new FileAnswer("compliance.log_file", file.id(), workspace, file.eventType(),
+                    file.start().toString(), file.end().toString(), file.records());
+        }
+    }
+
+    /** A page of files; {@code last_end_time} is where the next page starts ({@code after}), null when empty. */
+    record Files(List<FileAnswer> data, @JsonProperty("has_more") boolean hasMore,
+                 @JsonProperty("last_end_time") String lastEndTime) {}
 
     private final LogFiles files;
     private final Access access;
@@ -65,31 +76,22 @@ public final class ComplianceRoutes {
     }
 
     public Route routes() {
-        return pathPrefix("compliance", () -> pathPrefix("workspaces", () -> pathPrefix(segment(), workspace ->
-                pathPrefix("logs", () -> {
-                    if (!WorkspaceId.isReadable(workspace)) {
-                        return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, WorkspaceId.RULE, "workspace"));
-                    }
-                    return get(() -> concat(
-                            pathEndOrSingleSlash(() -> access.allow(Endpoint.COMPLIANCE_LOGS_LIST, workspace,
-                                    key -> parameterMap(params -> list(workspace, params)))),
-                            pathPrefix(segment(), id -> pathEndOrSingleSlash(() -> access.allow(
-                                    Endpoint.COMPLIANCE_LOG_DOWNLOAD, workspace, key -> download(workspace, id))))));
-                }))));
+        return pathPrefix("compliance", () -> pathPrefix("workspaces", () -> readableWorkspace("logs", workspace ->
+                get(() -> concat(
+                        pathEndOrSingleSlash(() -> access.allow(Endpoint.COMPLIANCE_LOGS_LIST, workspace,
+                                key -> parameterMap(params -> list(workspace, params)))),
+                        pathPrefix(segment(), id -> pathEndOrSingleSlash(() -> access.allow(
+                                Endpoint.COMPLIANCE_LOG_DOWNLOAD, workspace, key -> download(workspace, id)))))))));
     }
 
     private Route list(String workspace, Map<String, String> params) {
         String eventType = params.get("event_type");
         if (eventType == null || !RecordParser.EVENT_TYPES.contains(eventType)) {
-            return bad("required: one of " + RecordParser.EVENT_TYPES.stream().sorted().toList(), "event_type");
+            throw new BadRequest("event_type", "required: one of " + RecordParser.EVENT_TYPES.stream().sorted().toList());
         }
         Instant after = Instant.EPOCH;
         if (params.containsKey("after")) {
-            try {
-                after = Rfc3339.parse(params.get("after"), "after");
-            } catch (InvalidRecords e) {
-                return bad(e.getMessage(), "after");
-            }
+            after = Rfc3339.parse(params.get("after"), "after");
         }
         int limit = defaultLimit;
         if (params.containsKey("limit")) {
@@ -99,34 +101,17 @@ public final class ComplianceRoutes {
                 limit = -1;
             }
             if (limit < 1 || limit > maxLimit) {
-                return bad("an integer from 1 to " + maxLimit, "limit");
+                throw new BadRequest("limit", "an integer from 1 to " + maxLimit);
             }
         }
         Instant from = after;
         int pageSize = limit;
-        return onComplete(CompletableFuture.supplyAsync(
-                () -> files.list(workspace, eventType, from, pageSize + 1, clock.instant()), blocking), result -> {
-                    if (result.isFailure()) {
-                        return complete(ApiErrors.fromFailure(result.failed().get()));
-                    }
-                    List<LogFile> found = result.get();
+        return onSuccess(CompletableFuture.supplyAsync(
+                () -> files.list(workspace, eventType, from, pageSize + 1, clock.instant()), blocking), found -> {
                     boolean hasMore = found.size() > pageSize;
                     List<LogFile> page = hasMore ? found.subList(0, pageSize) : found;
-                    ObjectNode body = JSON.createObjectNode();
-                    ArrayNode data = body.putArray("data");
-                    for (LogFile file : page) {
-                        data.addObject()
-                                .put("object", "compliance.log_file")
-                                .put("id", file.id())
-                                .put("workspace_id", workspace)
-                                .put("event_type", file.eventType())
-                                .put("start_time", file.start().toString())
-                                .put("end_time", file.end().toString())
-                                .put("record_count", file.records());
-                    }
-                    body.put("has_more", hasMore);
-                    body.put("last_end_time", page.isEmpty() ? null : page.get(page.size() - 1).end().toString());
-                    return complete(ApiErrors.json(StatusCodes.OK, body));
+                    return complete(ApiErrors.ok(new Files(page.stream().map(file -> FileAnswer.of(workspace, file))
+                            .toList(), hasMore, page.isEmpty() ? null : page.get(page.size() - 1).end().toString())));
                 });
     }
 
@@ -135,23 +120,16 @@ public final class ComplianceRoutes {
         if (key.isEmpty()) {
             return complete(ApiErrors.error(StatusCodes.NOT_FOUND, "no log file " + id, "id"));
         }
-        return onComplete(CompletableFuture.supplyAsync(() -> files.find(workspace, key.get(), clock.instant()),
+        return onSuccess(CompletableFuture.supplyAsync(() -> files.find(workspace, key.get(), clock.instant()),
                 blocking), found -> {
-                    if (found.isFailure()) {
-                        return complete(ApiErrors.fromFailure(found.failed().get()));
-                    }
-                    if (found.get().isEmpty()) {
+                    if (found.isEmpty()) {
                         return complete(ApiErrors.error(StatusCodes.NOT_FOUND, "no log file " + id
                                 + " (unknown, expired, or its window is not closed yet)", "id"));
                     }
                     HttpResponse response = HttpResponse.create().withEntity(HttpEntities.create(
                             MediaTypes.applicationWithFixedCharset("x-ndjson", HttpCharsets.UTF_8).toContentType(),
-                            files.stream(workspace, found.get().get())));
+                            files.stream(workspace, found.get())));
                     return encodeResponse(() -> complete(response));
                 });
-    }
-
-    private static Route bad(String message, String field) {
-        return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, message, field));
     }
 }

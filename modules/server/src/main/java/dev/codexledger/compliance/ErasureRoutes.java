@@ -1,6 +1,6 @@
 package dev.codexledger.compliance;
 
-import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static dev.codexledger.http.WorkspacePaths.workspace;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
@@ -20,7 +20,7 @@ import dev.codexledger.auth.AuthAudit;
 import dev.codexledger.auth.Endpoint;
 import dev.codexledger.http.ApiErrors;
 import dev.codexledger.http.RequestBodies;
-import dev.codexledger.workspace.WorkspaceId;
+import dev.codexledger.http.BadRequest;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -62,12 +62,8 @@ public final class ErasureRoutes {
     }
 
     public Route routes() {
-        return pathPrefix("compliance", () -> pathPrefix("workspaces", () -> pathPrefix(segment(), workspace ->
-                pathPrefix("erasures", () -> {
-                    if (!WorkspaceId.isValid(workspace)) {
-                        return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, WorkspaceId.RULE, "workspace"));
-                    }
-                    return concat(
+        return pathPrefix("compliance", () -> pathPrefix("workspaces", () -> workspace("erasures", workspace ->
+                    concat(
                             pathEndOrSingleSlash(() -> concat(
                                     post(() -> access.allow(Endpoint.ERASURE, workspace, key -> access.caller(key,
                                             caller -> extractRequestEntity(entity -> bodies.strict(entity, 4096,
@@ -83,8 +79,7 @@ public final class ErasureRoutes {
                                     answer(() -> jobs.find(workspace, id)
                                             .map(job -> ApiErrors.json(StatusCodes.OK, describe(job)))
                                             .orElseGet(() -> ApiErrors.error(StatusCodes.NOT_FOUND,
-                                                    "no erasure " + id + " in this workspace", "id")))))));
-                }))));
+                                                    "no erasure " + id + " in this workspace", "id"))))))))));
     }
 
     /** Runs again the erasures a stopped node left running; their end is audited as the ledger's. */
@@ -93,14 +88,7 @@ public final class ErasureRoutes {
     }
 
     private Route erase(String workspace, byte[] body, AuthAudit.Caller caller) {
-        Erasures.Criteria criteria;
-        try {
-            criteria = criteriaOf(JSON.readTree(body));
-        } catch (IOException e) {
-            return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, "malformed JSON body", "body"));
-        } catch (IllegalArgumentException bad) {
-            return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, bad.getMessage(), "body"));
-        }
+        Erasures.Criteria criteria = criteriaOf(tree(body));
         return answer(() -> ApiErrors.json(StatusCodes.ACCEPTED,
                 describe(jobs.start(workspace, criteria, caller, this::audited))));
     }
@@ -142,14 +130,22 @@ public final class ErasureRoutes {
         return dev.codexledger.http.Blocking.answer(blocking, work);
     }
 
+    private static JsonNode tree(byte[] bytes) {
+        try {
+            return JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new BadRequest("body", "malformed JSON body");
+        }
+    }
+
     private static Erasures.Criteria criteriaOf(JsonNode body) {
         if (body == null || !body.isObject() || body.size() != 1) {
-            throw new IllegalArgumentException("send exactly one of {\"user_id\": …} or {\"conversation_id\": …}");
+            throw new BadRequest("body", "send exactly one of {\"user_id\": …} or {\"conversation_id\": …}");
         }
         String field = body.fieldNames().next();
         JsonNode value = body.get(field);
         if (!List.of("user_id", "conversation_id").contains(field) || !value.isTextual() || value.textValue().isEmpty()) {
-            throw new IllegalArgumentException("send exactly one of {\"user_id\": …} or {\"conversation_id\": …},"
+            throw new BadRequest("body", "send exactly one of {\"user_id\": …} or {\"conversation_id\": …},"
                     + " a non-empty string");
         }
         return new Erasures.Criteria(field, value.textValue());

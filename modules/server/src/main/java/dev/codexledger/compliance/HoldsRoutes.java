@@ -1,6 +1,6 @@
 package dev.codexledger.compliance;
 
-import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static dev.codexledger.http.WorkspacePaths.workspace;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.delete;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
@@ -20,10 +20,9 @@ import dev.codexledger.auth.Endpoint;
 import dev.codexledger.http.ApiErrors;
 import dev.codexledger.http.RequestBodies;
 import dev.codexledger.records.ContentFilter;
-import dev.codexledger.records.InvalidRecords;
+import dev.codexledger.http.BadRequest;
 import dev.codexledger.records.RecordParser;
 import dev.codexledger.records.Rfc3339;
-import dev.codexledger.workspace.WorkspaceId;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,12 +64,8 @@ public final class HoldsRoutes {
     }
 
     public Route routes() {
-        return pathPrefix("compliance", () -> pathPrefix("workspaces", () -> pathPrefix(segment(), workspace ->
-                pathPrefix("holds", () -> {
-                    if (!WorkspaceId.isValid(workspace)) {
-                        return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, WorkspaceId.RULE, "workspace"));
-                    }
-                    return concat(
+        return pathPrefix("compliance", () -> pathPrefix("workspaces", () -> workspace("holds", workspace ->
+                    concat(
                             pathEndOrSingleSlash(() -> concat(
                                     post(() -> access.allow(Endpoint.HOLDS_CREATE, workspace, key ->
                                             access.caller(key, caller -> create(workspace, caller)))),
@@ -82,20 +77,20 @@ public final class HoldsRoutes {
                                     }))))),
                             pathPrefix(segment(), id -> pathEndOrSingleSlash(() -> delete(() ->
                                     access.allow(Endpoint.HOLDS_RELEASE, workspace, key ->
-                                            access.caller(key, caller -> release(workspace, id, caller)))))));
-                }))));
+                                            access.caller(key, caller -> release(workspace, id, caller))))))))));
+    }
+
+    private static JsonNode tree(byte[] bytes) {
+        try {
+            return JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new BadRequest("body", "malformed JSON body");
+        }
     }
 
     private Route create(String workspace, AuthAudit.Caller caller) {
         return extractRequestEntity(entity -> bodies.strict(entity, 64 * 1024, Duration.ofSeconds(10), (bytes, r) -> {
-            LegalHolds.Hold spec;
-            try {
-                spec = parse(workspace, JSON.readTree(bytes));
-            } catch (IOException e) {
-                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, "malformed JSON body", "body"));
-            } catch (InvalidRecords bad) {
-                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, bad.getMessage(), bad.field()));
-            }
+            LegalHolds.Hold spec = parse(workspace, tree(bytes));
             return answer(() -> {
                 LegalHolds.Hold hold = holds.create(spec, "key:" + caller.keyId(),
                         applied -> audited(workspace, "legal_hold.applied", caller, applied, applied.held()));
@@ -160,34 +155,34 @@ public final class HoldsRoutes {
 
     private static LegalHolds.Hold parse(String workspace, JsonNode body) {
         if (body == null || !body.isObject()) {
-            throw new InvalidRecords("body", "expected a JSON object");
+            throw new BadRequest("body", "expected a JSON object");
         }
         for (var names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                throw new InvalidRecords(name, "unknown field; a hold has " + String.join(", ", FIELDS));
+                throw new BadRequest(name, "unknown field; a hold has " + String.join(", ", FIELDS));
             }
         }
         JsonNode name = body.path("name");
         if (!name.isTextual() || name.textValue().isBlank() || name.textValue().length() > 200) {
-            throw new InvalidRecords("name", "required: 1 to 200 characters");
+            throw new BadRequest("name", "required: 1 to 200 characters");
         }
         Set<String> users = strings(body, "custodians");
         Set<String> types = strings(body, "event_types");
         for (String type : types) {
             if (!RecordParser.EVENT_TYPES.contains(type)) {
-                throw new InvalidRecords("event_types", "one of " + new TreeSet<>(RecordParser.EVENT_TYPES));
+                throw new BadRequest("event_types", "one of " + new TreeSet<>(RecordParser.EVENT_TYPES));
             }
         }
         ContentFilter content = ContentFilter.of(text(body, "model"), text(body, "surface"),
                 text(body, "conversation_id"), text(body, "tool_name"), text(body, "decision"), text(body, "q"));
         if (body.has("q") && content.terms().isEmpty()) {
-            throw new InvalidRecords("q", "has no word or phrase");
+            throw new BadRequest("q", "has no word or phrase");
         }
         Long from = micros(body, "from");
         Long to = micros(body, "to");
         if (from != null && to != null && from >= to) {
-            throw new InvalidRecords("to", "must be after from");
+            throw new BadRequest("to", "must be after from");
         }
         return new LegalHolds.Hold(workspace, null, name.textValue(), users, types, content, from, to, null, null,
                 null, null, null, 0);
@@ -199,7 +194,7 @@ public final class HoldsRoutes {
             return null;
         }
         if (!node.isTextual() || node.textValue().isEmpty() || node.textValue().length() > 1000) {
-            throw new InvalidRecords(field, "must be a string of 1 to 1000 characters");
+            throw new BadRequest(field, "must be a string of 1 to 1000 characters");
         }
         return node.textValue();
     }
@@ -211,11 +206,11 @@ public final class HoldsRoutes {
             return values;
         }
         if (!node.isArray()) {
-            throw new InvalidRecords(field, "must be an array of strings");
+            throw new BadRequest(field, "must be an array of strings");
         }
         for (JsonNode value : node) {
             if (!value.isTextual() || value.textValue().isEmpty()) {
-                throw new InvalidRecords(field, "must be an array of non-empty strings");
+                throw new BadRequest(field, "must be an array of non-empty strings");
             }
             values.add(value.textValue());
         }

@@ -41,6 +41,25 @@ public final class ApiErrors {
                 .withEntity(ContentTypes.APPLICATION_JSON, body.toString());
     }
 
+    /** A response body from a DTO record, written by Jackson (field names as the record's annotations say). */
+    public static HttpResponse json(StatusCode status, Object body) {
+        try {
+            return HttpResponse.create().withStatus(status)
+                    .withEntity(ContentTypes.APPLICATION_JSON, JSON.writeValueAsBytes(body));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a response DTO always serializes: " + body.getClass(), e);
+        }
+    }
+
+    /** 200 with a DTO body. */
+    public static HttpResponse ok(Object body) {
+        return json(StatusCodes.OK, body);
+    }
+
+    public static HttpResponse badRequest(BadRequest bad) {
+        return error(StatusCodes.BAD_REQUEST, bad.getMessage(), bad.field());
+    }
+
     public static HttpResponse bodyTooLarge(long limit) {
         return error(StatusCodes.CONTENT_TOO_LARGE, "body exceeds the limit of " + limit + " bytes", "body");
     }
@@ -64,9 +83,16 @@ public final class ApiErrors {
         return json(StatusCodes.INTERNAL_SERVER_ERROR, body);
     }
 
-    /** Maps a failure that reached the edge; storage and timeouts are the caller's cue to retry. */
+    /**
+     * Maps a failure that reached the edge (the handler's one mapping; transports outside {@code http}
+     * never call it: they fail their route and let the handler answer): a {@link BadRequest} → 400
+     * naming the field; storage and timeouts → 503, the caller's cue to retry.
+     */
     public static HttpResponse fromFailure(Throwable failure) {
         Throwable cause = unwrap(failure);
+        if (cause instanceof BadRequest bad) {
+            return badRequest(bad);
+        }
         if (cause instanceof EntityStreamSizeException size) {
             return bodyTooLarge(size.limit());
         }
@@ -81,6 +107,9 @@ public final class ApiErrors {
         }
         if (cause instanceof MemoryBudget.Busy) {
             return unavailable(cause.getMessage());
+        }
+        if (cause instanceof dev.codexledger.workspace.LedgerUnavailable unavailable) {
+            return unavailable(unavailable.getMessage());
         }
         if (cause instanceof dev.codexledger.workspace.LedgerOverloaded overloaded) {
             return error(StatusCodes.TOO_MANY_REQUESTS, overloaded.getMessage(), null)

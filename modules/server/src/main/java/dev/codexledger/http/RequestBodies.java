@@ -2,11 +2,18 @@ package dev.codexledger.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.extractMaterializer;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
+import static org.apache.pekko.http.javadsl.server.Directives.failWith;
 import static org.apache.pekko.http.javadsl.server.Directives.mapRouteResultFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.util.ByteString;
@@ -21,10 +28,31 @@ public final class RequestBodies {
     /** Bodies declared up to this many times the limit are drained before the 413 is sent. */
     private static final long DRAIN_FACTOR = 4;
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final MemoryBudget budget;
 
     public RequestBodies(MemoryBudget budget) {
         this.budget = budget;
+    }
+
+    /**
+     * The request's body as one JSON object ({@link #strict}): malformed JSON, or anything but an
+     * object, is a {@link BadRequest} naming {@code body}.
+     */
+    public Route jsonObject(long maxBytes, Duration timeout, Function<JsonNode, Route> inner) {
+        return extractRequestEntity(entity -> strict(entity, maxBytes, timeout, (bytes, reservation) -> {
+            JsonNode json;
+            try {
+                json = JSON.readTree(bytes);
+            } catch (IOException e) {
+                throw new BadRequest("body", "malformed JSON body");
+            }
+            if (json == null || !json.isObject()) {
+                throw new BadRequest("body", "expected a JSON object");
+            }
+            return inner.apply(json);
+        }));
     }
 
     /**
@@ -99,7 +127,7 @@ public final class RequestBodies {
                 return complete(ApiErrors.fromFailure(refused));
             }
             return mapRouteResultFuture(result -> result.whenComplete((r, e) -> reservation.close()),
-                    () -> inner.apply(data.toArray(), reservation));
+                    () -> attempt(() -> inner.apply(data.toArray(), reservation)));
         }
         return mapRouteResultFuture(result -> result.whenComplete((r, e) -> reservation.close()),
                 () -> extractMaterializer(materializer -> onComplete(
@@ -127,8 +155,20 @@ public final class RequestBodies {
                             if (body.get().size > maxBytes) {
                                 return complete(ApiErrors.bodyTooLarge(maxBytes));
                             }
-                            return inner.apply(body.get().bytes.toArray(), reservation);
+                            return attempt(() -> inner.apply(body.get().bytes.toArray(), reservation));
                         })));
+    }
+
+    /**
+     * The route {@code inner} builds, or its refusal (a {@link BadRequest} thrown while parsing) as a
+     * failed route: it then passes the reservation's release on its way to the exception handler.
+     */
+    private static Route attempt(Supplier<Route> inner) {
+        try {
+            return inner.get();
+        } catch (RuntimeException refused) {
+            return failWith(refused);
+        }
     }
 
     /** A body as it arrives: its bytes up to the limit, and how many came in all. */

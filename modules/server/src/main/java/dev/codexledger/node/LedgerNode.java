@@ -16,13 +16,16 @@ import dev.codexledger.auth.ApiKeys;
 import dev.codexledger.auth.AuthAudit;
 import dev.codexledger.auth.KeysRoutes;
 import dev.codexledger.compliance.ComplianceRoutes;
-import dev.codexledger.budget.BudgetRoutes;
+import dev.codexledger.budget.BudgetAdminRoutes;
+import dev.codexledger.budget.BudgetDecisionRoutes;
+import dev.codexledger.budget.PricingRoutes;
 import dev.codexledger.budget.BudgetViews;
 import dev.codexledger.budget.LedgerAlerts;
 import dev.codexledger.budget.RecordsUsageSource;
 import dev.codexledger.budget.Budgets;
 import dev.codexledger.budget.PriceBook;
 import dev.codexledger.analytics.Analytics;
+import dev.codexledger.analytics.AnalyticsExportRoutes;
 import dev.codexledger.analytics.AnalyticsRoutes;
 import dev.codexledger.analytics.DashboardRoutes;
 import dev.codexledger.budget.WorkspaceBudget;
@@ -163,22 +166,27 @@ public final class LedgerNode {
         HoldsRoutes holdsAdmin = new HoldsRoutes(holds, access, audit, bodies, blocking);
         holdsAdmin.resumePending();
         erasure.resumePending();
-        BudgetRoutes budgetApi = new BudgetRoutes(budgets, prices, access, bodies,
+        PricingRoutes pricing = new PricingRoutes(prices, access, bodies, blocking);
+        BudgetAdminRoutes budgetAdmin = new BudgetAdminRoutes(budgets, access, bodies);
+        BudgetDecisionRoutes budgetDecisions = new BudgetDecisionRoutes(budgets, prices, access, bodies,
                 switch (config.getString("ledger.budget.failure-policy")) {
                     case "fail-open" -> true;
                     case "fail-closed" -> false;
                     default -> throw new IllegalArgumentException("ledger.budget.failure-policy (LEDGER_BUDGET_FAILURE_POLICY)"
                             + " must be fail-closed or fail-open, not " + config.getString("ledger.budget.failure-policy"));
                 },
-                new BudgetRoutes.ForwardAuth(config.getString("ledger.budget.forward-auth.workspace-header"),
+                new BudgetDecisionRoutes.ForwardAuth(config.getString("ledger.budget.forward-auth.workspace-header"),
                         config.getString("ledger.budget.forward-auth.user-header"),
                         config.getString("ledger.budget.forward-auth.model-header"),
                         config.getString("ledger.budget.forward-auth.estimate-header"),
-                        config.getInt("ledger.budget.forward-auth.deny-status")), blocking);
-        AnalyticsRoutes analyticsApi = new AnalyticsRoutes(analytics, budgets, access, blocking, clock);
+                        config.getInt("ledger.budget.forward-auth.deny-status")));
+        AnalyticsRoutes analyticsApi = new AnalyticsRoutes(analytics, access, blocking, clock);
+        AnalyticsExportRoutes analyticsExports = new AnalyticsExportRoutes(analytics, budgets, access, blocking,
+                clock);
         Route api = concat(pathPrefix("v1", () -> concat(ping(), records.routes(), otlp.routes(), keyAdmin.routes(),
                 retentionAdmin.routes(), compliance.routes(), erasure.routes(), holdsAdmin.routes(),
-                budgetApi.routes(), analyticsApi.routes())), new DashboardRoutes().routes());
+                pricing.routes(), budgetAdmin.routes(), budgetDecisions.routes(), analyticsApi.routes(),
+                analyticsExports.routes())), new DashboardRoutes().routes());
 
         HttpSettings httpSettings = HttpSettings.fromConfig(config);
         InetSocketAddress address = HttpServer.start(system, httpSettings, api)
@@ -238,12 +246,7 @@ public final class LedgerNode {
             for (ObjectNode tree : trees) {
                 records.add(parser.fromTree(tree, records.size()));
             }
-            return ledgers.append(workspace, records).thenApply(result -> {
-                if (result instanceof WorkspaceLedger.Unavailable unavailable) {
-                    throw new IllegalStateException(unavailable.reason());
-                }
-                return result;
-            });
+            return ledgers.append(workspace, records); // fails when the ledger could not store them
         };
     }
 

@@ -2,7 +2,7 @@ package dev.codexledger.otlp;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
-import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
+import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 
@@ -10,11 +10,10 @@ import dev.codexledger.auth.Access;
 import dev.codexledger.auth.Endpoint;
 import dev.codexledger.http.ApiErrors;
 import dev.codexledger.http.RequestBodies;
-import dev.codexledger.records.InvalidRecords;
 import dev.codexledger.records.RecordParser;
 import dev.codexledger.records.RecordsSettings;
 import dev.codexledger.workspace.WorkspaceId;
-import dev.codexledger.workspace.WorkspaceLedger;
+import dev.codexledger.workspace.Appended;
 import dev.codexledger.workspace.WorkspaceLedgers;
 import java.time.Clock;
 import java.util.Optional;
@@ -82,12 +81,7 @@ public final class OtlpRoutes {
     }
 
     private Route ingest(String workspace, byte[] body, OtlpDecoder.Encoding encoding) {
-        OtlpLogs.Batch batch;
-        try {
-            batch = logs.toRecords(decoder.decode(body, encoding));
-        } catch (InvalidRecords invalid) {
-            return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, invalid.getMessage(), invalid.field()));
-        }
+        OtlpLogs.Batch batch = logs.toRecords(decoder.decode(body, encoding));
         if (batch.records().isEmpty()) {
             return complete(OtlpResponses.exported(encoding, batch));
         }
@@ -95,21 +89,16 @@ public final class OtlpRoutes {
         if (oversized.isPresent()) {
             return complete(ApiErrors.batchTooLarge(oversized.getAsLong(), settings.maxBatchContentBytes()));
         }
-        return onComplete(ledgers.append(workspace, batch.records()), result -> complete(result.isSuccess()
-                ? toResponse(result.get(), encoding, batch)
-                : ApiErrors.fromFailure(result.failed().get())));
+        return onSuccess(ledgers.append(workspace, batch.records()),
+                appended -> complete(toResponse(appended, encoding, batch)));
     }
 
-    private static HttpResponse toResponse(WorkspaceLedger.AppendResult result, OtlpDecoder.Encoding encoding,
-                                           OtlpLogs.Batch batch) {
-        if (result instanceof WorkspaceLedger.Accepted) {
-            return OtlpResponses.exported(encoding, batch);
-        }
-        if (result instanceof WorkspaceLedger.Conflict conflict) {
+    private static HttpResponse toResponse(Appended appended, OtlpDecoder.Encoding encoding, OtlpLogs.Batch batch) {
+        if (appended instanceof Appended.Conflict conflict) {
             // ids of OTLP records are hashes of their whole content: equal ids mean equal records
             return ApiErrors.error(StatusCodes.CONFLICT, "event id " + conflict.eventId()
                     + " is already stored with different content", "logRecords[" + conflict.index() + "]");
         }
-        return ApiErrors.unavailable(((WorkspaceLedger.Unavailable) result).reason());
+        return OtlpResponses.exported(encoding, batch);
     }
 }

@@ -1,16 +1,11 @@
 package dev.codexledger.records;
 
-/** A request body the records API refuses: names the offending field (e.g. "records[3].timestamp"). */
-public final class InvalidRecords extends RuntimeException {
+import dev.codexledger.http.BadRequest;
 
-    private final String field;
+/** A request body the records API refuses: names the offending field (e.g. "records[3].timestamp"). */
+public final class InvalidRecords extends BadRequest {
 
     public InvalidRecords(String field, String message) {
-        super(message, null, false, false);
-        this.field = field;
-    }
-
-    public String field() {
-        return field;
+        super(field, message);
     }
 }

@@ -1,26 +1,26 @@
 package dev.codexledger.records;
 
+import static dev.codexledger.http.WorkspacePaths.readableWorkspace;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
-import static org.apache.pekko.http.javadsl.server.Directives.onComplete;
+import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterMap;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
-import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
-import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.codexledger.auth.Access;
 import dev.codexledger.auth.Endpoint;
 import dev.codexledger.http.ApiErrors;
 import dev.codexledger.http.RequestBodies;
 import dev.codexledger.workspace.NewRecord;
+import dev.codexledger.workspace.Appended;
 import dev.codexledger.workspace.WorkspaceId;
-import dev.codexledger.workspace.WorkspaceLedger;
 import dev.codexledger.workspace.WorkspaceLedgers;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +39,6 @@ import org.apache.pekko.http.javadsl.server.Route;
  * {@code GET /v1/workspaces/{ws}/records?from&to&user&event_type&limit&cursor}.
  */
 public final class RecordsRoutes {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final WorkspaceLedgers ledgers;
     private final RecordSearch table;
@@ -62,21 +60,27 @@ public final class RecordsRoutes {
                 settings.maxStringLength());
     }
 
-    public Route routes() {
-        return pathPrefix("workspaces", () -> pathPrefix(segment(), workspace -> concat(
-                path("records", () -> withWorkspace(workspace, () -> concat(
-                        post(() -> access.allow(Endpoint.RECORDS_APPEND, workspace, key -> append(workspace))),
-                        get(() -> access.allow(Endpoint.RECORDS_LIST, workspace, key -> list(workspace)))))),
-                path(org.apache.pekko.http.javadsl.server.PathMatchers.segment("records").slash("export"),
-                        () -> withWorkspace(workspace, () -> get(() -> access.allow(Endpoint.RECORDS_EXPORT,
-                                workspace, key -> export(workspace))))))));
+    /** The body of a 200 to an append ({@code first_seq}/{@code last_seq} null when nothing was new). */
+    record Stored(int accepted, int duplicates, @JsonProperty("first_seq") Long firstSeq,
+                  @JsonProperty("last_seq") Long lastSeq) {
+
+        static Stored of(Appended.Stored stored) {
+            boolean any = stored.accepted() > 0;
+            return new Stored(stored.accepted(), stored.duplicates(), any ? stored.firstSeq() : null,
+                    any ? stored.lastSeq() : null);
+        }
     }
 
-    private Route withWorkspace(String workspace, java.util.function.Supplier<Route> inner) {
-        if (!WorkspaceId.isReadable(workspace)) {
-            return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, WorkspaceId.RULE, "workspace"));
-        }
-        return inner.get();
+    /** The body of a 409: the id, and where in the batch the record with other content is. */
+    record Conflicting(String error, String field, @JsonProperty("event_id") String eventId) {}
+
+    public Route routes() {
+        return pathPrefix("workspaces", () -> readableWorkspace("records", workspace -> concat(
+                pathEnd(() -> concat(
+                        post(() -> access.allow(Endpoint.RECORDS_APPEND, workspace, key -> append(workspace))),
+                        get(() -> access.allow(Endpoint.RECORDS_LIST, workspace, key -> list(workspace))))),
+                path("export", () -> get(() -> access.allow(Endpoint.RECORDS_EXPORT, workspace,
+                        key -> export(workspace)))))));
     }
 
     // ---------------------------------------------------------------- POST
@@ -101,18 +105,12 @@ public final class RecordsRoutes {
     }
 
     private Route decodeAndAppend(String workspace, Function<byte[], List<NewRecord>> decoder, byte[] body) {
-        List<NewRecord> records;
-        try {
-            records = decoder.apply(body);
-        } catch (InvalidRecords invalid) {
-            return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, invalid.getMessage(), invalid.field()));
-        }
+        List<NewRecord> records = decoder.apply(body);
         java.util.OptionalLong oversized = settings.oversizedBatch(records);
         if (oversized.isPresent()) {
             return complete(ApiErrors.batchTooLarge(oversized.getAsLong(), settings.maxBatchContentBytes()));
         }
-        return onComplete(ledgers.append(workspace, records), result -> complete(
-                result.isSuccess() ? toResponse(result.get()) : ApiErrors.fromFailure(result.failed().get())));
+        return onSuccess(ledgers.append(workspace, records), appended -> complete(toResponse(appended)));
     }
 
     private Optional<Function<byte[], List<NewRecord>>> decoderFor(MediaType mediaType) {
@@ -125,40 +123,24 @@ public final class RecordsRoutes {
         };
     }
 
-    private static HttpResponse toResponse(WorkspaceLedger.AppendResult result) {
-        if (result instanceof WorkspaceLedger.Accepted accepted) {
-            ObjectNode body = JSON.createObjectNode()
-                    .put("accepted", accepted.accepted())
-                    .put("duplicates", accepted.duplicates());
-            if (accepted.accepted() > 0) {
-                body.put("first_seq", accepted.firstSeq()).put("last_seq", accepted.lastSeq());
-            } else {
-                body.putNull("first_seq").putNull("last_seq");
-            }
-            return ApiErrors.json(StatusCodes.OK, body);
+    private static HttpResponse toResponse(Appended appended) {
+        if (appended instanceof Appended.Stored stored) {
+            return ApiErrors.ok(Stored.of(stored));
         }
-        if (result instanceof WorkspaceLedger.Conflict conflict) {
-            return ApiErrors.json(StatusCodes.CONFLICT, JSON.createObjectNode()
-                    .put("error", "event_id " + conflict.eventId() + " is already stored with different content")
-                    .put("field", "records[" + conflict.index() + "].event_id")
-                    .put("event_id", conflict.eventId()));
-        }
-        return ApiErrors.unavailable(((WorkspaceLedger.Unavailable) result).reason());
+        Appended.Conflict conflict = (Appended.Conflict) appended;
+        return ApiErrors.json(StatusCodes.CONFLICT, new Conflicting(
+                "event_id " + conflict.eventId() + " is already stored with different content",
+                "records[" + conflict.index() + "].event_id", conflict.eventId()));
     }
 
     // ---------------------------------------------------------------- GET
 
     private Route list(String workspace) {
-        return pathEndOrSingleSlash(() -> parameterMap(params -> {
-            RecordQuery query;
-            try {
-                query = RecordQueries.parse(workspace, params, settings);
-            } catch (InvalidRecords invalid) {
-                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, invalid.getMessage(), invalid.field()));
-            }
-            return onComplete(CompletableFuture.supplyAsync(() -> table.read(query), blockingReads), page -> complete(
-                    page.isSuccess() ? toResponse(page.get()) : ApiErrors.fromFailure(page.failed().get())));
-        }));
+        return parameterMap(params -> {
+            RecordQuery query = RecordQueries.parse(workspace, params, settings);
+            return onSuccess(CompletableFuture.supplyAsync(() -> table.read(query), blockingReads),
+                    page -> complete(toResponse(page)));
+        });
     }
 
     /**
@@ -170,12 +152,7 @@ public final class RecordsRoutes {
             java.util.Map<String, String> filters = new java.util.HashMap<>(params);
             filters.remove("limit");
             filters.remove("cursor");
-            RecordQuery first;
-            try {
-                first = RecordQueries.parse(workspace, filters, settings);
-            } catch (InvalidRecords invalid) {
-                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, invalid.getMessage(), invalid.field()));
-            }
+            RecordQuery first = RecordQueries.parse(workspace, filters, settings);
             RecordQuery query = new RecordQuery(first.workspace(), first.fromMicros(), first.toMicros(), first.users(),
                     first.eventTypes(), first.content(), settings.maxPageSize(), first.cursor(), first.scanBudget());
             org.apache.pekko.stream.javadsl.Source<org.apache.pekko.util.ByteString, org.apache.pekko.NotUsed> lines =

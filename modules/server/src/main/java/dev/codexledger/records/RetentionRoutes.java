@@ -1,13 +1,12 @@
 package dev.codexledger.records;
 
-import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static dev.codexledger.http.WorkspacePaths.workspace;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
-import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.put;
-import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,7 +16,7 @@ import dev.codexledger.auth.AuthAudit;
 import dev.codexledger.auth.Endpoint;
 import dev.codexledger.http.ApiErrors;
 import dev.codexledger.http.RequestBodies;
-import dev.codexledger.workspace.WorkspaceId;
+import dev.codexledger.http.BadRequest;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -50,36 +49,24 @@ public final class RetentionRoutes {
     }
 
     public Route routes() {
-        return pathPrefix("admin", () -> pathPrefix("workspaces", () -> pathPrefix(segment(), workspace ->
-                path("retention", () -> {
-                    if (!WorkspaceId.isValid(workspace)) {
-                        return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, WorkspaceId.RULE, "workspace"));
-                    }
-                    return concat(
+        return pathPrefix("admin", () -> pathPrefix("workspaces", () -> workspace("retention", workspace ->
+                    pathEnd(() -> concat(
                             get(() -> access.allow(Endpoint.RETENTION_GET, workspace, key ->
                                     answer(() -> ApiErrors.json(StatusCodes.OK, describe(retention.get(workspace)))))),
                             put(() -> access.allow(Endpoint.RETENTION_SET, workspace, key ->
-                                    access.caller(key, caller -> change(workspace, caller)))));
-                }))));
+                                    access.caller(key, caller -> change(workspace, caller)))))))));
     }
 
     private Route change(String workspace, AuthAudit.Caller caller) {
         return extractRequestEntity(entity -> bodies.strict(entity, 4096, Duration.ofSeconds(10), (bytes, r) -> {
-            Duration ttl;
-            try {
-                ttl = ttlOf(JSON.readTree(bytes));
-            } catch (IOException e) {
-                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, "malformed JSON body", "body"));
-            } catch (Retention.OutOfBounds bad) {
-                return complete(ApiErrors.error(StatusCodes.BAD_REQUEST, bad.getMessage(), "ttl_seconds"));
-            }
+            Duration ttl = ttlOf(tree(bytes));
             return answer(() -> {
                 Retention.Setting before = retention.get(workspace);
                 Retention.Setting after;
                 try {
                     after = retention.set(workspace, ttl, "key:" + caller.keyId());
                 } catch (Retention.OutOfBounds bad) {
-                    return ApiErrors.error(StatusCodes.BAD_REQUEST, bad.getMessage(), "ttl_seconds");
+                    throw new BadRequest("ttl_seconds", bad.getMessage());
                 }
                 ObjectNode attributes = JSON.createObjectNode()
                         .put("previous_ttl_seconds", before.ttl().toSeconds())
@@ -92,10 +79,18 @@ public final class RetentionRoutes {
         }));
     }
 
+    private static JsonNode tree(byte[] bytes) {
+        try {
+            return JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new BadRequest("body", "malformed JSON body");
+        }
+    }
+
     private Duration ttlOf(JsonNode body) {
         JsonNode seconds = body == null ? null : body.get("ttl_seconds");
         if (seconds == null || !seconds.isIntegralNumber() || !seconds.canConvertToLong()) {
-            throw new Retention.OutOfBounds("required: ttl_seconds, an integer from " + retention.min().toSeconds()
+            throw new BadRequest("ttl_seconds", "required: ttl_seconds, an integer from " + retention.min().toSeconds()
                     + " to " + retention.max().toSeconds());
         }
         return Duration.ofSeconds(seconds.asLong());

@@ -21,16 +21,29 @@ public final class WorkspaceLedgers {
     }
 
     /**
-     * Fails with {@link LedgerOverloaded} at once when the node holds too much ingest already, and with a
-     * {@link java.util.concurrent.TimeoutException} when the ledger does not answer in time.
+     * Fails with {@link LedgerOverloaded} at once when the node holds too much ingest already, with
+     * {@link LedgerUnavailable} when the ledger could not store the batch, and with a
+     * {@link java.util.concurrent.TimeoutException} when it does not answer in time.
      */
-    public CompletionStage<WorkspaceLedger.AppendResult> append(String workspace, List<NewRecord> records) {
+    public CompletionStage<Appended> append(String workspace, List<NewRecord> records) {
         if (!gate.tryAcquire(workspace, records.size())) {
             return CompletableFuture.failedFuture(new LedgerOverloaded("ingest is at capacity; retry later"));
         }
         return sharding.entityRefFor(WorkspaceLedger.ENTITY_TYPE_KEY, workspace)
                 .<WorkspaceLedger.AppendResult>ask(replyTo -> new WorkspaceLedger.Append(records, replyTo), askTimeout)
-                .whenComplete((result, failure) -> gate.release(workspace, records.size()));
+                .whenComplete((result, failure) -> gate.release(workspace, records.size()))
+                .thenApply(WorkspaceLedgers::appended);
+    }
+
+    private static Appended appended(WorkspaceLedger.AppendResult result) {
+        if (result instanceof WorkspaceLedger.Accepted accepted) {
+            return new Appended.Stored(accepted.accepted(), accepted.duplicates(), accepted.firstSeq(),
+                    accepted.lastSeq());
+        }
+        if (result instanceof WorkspaceLedger.Conflict conflict) {
+            return new Appended.Conflict(conflict.index(), conflict.eventId());
+        }
+        throw new LedgerUnavailable(((WorkspaceLedger.Unavailable) result).reason());
     }
 
     /** See {@link WorkspaceLedger.Forget}; {@code timeout}: snapshot and journal cleanup take longer than an append. */

@@ -383,10 +383,10 @@ class AnalyticsIT {
 
     @Test
     void csvCellsCannotRunAsSpreadsheetFormulas() {
-        assertEquals("\"'=HYPERLINK(1)\"", AnalyticsRoutes.csvField("=HYPERLINK(1)"));
-        assertEquals("\"a,b\"", AnalyticsRoutes.csvField("a,b"));
-        assertEquals("-3", AnalyticsRoutes.csvField("-3"));
-        assertEquals("ana", AnalyticsRoutes.csvField("ana"));
+        assertEquals("\"'=HYPERLINK(1)\"", AnalyticsExportRoutes.csvField("=HYPERLINK(1)"));
+        assertEquals("\"a,b\"", AnalyticsExportRoutes.csvField("a,b"));
+        assertEquals("-3", AnalyticsExportRoutes.csvField("-3"));
+        assertEquals("ana", AnalyticsExportRoutes.csvField("ana"));
     }
 
     private static void assertField(String path, String field) {

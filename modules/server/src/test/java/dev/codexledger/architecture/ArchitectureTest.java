@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import dev.codexledger.http.ApiErrors;
 
 /** Layering, checked: the domain knows no transport, storage details stay behind their owners. */
 @AnalyzeClasses(packages = "dev.codexledger", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -91,6 +92,30 @@ class ArchitectureTest {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    @ArchTest
+    static final ArchRule theEdgeNeverTouchesTheBudgetEntitysProtocol = noClasses()
+            .that().haveSimpleNameEndingWith("Routes").or().resideInAPackage("dev.codexledger.http..")
+            .should().dependOnClassesThat().haveNameMatching("dev\\.codexledger\\.budget\\.WorkspaceBudget\\$.*")
+            .because("routes ask the Budgets facade, which answers domain results");
+
+    @ArchTest
+    static final ArchRule theEdgeNeverTouchesTheLedgerEntitysProtocol = noClasses()
+            .that().haveSimpleNameEndingWith("Routes").or().resideInAPackage("dev.codexledger.http..")
+            .should().dependOnClassesThat().haveNameMatching("dev\\.codexledger\\.workspace\\.WorkspaceLedger\\$.*")
+            .because("transports ask the WorkspaceLedgers facade, which answers Appended");
+
+    @ArchTest
+    static final ArchRule failuresAreMappedOnceByTheHandler = noClasses()
+            .that().resideOutsideOfPackage("dev.codexledger.http..")
+            .should().callMethod(ApiErrors.class, "fromFailure", Throwable.class)
+            .because("routes fail with the exception and the one handler in ApiErrors answers it");
+
+    @ArchTest
+    static final ArchRule budgetAndAnalyticsRefuseRequestsAsBadRequests = noClasses()
+            .that().resideInAnyPackage("dev.codexledger.budget..", "dev.codexledger.analytics..")
+            .should().dependOnClassesThat().haveFullyQualifiedName("dev.codexledger.records.InvalidRecords")
+            .because("InvalidRecords is the records' own refusal; parameters elsewhere are http.BadRequest");
 
     @ArchTest
     static final ArchRule onlyTheNodeWiresEverything = noClasses()

@@ -17,9 +17,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterEach;
@@ -87,15 +89,25 @@ class WorkspaceBudgetTest {
         return probe.receiveMessage(Duration.ofSeconds(5));
     }
 
+    /** The reason a change was refused, null when it was made. */
+    private static String error(StatusReply<Done> reply) {
+        return reply.isError() ? reply.getError().getMessage() : null;
+    }
+
+    /** The reservation's id, null when denied. */
+    private static String id(ReserveResult result) {
+        return result instanceof ReserveResult.Reserved reserved ? reserved.id() : null;
+    }
+
     private void set(ActorRef<WorkspaceBudget.Command> budget, String key, BudgetWindow window, double cap,
                      String parent, Integer... thresholds) {
-        WorkspaceBudget.Done done = ask(budget, r -> new WorkspaceBudget.SetBudget(
+        StatusReply<Done> done = ask(budget, r -> new WorkspaceBudget.SetBudget(
                 new BudgetSpec(key, window, credits(cap), List.of(thresholds), parent), r));
-        assertNull(done.error());
+        assertNull(error(done));
     }
 
     private void member(ActorRef<WorkspaceBudget.Command> budget, String user, String team) {
-        assertNull(this.<WorkspaceBudget.Done>ask(budget, r -> new WorkspaceBudget.SetMember(user, team, r)).error());
+        assertNull(error(this.<StatusReply<Done>>ask(budget, r -> new WorkspaceBudget.SetMember(user, Optional.ofNullable(team), r))));
     }
 
     private BudgetBook.Decision check(ActorRef<WorkspaceBudget.Command> budget, String user, double estimate) {
@@ -103,10 +115,10 @@ class WorkspaceBudgetTest {
     }
 
     private void spend(ActorRef<WorkspaceBudget.Command> budget, String user, double amount) {
-        WorkspaceBudget.ReserveResult reserved = ask(budget, r -> new WorkspaceBudget.Reserve(user, 0, Optional.empty(), r));
-        assertNotNull(reserved.id());
-        WorkspaceBudget.Done settled = ask(budget, r -> new WorkspaceBudget.Settle(reserved.id(), credits(amount), r));
-        assertNull(settled.error());
+        ReserveResult reserved = ask(budget, r -> new WorkspaceBudget.Reserve(user, 0, Optional.empty(), r));
+        assertNotNull(id(reserved));
+        StatusReply<Done> settled = ask(budget, r -> new WorkspaceBudget.Settle(id(reserved), credits(amount), r));
+        assertNull(error(settled));
     }
 
     @Test
@@ -157,16 +169,16 @@ class WorkspaceBudgetTest {
         var budget = budget();
         set(budget, BudgetSpec.ORG, BudgetWindow.MONTH, 100, null);
         spend(budget, "ana", 90.5); // 9.5 credits left
-        List<CompletionStage<WorkspaceBudget.ReserveResult>> asks = new ArrayList<>();
+        List<CompletionStage<ReserveResult>> asks = new ArrayList<>();
         for (int i = 0; i < 64; i++) {
             String user = "user-" + i;
-            asks.add(AskPattern.<WorkspaceBudget.Command, WorkspaceBudget.ReserveResult>ask(budget,
+            asks.add(AskPattern.<WorkspaceBudget.Command, ReserveResult>ask(budget,
                     r -> new WorkspaceBudget.Reserve(user, credits(1), Optional.empty(), r), Duration.ofSeconds(10),
                     testKit.scheduler()));
         }
         int granted = 0;
-        for (CompletionStage<WorkspaceBudget.ReserveResult> result : asks) {
-            if (result.toCompletableFuture().get().id() != null) {
+        for (CompletionStage<ReserveResult> result : asks) {
+            if (id(result.toCompletableFuture().get()) != null) {
                 granted++;
             }
         }
@@ -181,24 +193,24 @@ class WorkspaceBudgetTest {
     void settlingReplacesTheEstimateReleaseAndExpiryFreeIt() throws Exception {
         var budget = budget();
         set(budget, BudgetSpec.ORG, BudgetWindow.MONTH, 10, null);
-        WorkspaceBudget.ReserveResult first = ask(budget, r -> new WorkspaceBudget.Reserve("ana", credits(6), Optional.empty(), r));
-        assertNotNull(first.id());
+        ReserveResult first = ask(budget, r -> new WorkspaceBudget.Reserve("ana", credits(6), Optional.empty(), r));
+        assertNotNull(id(first));
         assertFalse(check(budget, "ana", 5).allowed(), "6 reserved of 10");
-        assertNull(this.<WorkspaceBudget.Done>ask(budget, r -> new WorkspaceBudget.Settle(first.id(), credits(2), r)).error());
+        assertNull(error(this.<StatusReply<Done>>ask(budget, r -> new WorkspaceBudget.Settle(id(first), credits(2), r))));
         BudgetBook.Decision settled = check(budget, "ana", 0);
         assertEquals(credits(2), settled.binding().spentMicros(), "the actual replaces the estimate");
         assertEquals(0, settled.binding().reservedMicros());
-        assertEquals("no reservation " + first.id() + " in force (expired, released or settled)",
-                this.<WorkspaceBudget.Done>ask(budget, r -> new WorkspaceBudget.Settle(first.id(), credits(2), r)).error(),
+        assertEquals("no reservation " + id(first) + " in force (expired, released or settled)",
+                error(this.<StatusReply<Done>>ask(budget, r -> new WorkspaceBudget.Settle(id(first), credits(2), r))),
                 "settled once only");
 
-        WorkspaceBudget.ReserveResult second = ask(budget, r -> new WorkspaceBudget.Reserve("ana", credits(8), Optional.empty(), r));
-        assertNull(this.<WorkspaceBudget.Done>ask(budget, r -> new WorkspaceBudget.Release(second.id(), r)).error());
+        ReserveResult second = ask(budget, r -> new WorkspaceBudget.Reserve("ana", credits(8), Optional.empty(), r));
+        assertNull(error(this.<StatusReply<Done>>ask(budget, r -> new WorkspaceBudget.Release(id(second), r))));
         assertEquals(0, check(budget, "ana", 0).binding().reservedMicros());
 
-        WorkspaceBudget.ReserveResult third = ask(budget, r -> new WorkspaceBudget.Reserve("ana", credits(8),
+        ReserveResult third = ask(budget, r -> new WorkspaceBudget.Reserve("ana", credits(8),
                 Optional.of(Duration.ofSeconds(30)), r));
-        assertEquals(clock.instant().plusSeconds(30), third.expiresAt());
+        assertEquals(clock.instant().plusSeconds(30), ((ReserveResult.Reserved) third).expiresAt());
         clock.advance(Duration.ofSeconds(31));
         TestProbe<BudgetBook.Decision> probe = testKit.createTestProbe();
         probe.awaitAssert(Duration.ofSeconds(5), () -> {
@@ -220,10 +232,10 @@ class WorkspaceBudgetTest {
         budget.tell(report); // the ledger writes its last batch again after a restart
         budget.tell(new WorkspaceBudget.ReportUsage(3, 4, List.of(new WorkspaceBudget.SeqUsage(3, "ana", credits(3), now),
                 new WorkspaceBudget.SeqUsage(4, "ana", credits(1), now))));
-        WorkspaceBudget.Status status = ask(budget, WorkspaceBudget.GetStatus::new);
+        BudgetStatus status = ask(budget, WorkspaceBudget.GetStatus::new);
         assertEquals(4, status.countedThroughSeq());
         assertEquals(credits(7), status.levels().get(0).spentMicros(), "3 + 3 + 1: seq 3 counted once");
-        TestProbe<WorkspaceBudget.Status> probe = testKit.createTestProbe();
+        TestProbe<BudgetStatus> probe = testKit.createTestProbe();
         probe.awaitAssert(Duration.ofSeconds(5), () -> {
             budget.tell(new WorkspaceBudget.GetStatus(probe.ref()));
             assertEquals(List.of("team:eng@50%"), probe.receiveMessage().firedThisWindow());
@@ -259,19 +271,19 @@ class WorkspaceBudgetTest {
         long now = java.time.temporal.ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
         var gatewayOnly = budget();
         set(gatewayOnly, BudgetSpec.ORG, BudgetWindow.MONTH, 100, null);
-        assertNull(this.<WorkspaceBudget.Done>ask(gatewayOnly, r -> new WorkspaceBudget.SetSpendFrom("settlements", r)).error());
+        assertNull(error(this.<StatusReply<Done>>ask(gatewayOnly, r -> new WorkspaceBudget.SetSpendFrom("settlements", r))));
         spend(gatewayOnly, "ana", 3); // the gateway settles the call…
         gatewayOnly.tell(new WorkspaceBudget.ReportUsage(1, 1, List.of(new WorkspaceBudget.SeqUsage(1, "ana", credits(3), now))));
-        WorkspaceBudget.Status settled = ask(gatewayOnly, WorkspaceBudget.GetStatus::new); // …and telemetry reports it
+        BudgetStatus settled = ask(gatewayOnly, WorkspaceBudget.GetStatus::new); // …and telemetry reports it
         assertEquals(credits(3), settled.levels().get(0).spentMicros(), "once, from the settlement");
         assertEquals(1, settled.countedThroughSeq(), "the records are still counted as seen");
 
         var telemetryOnly = budget();
         set(telemetryOnly, BudgetSpec.ORG, BudgetWindow.MONTH, 100, null);
-        assertNull(this.<WorkspaceBudget.Done>ask(telemetryOnly, r -> new WorkspaceBudget.SetSpendFrom("records", r)).error());
+        assertNull(error(this.<StatusReply<Done>>ask(telemetryOnly, r -> new WorkspaceBudget.SetSpendFrom("records", r))));
         spend(telemetryOnly, "ana", 3);
         telemetryOnly.tell(new WorkspaceBudget.ReportUsage(1, 1, List.of(new WorkspaceBudget.SeqUsage(1, "ana", credits(3), now))));
-        WorkspaceBudget.Status fromRecords = ask(telemetryOnly, WorkspaceBudget.GetStatus::new);
+        BudgetStatus fromRecords = ask(telemetryOnly, WorkspaceBudget.GetStatus::new);
         assertEquals(credits(3), fromRecords.levels().get(0).spentMicros(), "once, from the telemetry");
         assertEquals("records", fromRecords.spendFrom());
     }
@@ -293,19 +305,19 @@ class WorkspaceBudgetTest {
         // seqs 3..9 were never reported (a journal write of the budget failed, say)
         budget.tell(new WorkspaceBudget.ReportUsage(10, 11, List.of(new WorkspaceBudget.SeqUsage(10, "ana", credits(2), now))));
         budget.tell(new WorkspaceBudget.ReportUsage(12, 12, List.of(new WorkspaceBudget.SeqUsage(12, "ana", credits(4), now))));
-        TestProbe<WorkspaceBudget.Status> probe = testKit.createTestProbe();
+        TestProbe<BudgetStatus> probe = testKit.createTestProbe();
         probe.awaitAssert(Duration.ofSeconds(5), () -> {
             assertEquals(1, asked.size());
             return null;
         });
         assertEquals(3, asked.get(0)[0]);
         assertEquals(9, asked.get(0)[1]);
-        assertEquals(2, this.<WorkspaceBudget.Status>ask(budget, WorkspaceBudget.GetStatus::new).countedThroughSeq(),
+        assertEquals(2, this.<BudgetStatus>ask(budget, WorkspaceBudget.GetStatus::new).countedThroughSeq(),
                 "nothing after the gap counts before the gap is read");
         gap.complete(List.of(new WorkspaceBudget.SeqUsage(5, "ana", credits(8), now)));
         probe.awaitAssert(Duration.ofSeconds(5), () -> {
             budget.tell(new WorkspaceBudget.GetStatus(probe.ref()));
-            WorkspaceBudget.Status status = probe.receiveMessage();
+            BudgetStatus status = probe.receiveMessage();
             assertEquals(12, status.countedThroughSeq());
             assertEquals(credits(1 + 8 + 2 + 4), status.levels().get(0).spentMicros(), "gap and both reports, once");
             return null;
@@ -318,19 +330,19 @@ class WorkspaceBudgetTest {
         var kit = EventSourcedBehaviorTestKit.<WorkspaceBudget.Command, BudgetEvent, BudgetBook>create(testKit.system(),
                 WorkspaceBudget.create("snap", settings), EventSourcedBehaviorTestKit.enabledSerializationSettings()
                         .withVerifyCommands(false).withVerifyState(false)); // events are checked through the serializer
-        kit.<WorkspaceBudget.Done>runCommand(r -> new WorkspaceBudget.SetBudget(new BudgetSpec(BudgetSpec.ORG, BudgetWindow.WEEK, credits(10),
+        kit.<StatusReply<Done>>runCommand(r -> new WorkspaceBudget.SetBudget(new BudgetSpec(BudgetSpec.ORG, BudgetWindow.WEEK, credits(10),
                 List.of(80), null), r));
-        kit.<WorkspaceBudget.Done>runCommand(r -> new WorkspaceBudget.SetMember("ana", "eng", r));
-        var reserved = kit.<WorkspaceBudget.ReserveResult>runCommand(r -> new WorkspaceBudget.Reserve("ana", credits(2),
+        kit.<StatusReply<Done>>runCommand(r -> new WorkspaceBudget.SetMember("ana", Optional.of("eng"), r));
+        var reserved = kit.<ReserveResult>runCommand(r -> new WorkspaceBudget.Reserve("ana", credits(2),
                 Optional.empty(), r)).reply();
         kit.restart();
         BudgetBook book = kit.getState();
         assertEquals(List.of("user:ana", "team:eng", "org"), book.chain("ana"));
-        assertEquals(credits(2), book.reservation(reserved.id()).amountMicros());
+        assertEquals(credits(2), book.reservation(id(reserved)).amountMicros());
         // and through the snapshot form
         BudgetBook copy = BudgetSerializer.bookOf(BudgetSerializer.snapshotOf(book), settings.zone());
         assertEquals(book.budgets(), copy.budgets());
         assertEquals(book.members(), copy.members());
-        assertEquals(book.reservation(reserved.id()), copy.reservation(reserved.id()));
+        assertEquals(book.reservation(id(reserved)), copy.reservation(id(reserved)));
     }
 }
