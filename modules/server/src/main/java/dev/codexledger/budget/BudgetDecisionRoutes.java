@@ -45,7 +45,14 @@ public final class BudgetDecisionRoutes {
 
     /** Forward-auth settings: where a gateway puts the identity, and what status denies. */
     public record ForwardAuth(String workspaceHeader, String userHeader, String modelHeader, String estimateHeader,
-                              int denyStatus) {}
+                              int denyStatus) {
+
+        /** From {@code ledger.budget.forward-auth}. */
+        public static ForwardAuth fromConfig(com.typesafe.config.Config config) {
+            return new ForwardAuth(config.getString("workspace-header"), config.getString("user-header"),
+                    config.getString("model-header"), config.getString("estimate-header"), config.getInt("deny-status"));
+        }
+    }
 
     private static final long MAX_BODY = 64 * 1024;
     private static final Duration BODY_TIMEOUT = Duration.ofSeconds(10);

@@ -24,15 +24,8 @@ public final class ErasedContent {
         return marker.toString();
     }
 
-    /** Whether a record matches an erasure: by user id, or by the conversation id in its content. */
+    /** Whether a record matches an erasure: by user id, or by its conversation (one of its facts). */
     static boolean matches(LedgerRecord record, String field, String value) {
-        if (field.equals("user_id")) {
-            return value.equals(record.userId());
-        }
-        try {
-            return value.equals(JSON.readTree(record.contentText()).path("conversation_id").asText(null));
-        } catch (java.io.IOException e) {
-            return false;
-        }
+        return value.equals(field.equals("user_id") ? record.userId() : record.facts().conversation());
     }
 }

@@ -1,0 +1,206 @@
+package dev.codexledger.node;
+
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.typesafe.config.Config;
+import dev.codexledger.analytics.Analytics;
+import dev.codexledger.analytics.AnalyticsExportRoutes;
+import dev.codexledger.analytics.AnalyticsRoutes;
+import dev.codexledger.analytics.DashboardRoutes;
+import dev.codexledger.auth.Access;
+import dev.codexledger.auth.ApiKeys;
+import dev.codexledger.auth.AuthAudit;
+import dev.codexledger.auth.KeysRoutes;
+import dev.codexledger.auth.RateLimits;
+import dev.codexledger.budget.BudgetAdminRoutes;
+import dev.codexledger.budget.BudgetDecisionRoutes;
+import dev.codexledger.budget.BudgetViews;
+import dev.codexledger.budget.Budgets;
+import dev.codexledger.budget.LedgerAlerts;
+import dev.codexledger.budget.PriceBook;
+import dev.codexledger.budget.PricingRoutes;
+import dev.codexledger.budget.RecordsUsageSource;
+import dev.codexledger.budget.WorkspaceBudget;
+import dev.codexledger.compliance.ComplianceRoutes;
+import dev.codexledger.compliance.ComplianceWindows;
+import dev.codexledger.compliance.ErasureRoutes;
+import dev.codexledger.compliance.HeldCopies;
+import dev.codexledger.compliance.HoldsRoutes;
+import dev.codexledger.compliance.LegalHolds;
+import dev.codexledger.http.MemoryBudget;
+import dev.codexledger.http.RequestBodies;
+import dev.codexledger.otlp.OtlpRoutes;
+import dev.codexledger.pipeline.AfterWrite;
+import dev.codexledger.records.RecordParser;
+import dev.codexledger.records.RecordSearch;
+import dev.codexledger.records.RecordStore;
+import dev.codexledger.records.RecordsRoutes;
+import dev.codexledger.records.RecordsSettings;
+import dev.codexledger.records.Retention;
+import dev.codexledger.records.RetentionRoutes;
+import dev.codexledger.storage.CassandraSettings;
+import dev.codexledger.workspace.IngestGate;
+import dev.codexledger.workspace.LedgerSettings;
+import dev.codexledger.workspace.NewRecord;
+import dev.codexledger.workspace.WorkspaceLedger;
+import dev.codexledger.workspace.WorkspaceLedgers;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The features of a node, started in dependency order: the records and compliance tables, the sharded
+ * ledgers with the step after each write, budgets, analytics, access control, and the routes of each.
+ * Wiring only: every object is built from config here and does its work elsewhere.
+ */
+final class Features {
+
+    final Optional<String> generatedAdminKey;
+    private final ActorSystem<Void> system;
+    private final Config config;
+    private final CqlSession session;
+    private final String keyspace;
+    private final Clock clock;
+    private final Executor blocking;
+    private final RecordsSettings recordsSettings;
+    private final ApiKeys keys;
+    private final Retention retention;
+    private final RecordStore store;
+    private final HeldCopies heldCopies;
+    private final LegalHolds holds;
+    private final PriceBook prices;
+    private final WorkspaceLedgers ledgers;
+    private final AuthAudit.Sink recordSink;
+    private final Budgets budgets;
+    private final Analytics analytics;
+
+    Features(ActorSystem<Void> system, Config config, CqlSession session, CassandraSettings storage, Clock clock) {
+        this.system = system;
+        this.config = config;
+        this.session = session;
+        this.keyspace = storage.keyspace();
+        this.clock = clock;
+        this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        this.recordsSettings = RecordsSettings.fromConfig(config);
+        this.keys = new ApiKeys(session, keyspace, clock);
+        this.generatedAdminKey = keys.bootstrap(Optional.of(config.getString("ledger.auth.admin-key"))
+                .filter(key -> !key.isEmpty()));
+        this.retention = new Retention(session, keyspace, recordsSettings.ttl(),
+                config.getDuration("ledger.records.min-ttl"), config.getDuration("ledger.records.max-ttl"), clock);
+        retention.refresh();
+        this.store = new RecordStore(session, storage, retention::ttlOf, clock);
+        ComplianceWindows windows = new ComplianceWindows(session, keyspace,
+                config.getDuration("ledger.compliance.file-window"));
+        this.heldCopies = new HeldCopies(session, keyspace, storage.writeParallelism(), store, windows, clock);
+        this.holds = new LegalHolds(session, keyspace, heldCopies, clock, blocking);
+        holds.refresh();
+        this.prices = new PriceBook(session, keyspace, config.getConfig("ledger.budget.prices"), clock);
+        prices.refresh();
+        this.ledgers = new WorkspaceLedgers(system, config.getDuration("ledger.http.ask-timeout"),
+                new IngestGate(config.getLong("ledger.workspace.max-in-flight-records"),
+                        config.getInt("ledger.workspace.max-pending-batches-per-workspace")));
+        this.recordSink = auditSink(ledgers, recordsSettings);
+        this.budgets = startBudgets();
+        this.analytics = new Analytics(session, keyspace, prices, store, retention::ttlOf,
+                system.dispatchers().lookup(DispatcherSelector.fromConfig("ledger.analytics.dispatcher")),
+                config.getDuration("ledger.analytics.coalesce"));
+        system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(2), Duration.ofSeconds(2), analytics::tick,
+                system.executionContext());
+        startLedgers(windows);
+    }
+
+    /** The sharded ledgers, and what follows each of their writes, in order (see {@link AfterWrite}). */
+    private void startLedgers(ComplianceWindows windows) {
+        AfterWrite afterWrite = new AfterWrite(store,
+                List.of(new AfterWrite.Named<>("compliance windows", windows::record),
+                        new AfterWrite.Named<>("legal holds", holds::copyArriving)),
+                prices,
+                List.of(new AfterWrite.Named<>("budget usage", budgets::reportUsage),
+                        new AfterWrite.Named<>("analytics", analytics::submit)),
+                system.executionContext());
+        system.log().info("after each write: {}", afterWrite.describe());
+        WorkspaceLedger.init(system, afterWrite, LedgerSettings.fromConfig(config), new CassandraJournalCleanup(system));
+    }
+
+    /** Budgets: the sharded budget entities, their alerts (records and webhooks), and the facade. */
+    private Budgets startBudgets() {
+        BudgetViews views = new BudgetViews();
+        String webhook = config.getString("ledger.budget.alerts.webhook-url");
+        LedgerAlerts alerts = new LedgerAlerts((workspace, record) -> recordSink.append(workspace, List.of(record)),
+                webhook.isBlank() ? Optional.empty() : Optional.of(URI.create(webhook)),
+                config.getString("ledger.budget.alerts.webhook-secret"),
+                config.getDuration("ledger.budget.alerts.first-backoff"),
+                config.getDuration("ledger.budget.alerts.max-backoff"));
+        WorkspaceBudget.init(system, new WorkspaceBudget.Settings(ZoneId.of(config.getString("ledger.budget.time-zone")),
+                config.getDuration("ledger.budget.reservation-ttl"), config.getDuration("ledger.budget.max-reservation-ttl"),
+                clock, views, alerts, new RecordsUsageSource(store, prices, blocking, clock)));
+        return new Budgets(system, config.getDuration("ledger.budget.decision-timeout"),
+                config.getDuration("ledger.http.ask-timeout"), views, clock);
+    }
+
+    /** Every route of the API under /v1, and the dashboard; resumes the compliance jobs a stop interrupted. */
+    Route routes(Route ping) {
+        RateLimits rateLimits = RateLimits.fromConfig(config);
+        AuthAudit audit = new AuthAudit(recordSink, clock, config.getInt("ledger.auth.max-denial-kinds"));
+        LedgerNode.scheduleAuthTasks(system, config, keys, rateLimits, audit, () -> {
+            retention.refresh();
+            holds.refresh();
+            prices.refresh();
+        });
+        Access access = new Access(keys, rateLimits, audit);
+        RequestBodies bodies = new RequestBodies(MemoryBudget.fromConfig(config));
+        RecordSearch search = new RecordSearch(store, heldCopies, config.getDuration("ledger.records.search-accept-skew"));
+        ErasureRoutes erasure = new ErasureRoutes(session, keyspace, store, heldCopies, ledgers, access, audit, bodies,
+                blocking, clock);
+        HoldsRoutes holdsAdmin = new HoldsRoutes(holds, access, audit, bodies, blocking);
+        holdsAdmin.resumePending();
+        erasure.resumePending();
+        List<Route> api = new ArrayList<>(List.of(ping,
+                new RecordsRoutes(ledgers, search, recordsSettings, blocking, access, bodies).routes(),
+                new OtlpRoutes(ledgers, recordsSettings, clock, access, bodies).routes(),
+                new KeysRoutes(keys, access, audit, blocking, bodies).routes(),
+                new RetentionRoutes(retention, access, audit, bodies, blocking).routes(),
+                new ComplianceRoutes(session, keyspace, config, access, blocking, clock).routes(),
+                erasure.routes(), holdsAdmin.routes(),
+                new PricingRoutes(prices, access, bodies, blocking).routes(),
+                new BudgetAdminRoutes(budgets, access, bodies).routes(),
+                new BudgetDecisionRoutes(budgets, prices, access, bodies, failOpen(),
+                        BudgetDecisionRoutes.ForwardAuth.fromConfig(config.getConfig("ledger.budget.forward-auth")))
+                        .routes(),
+                new AnalyticsRoutes(analytics, access, blocking, clock).routes(),
+                new AnalyticsExportRoutes(analytics, budgets, access, blocking, clock).routes()));
+        return concat(pathPrefix("v1", () -> concat(api.get(0), api.subList(1, api.size()).toArray(Route[]::new))),
+                new DashboardRoutes().routes());
+    }
+
+    private boolean failOpen() {
+        String policy = config.getString("ledger.budget.failure-policy");
+        return switch (policy) {
+            case "fail-open" -> true;
+            case "fail-closed" -> false;
+            default -> throw new IllegalArgumentException("ledger.budget.failure-policy (LEDGER_BUDGET_FAILURE_POLICY)"
+                    + " must be fail-closed or fail-open, not " + policy);
+        };
+    }
+
+    /** AUTH_LOG and BUDGET_LOG records go through the ledger like any other record: validated, chained, durable. */
+    private static AuthAudit.Sink auditSink(WorkspaceLedgers ledgers, RecordsSettings settings) {
+        RecordParser parser = new RecordParser(settings.maxRecordsPerRequest(), settings.maxJsonDepth(),
+                settings.maxStringLength());
+        return (workspace, trees) -> {
+            List<NewRecord> records = new ArrayList<>(trees.size());
+            trees.forEach(tree -> records.add(parser.fromTree(tree, records.size())));
+            return ledgers.append(workspace, records);
+        };
+    }
+}
