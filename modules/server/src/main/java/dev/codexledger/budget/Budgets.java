@@ -1,9 +1,12 @@
 package dev.codexledger.budget;
 
+import dev.codexledger.workspace.LedgerRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -96,10 +99,10 @@ public final class Budgets {
         if (priced.isEmpty()) {
             return;
         }
-        java.util.List<WorkspaceBudget.SeqUsage> lines = new java.util.ArrayList<>();
+        List<WorkspaceBudget.SeqUsage> lines = new ArrayList<>();
         for (int i = 0; i < priced.costMicros().length; i++) {
             if (priced.costMicros()[i] > 0) {
-                dev.codexledger.workspace.LedgerRecord record = priced.records().get(i);
+                LedgerRecord record = priced.records().get(i);
                 lines.add(new WorkspaceBudget.SeqUsage(record.seq(), record.userId(), priced.costMicros()[i],
                         record.timestampMicros()));
             }

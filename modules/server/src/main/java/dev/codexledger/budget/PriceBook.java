@@ -74,13 +74,13 @@ public final class PriceBook implements Pricing {
         return model == null ? null : configured.get(model);
     }
 
-    /** Stores a price change; {@code price.effectiveFromMicros()} must not be in the past (checked by the caller). */
     /** Micro-credits of a record's usage at its model's price at its time; 0 for a record without usage. */
     @Override
     public long costMicros(RecordFacts facts, long atMicros) {
         return facts.usage().isEmpty() ? 0 : priceAt(facts.model(), atMicros).costMicros(facts.usage());
     }
 
+    /** Stores a price change; {@code price.effectiveFromMicros()} must not be in the past (checked by the caller). */
     public void set(Price price, String setBy) {
         session.execute(insert.bind(price.model(), price.effectiveFromMicros(), price.input(), price.cachedInput(),
                 price.output(), price.reasoning(), setBy, clock.instant())

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Reads missing usage back from the records table: the records of a range of seqs accepted in the last
@@ -24,12 +25,15 @@ public final class RecordsUsageSource implements UsageSource {
     private final Pricing prices;
     private final Executor executor;
     private final Clock clock;
+    private final Duration acceptSkew;
 
-    public RecordsUsageSource(RecordStore records, Pricing prices, Executor executor, Clock clock) {
+    /** {@code acceptSkew}: how much earlier than its timestamp a record can have been accepted (clients' clocks run ahead). */
+    public RecordsUsageSource(RecordStore records, Pricing prices, Executor executor, Clock clock, Duration acceptSkew) {
         this.records = records;
         this.prices = prices;
         this.executor = executor;
         this.clock = clock;
+        this.acceptSkew = acceptSkew;
     }
 
     @Override
@@ -41,8 +45,7 @@ public final class RecordsUsageSource implements UsageSource {
         long since = ChronoUnit.MICROS.between(Instant.EPOCH,
                 clock.instant().minus(Duration.ofDays(BudgetBook.KEPT_DAYS)));
         List<WorkspaceBudget.SeqUsage> lines = new ArrayList<>();
-        // a client whose clock runs ahead has records accepted before their time: look a day further back
-        long acceptedSince = since - ChronoUnit.DAYS.getDuration().toNanos() / 1000;
+        long acceptedSince = since - TimeUnit.MILLISECONDS.toMicros(acceptSkew.toMillis());
         records.between(workspace, fromSeq, toSeq, acceptedSince, record -> {
             if (record.timestampMicros() < since) {
                 return;

@@ -161,6 +161,10 @@ public final class LegalHolds {
         CompletableFuture.runAsync(() -> {
             try {
                 long held = copies.holdExisting(hold.workspace(), record -> matchesStored(hold, record), hold.id());
+                if (find(hold.workspace(), hold.id()).map(h -> !h.active()).orElse(true)) {
+                    // released while the job copied: the copies it made after the release are freed too
+                    copies.release(hold.workspace(), hold.id());
+                }
                 Instant applied = clock.instant();
                 // audited first: a hold shown as active has its AUTH_LOG record
                 onApplied.accept(new Hold(hold.workspace(), hold.id(), hold.name(), hold.users(), hold.eventTypes(),

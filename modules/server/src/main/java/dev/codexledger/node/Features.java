@@ -83,6 +83,8 @@ final class Features {
     private final AuthAudit.Sink recordSink;
     private final Budgets budgets;
     private final Analytics analytics;
+    private final AuthAudit audit;
+    private final Access access;
 
     Features(ActorSystem<Void> system, Config config, CqlSession session, CassandraSettings storage, Clock clock) {
         this.system = system;
@@ -117,6 +119,14 @@ final class Features {
         system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(2), Duration.ofSeconds(2), analytics::tick,
                 system.executionContext());
         startLedgers(windows);
+        RateLimits rateLimits = RateLimits.fromConfig(config);
+        this.audit = new AuthAudit(recordSink, clock, config.getInt("ledger.auth.max-denial-kinds"));
+        this.access = new Access(keys, rateLimits, audit);
+        LedgerNode.scheduleAuthTasks(system, config, keys, rateLimits, audit, () -> {
+            retention.refresh();
+            holds.refresh();
+            prices.refresh();
+        });
     }
 
     /** The sharded ledgers, and what follows each of their writes, in order (see {@link AfterWrite}). */
@@ -143,21 +153,14 @@ final class Features {
                 config.getDuration("ledger.budget.alerts.max-backoff"));
         WorkspaceBudget.init(system, new WorkspaceBudget.Settings(ZoneId.of(config.getString("ledger.budget.time-zone")),
                 config.getDuration("ledger.budget.reservation-ttl"), config.getDuration("ledger.budget.max-reservation-ttl"),
-                clock, views, alerts, new RecordsUsageSource(store, prices, blocking, clock)));
+                clock, views, alerts, new RecordsUsageSource(store, prices, blocking, clock,
+                        config.getDuration("ledger.records.search-accept-skew"))));
         return new Budgets(system, config.getDuration("ledger.budget.decision-timeout"),
                 config.getDuration("ledger.http.ask-timeout"), views, clock);
     }
 
     /** Every route of the API under /v1, and the dashboard; resumes the compliance jobs a stop interrupted. */
     Route routes(Route ping) {
-        RateLimits rateLimits = RateLimits.fromConfig(config);
-        AuthAudit audit = new AuthAudit(recordSink, clock, config.getInt("ledger.auth.max-denial-kinds"));
-        LedgerNode.scheduleAuthTasks(system, config, keys, rateLimits, audit, () -> {
-            retention.refresh();
-            holds.refresh();
-            prices.refresh();
-        });
-        Access access = new Access(keys, rateLimits, audit);
         RequestBodies bodies = new RequestBodies(MemoryBudget.fromConfig(config));
         RecordSearch search = new RecordSearch(store, heldCopies, config.getDuration("ledger.records.search-accept-skew"));
         ErasureRoutes erasure = new ErasureRoutes(session, keyspace, store, heldCopies, ledgers, access, audit, bodies,

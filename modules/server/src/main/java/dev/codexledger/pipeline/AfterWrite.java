@@ -19,8 +19,8 @@ import java.util.concurrent.Executor;
  * Everything that follows the persist of a workspace's batch, in one place and in this order, before
  * the batch is acknowledged:
  * <ol>
- *   <li><b>stored with the batch</b> (together, each durable before the ack): its rows and ids in the
- *       {@link RecordStore}, then the {@code stored} steps given (compliance windows, held copies);</li>
+ *   <li><b>stored with the batch</b>, each durable before the ack: the {@code stored} steps given
+ *       (compliance windows, held copies), together, and then its rows and ids in the {@link RecordStore};</li>
  *   <li><b>priced once</b>: each record's cost from the facts it was decoded with (nothing is parsed
  *       again);</li>
  *   <li><b>told to the followers</b>, in order (budget usage, analytics): each counts by seq and keeps its
@@ -30,7 +30,8 @@ import java.util.concurrent.Executor;
  * </ol>
  * The stored steps need no progress of their own: the ledger writes one batch at a time and acknowledges
  * it only after all of them, so only its last batch can be missing anywhere, and its recovery writes that
- * batch again ({@link #rewrite}: rows a crash left unwritten, the same steps, the followers told again).
+ * batch again ({@link #rewrite}: the steps and rows of the records a crash left without a row — a row
+ * is written after its steps, so a row found means its steps were done — and the followers told again).
  * All writes are idempotent upserts.
  */
 public final class AfterWrite implements LedgerReadModel {
@@ -80,7 +81,8 @@ public final class AfterWrite implements LedgerReadModel {
 
     @Override
     public CompletionStage<Void> rewrite(String workspace, RecordsAppended batch) {
-        return store.presentSeqs(workspace, batch).thenCompose(present -> store(workspace, batch, present));
+        return store.presentSeqs(workspace, batch)
+                .thenComposeAsync(present -> store(workspace, batch, present), executor);
     }
 
     @Override
@@ -88,22 +90,43 @@ public final class AfterWrite implements LedgerReadModel {
         return store.storedContentHashes(workspace, eventIds);
     }
 
+    /**
+     * The stored steps first, then the rows: a row that exists means its batch's steps were done, which
+     * is what lets a rewrite skip the steps of rows it finds (their content may have been erased since,
+     * and must not be copied again from the journal).
+     */
     private CompletionStage<Void> store(String workspace, RecordsAppended batch, Set<Long> alreadyStored) {
         RecordStore.Lifetime lifetime = store.lifetimeOf(workspace, batch.acceptedAtMicros());
-        List<CompletableFuture<Void>> writes = new ArrayList<>(stored.size() + 1);
-        writes.add(store.write(workspace, batch, alreadyStored, lifetime).toCompletableFuture());
+        List<CompletableFuture<Void>> steps = new ArrayList<>(stored.size());
         for (Named<StoredStep> step : stored) {
-            writes.add(step.step().write(workspace, batch, alreadyStored, lifetime).toCompletableFuture());
+            steps.add(attempt(() -> step.step().write(workspace, batch, alreadyStored, lifetime)));
         }
-        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
+        return CompletableFuture.allOf(steps.toArray(CompletableFuture[]::new))
+                .thenCompose(done -> store.write(workspace, batch, alreadyStored, lifetime))
                 .thenRunAsync(() -> follow(workspace, batch), executor);
+    }
+
+    /** A step that throws instead of failing its future fails the write all the same (the ledger then restarts). */
+    private static CompletableFuture<Void> attempt(java.util.function.Supplier<CompletionStage<Void>> step) {
+        try {
+            return step.get().toCompletableFuture();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private void follow(String workspace, RecordsAppended batch) {
         if (batch.isEmpty()) {
             return;
         }
-        PricedBatch priced = PricedBatch.of(workspace, batch, prices);
+        PricedBatch priced;
+        try {
+            priced = PricedBatch.of(workspace, batch, prices);
+        } catch (RuntimeException e) {
+            // the batch is stored: its followers read it back once pricing works again
+            LOG.warn("could not price seqs {}..{} of workspace {}", batch.firstSeq(), batch.lastSeq(), workspace, e);
+            return;
+        }
         for (Named<Follower> follower : followers) {
             try {
                 follower.step().follow(priced);
@@ -117,10 +140,9 @@ public final class AfterWrite implements LedgerReadModel {
 
     /** The names of the steps, in the order they run (for the node's log at start). */
     public String describe() {
-        List<String> names = new ArrayList<>();
-        names.add("records");
-        stored.forEach(step -> names.add(step.name()));
+        List<String> steps = stored.stream().map(Named::name).toList();
         List<String> told = followers.stream().map(Named::name).toList();
-        return "stored with each batch: " + String.join(", ", names) + "; then told: " + String.join(", ", told);
+        return "stored with each batch: " + String.join(", ", steps) + ", then records; then told: "
+                + String.join(", ", told);
     }
 }

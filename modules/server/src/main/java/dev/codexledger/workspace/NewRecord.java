@@ -11,6 +11,10 @@ import com.google.protobuf.ByteString;
 public record NewRecord(String eventId, String eventType, long timestampMicros, String userId, ByteString content,
                         Digest contentHash, RecordFacts facts) {
 
+    public NewRecord {
+        java.util.Objects.requireNonNull(facts, "facts");
+    }
+
     /** A record decoded at the edge, with the facts read from the same parse. */
     public NewRecord(String eventId, String eventType, long timestampMicros, String userId, String content,
                      RecordFacts facts) {

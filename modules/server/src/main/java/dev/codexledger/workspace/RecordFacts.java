@@ -3,6 +3,7 @@ package dev.codexledger.workspace;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
 
 /**
@@ -18,7 +19,20 @@ public record RecordFacts(String surface, String model, String conversation, Str
     public static final RecordFacts NONE =
             new RecordFacts(null, null, null, null, false, Usage.NONE, null, null, null, null);
 
-    private static final JsonFactory JSON = new JsonFactory();
+    /**
+     * Without Jackson's default read limits: the content was validated at the edge, where numbers are
+     * kept exactly and may be written longer than they were sent (a BigDecimal's plain form), so a
+     * default limit could stop a read-back half-way and lose facts the live path had (found in review).
+     */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNumberLength(Integer.MAX_VALUE)
+                    .maxStringLength(Integer.MAX_VALUE)
+                    .maxNameLength(Integer.MAX_VALUE)
+                    .maxNestingDepth(Integer.MAX_VALUE)
+                    .maxDocumentLength(-1)
+                    .build())
+            .build();
 
     public RecordFacts {
         usage = usage == null ? Usage.NONE : usage;

@@ -295,7 +295,8 @@ class BudgetIT {
                     java.time.Clock.systemUTC());
             PriceBook prices = new PriceBook(session, keyspace, config.getConfig("ledger.budget.prices"),
                     java.time.Clock.systemUTC());
-            RecordsUsageSource source = new RecordsUsageSource(table, prices, Runnable::run, java.time.Clock.systemUTC());
+            RecordsUsageSource source = new RecordsUsageSource(table, prices, Runnable::run, java.time.Clock.systemUTC(),
+                    Duration.ofDays(1));
             List<WorkspaceBudget.SeqUsage> usage = source.usageBetween("history", 2, 3).toCompletableFuture().get();
             // gpt-5-codex at 1.25 / 10 credits per million: 120 × 1.25 + 40 × 10 = 550 micro-credits each
             assertEquals(List.of(2L, 3L), usage.stream().map(WorkspaceBudget.SeqUsage::seq).toList());
