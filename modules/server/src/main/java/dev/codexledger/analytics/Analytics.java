@@ -3,6 +3,7 @@ package dev.codexledger.analytics;
 import com.datastax.oss.driver.api.core.CqlSession;
 import dev.codexledger.budget.PricedBatch;
 import dev.codexledger.budget.Pricing;
+import dev.codexledger.pipeline.AfterWrite;
 import dev.codexledger.records.RecordStore;
 import dev.codexledger.records.StoredRecord;
 import dev.codexledger.workspace.LedgerRecord;
@@ -12,6 +13,8 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -29,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * node that owned the workspace meanwhile, a node that stopped) is read back from the records table
  * before counting on. {@link #tick()} (every few seconds) catches up workspaces that saw no batch since.
  */
-public final class Analytics {
+public final class Analytics implements AfterWrite.Follower {
 
     private static final Logger LOG = LoggerFactory.getLogger(Analytics.class);
     private static final int MAX_QUEUED_BATCHES = 64;
@@ -43,6 +46,7 @@ public final class Analytics {
     private final RecordStore records;
     /** Runs a lane's drain after the coalescing delay, so batches arriving meanwhile are counted together. */
     private final Executor delayed;
+    private final Executor executor;
     private final java.util.function.Function<String, java.time.Duration> retention;
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
 
@@ -61,6 +65,9 @@ public final class Analytics {
         volatile WorkspaceAnalytics state;
         /** State dropped because the workspace was idle (not because counting failed). */
         volatile boolean evicted;
+        /** The workspace's ledger stops here: count what is queued, then forget the lane. */
+        volatile boolean closing;
+        final CompletableFuture<Void> handedOver = new CompletableFuture<>();
 
         Lane(String workspace) {
             this.workspace = workspace;
@@ -71,12 +78,36 @@ public final class Analytics {
                      java.util.function.Function<String, java.time.Duration> retention, Executor executor,
                      java.time.Duration coalesce) {
         this.retention = retention;
+        this.executor = executor;
         this.delayed = coalesce.isZero() ? executor
                 : java.util.concurrent.CompletableFuture.delayedExecutor(coalesce.toMillis(), TimeUnit.MILLISECONDS,
                         executor);
         this.store = new AnalyticsStore(session, keyspace);
         this.prices = prices;
         this.records = records;
+    }
+
+    @Override
+    public void follow(PricedBatch priced) {
+        submit(priced);
+    }
+
+    /**
+     * The workspace's ledger stops on this node: counts what this node was handed (at once, without the
+     * coalescing delay), then forgets the workspace; completes when done. The ledger stops only then, so
+     * its next incarnation — on this node or another — counts alone, from the stored progress.
+     */
+    @Override
+    public CompletionStage<Void> handOver(String workspace) {
+        Lane lane = lanes.get(workspace);
+        if (lane == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        lane.closing = true;
+        if (lane.running.compareAndSet(false, true)) {
+            executor.execute(() -> drain(lane));
+        }
+        return lane.handedOver;
     }
 
     /** Hands over a batch the ledger has written; returns at once. */
@@ -124,8 +155,8 @@ public final class Analytics {
                 lane.state = null;
                 lane.evicted = true;
                 lane.running.set(false);
-                if (!lane.queue.isEmpty()) {
-                    schedule(lane);
+                if (!lane.queue.isEmpty() || lane.closing) {
+                    schedule(lane); // a hand-over that came meanwhile completes in the drain
                 }
             }
         });
@@ -133,7 +164,7 @@ public final class Analytics {
 
     private void schedule(Lane lane) {
         if (lane.running.compareAndSet(false, true)) {
-            delayed.execute(() -> drain(lane));
+            (lane.closing ? executor : delayed).execute(() -> drain(lane));
         }
     }
 
@@ -168,6 +199,9 @@ public final class Analytics {
             lane.running.set(false);
             if (!lane.queue.isEmpty()) {
                 schedule(lane);
+            } else if (lane.closing && lane.running.compareAndSet(false, true)) {
+                lanes.remove(lane.workspace, lane);
+                lane.handedOver.complete(null);
             }
         }
     }

@@ -13,10 +13,10 @@ import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codexledger.http.ApiErrors;
 import dev.codexledger.http.BadRequest;
 import dev.codexledger.http.RequestBodies;
@@ -78,8 +78,8 @@ public final class KeysRoutes {
                         ApiKeys.Created created = keys.create(request.name(), request.workspace(), request.scopes(),
                                 "key:" + key.id());
                         audited("key.created", caller, created.key());
-                        ObjectNode json = describe(created.key()).put("secret", created.secret());
-                        return ApiErrors.json(StatusCodes.CREATED, json);
+                        return ApiErrors.json(StatusCodes.CREATED, new NewKeySecret(KeyView.of(created.key()),
+                                created.secret()));
                     })));
         }));
     }
@@ -93,11 +93,7 @@ public final class KeysRoutes {
                 throw new BadRequest("workspace", WorkspaceId.RULE + ", or * for org-wide keys");
             }
             return access.authorize(key, Endpoint.KEYS_LIST, workspace.orElse(ApiKey.ALL_WORKSPACES), () -> answer(() -> {
-                ArrayNode list = JSON.createArrayNode();
-                keys.list(workspace).forEach(k -> list.add(describe(k)));
-                ObjectNode json = JSON.createObjectNode();
-                json.set("keys", list);
-                return ApiErrors.json(StatusCodes.OK, json);
+                return ApiErrors.ok(new KeyList(keys.list(workspace).stream().map(KeyView::of).toList()));
             }));
         }));
     }
@@ -107,7 +103,7 @@ public final class KeysRoutes {
                 Endpoint.KEYS_REVOKE, target -> access.caller(key, caller -> answer(() -> {
                     ApiKey revoked = keys.revoke(target.id()).orElseThrow();
                     audited("key.revoked", caller, revoked);
-                    return ApiErrors.json(StatusCodes.OK, describe(revoked));
+                    return ApiErrors.ok(KeyView.of(revoked));
                 }))));
     }
 
@@ -123,10 +119,8 @@ public final class KeysRoutes {
                 ApiKey old = keys.find(target.id()).orElseThrow();
                 audited("key.rotated", caller, old);
                 audited("key.created", caller, rotated.get().key());
-                ObjectNode json = describe(rotated.get().key()).put("secret", rotated.get().secret())
-                        .put("replaces", old.id());
-                json.set("previous", describe(old));
-                return ApiErrors.json(StatusCodes.CREATED, json);
+                return ApiErrors.json(StatusCodes.CREATED, new RotatedKey(KeyView.of(rotated.get().key()),
+                        rotated.get().secret(), old.id(), KeyView.of(old)));
             })));
         }));
     }
@@ -170,20 +164,28 @@ public final class KeysRoutes {
                 }));
     }
 
-    static ObjectNode describe(ApiKey key) {
-        ObjectNode json = JSON.createObjectNode()
-                .put("id", key.id())
-                .put("name", key.name())
-                .put("workspace", key.workspace());
-        ArrayNode scopes = json.putArray("scopes");
-        key.scopes().stream().map(Scope::wireName).sorted().forEach(scopes::add);
-        json.put("created_at", key.createdAt().toString())
-                .put("created_by", key.createdBy())
-                .put("active", key.isActive(java.time.Instant.now()));
-        json.put("expires_at", key.expiresAt() == null ? null : key.expiresAt().toString());
-        json.put("revoked_at", key.revokedAt() == null ? null : key.revokedAt().toString());
-        return json;
+    /** A key as the API shows it: never its secret, nor the secret's hash. */
+    record KeyView(String id, String name, String workspace, List<String> scopes,
+                   @JsonProperty("created_at") String createdAt, @JsonProperty("created_by") String createdBy,
+                   boolean active, @JsonProperty("expires_at") String expiresAt,
+                   @JsonProperty("revoked_at") String revokedAt) {
+
+        static KeyView of(ApiKey key) {
+            return new KeyView(key.id(), key.name(), key.workspace(),
+                    key.scopes().stream().map(Scope::wireName).sorted().toList(), key.createdAt().toString(),
+                    key.createdBy(), key.isActive(java.time.Instant.now()),
+                    key.expiresAt() == null ? null : key.expiresAt().toString(),
+                    key.revokedAt() == null ? null : key.revokedAt().toString());
+        }
     }
+
+    record KeyList(List<KeyView> keys) {}
+
+    /** A key just made: the one time its secret is shown. */
+    record NewKeySecret(@JsonUnwrapped KeyView key, String secret) {}
+
+    /** A rotated key: the new one with its secret, and the one it replaces (expiring after the grace period). */
+    record RotatedKey(@JsonUnwrapped KeyView key, String secret, String replaces, KeyView previous) {}
 
     private static Duration graceOf(JsonNode body) {
         if (!body.isObject()) {

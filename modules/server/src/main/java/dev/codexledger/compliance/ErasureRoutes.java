@@ -11,9 +11,10 @@ import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codexledger.auth.Access;
 import dev.codexledger.auth.AuthAudit;
@@ -69,15 +70,12 @@ public final class ErasureRoutes {
                                             caller -> extractRequestEntity(entity -> bodies.strict(entity, 4096,
                                                     Duration.ofSeconds(10),
                                                     (bytes, reservation) -> erase(workspace, bytes, caller)))))),
-                                    get(() -> access.allow(Endpoint.ERASURES_LIST, workspace, key -> answer(() -> {
-                                        ObjectNode body = JSON.createObjectNode();
-                                        ArrayNode list = body.putArray("erasures");
-                                        jobs.list(workspace).forEach(job -> list.add(describe(job)));
-                                        return ApiErrors.json(StatusCodes.OK, body);
-                                    }))))),
+                                    get(() -> access.allow(Endpoint.ERASURES_LIST, workspace, key -> answer(() ->
+                                            ApiErrors.ok(new ErasureList(jobs.list(workspace).stream()
+                                                    .map(ErasureView::of).toList()))))))),
                             path(segment(), id -> get(() -> access.allow(Endpoint.ERASURE_STATUS, workspace, key ->
                                     answer(() -> jobs.find(workspace, id)
-                                            .map(job -> ApiErrors.json(StatusCodes.OK, describe(job)))
+                                            .map(job -> ApiErrors.ok(ErasureView.of(job)))
                                             .orElseGet(() -> ApiErrors.error(StatusCodes.NOT_FOUND,
                                                     "no erasure " + id + " in this workspace", "id"))))))))));
     }
@@ -90,7 +88,7 @@ public final class ErasureRoutes {
     private Route erase(String workspace, byte[] body, AuthAudit.Caller caller) {
         Erasures.Criteria criteria = criteriaOf(tree(body));
         return answer(() -> ApiErrors.json(StatusCodes.ACCEPTED,
-                describe(jobs.start(workspace, criteria, caller, this::audited))));
+                ErasureView.of(jobs.start(workspace, criteria, caller, this::audited))));
     }
 
     private void audited(ErasureJobs.Job job, AuthAudit.Caller caller) {
@@ -105,26 +103,25 @@ public final class ErasureRoutes {
                 "erasure in " + job.workspace());
     }
 
-    static ObjectNode describe(ErasureJobs.Job job) {
-        ObjectNode json = JSON.createObjectNode()
-                .put("id", job.id())
-                .put("workspace", job.workspace())
-                .put("state", job.state())
-                .put("criterion", job.criterion())
-                .put("criterion_sha256", job.criterionSha256())
-                .put("requested_by", job.requestedBy())
-                .put("requested_by_name", job.requestedByName())
-                .put("requested_at", job.requestedAt().toString())
-                .put("finished_at", job.finishedAt() == null ? null : job.finishedAt().toString())
-                .put("erased", job.erased())
-                .put("held", job.held());
-        json.set("erased_seqs", JSON.valueToTree(job.erasedSeqs()));
-        json.set("held_seqs", JSON.valueToTree(job.heldSeqs()));
-        if (job.error() != null) {
-            json.put("error", job.error());
+    /** An erasure job as the API shows it; {@code error} only when it failed. */
+    record ErasureView(String id, String workspace, String state, String criterion,
+                       @JsonProperty("criterion_sha256") String criterionSha256,
+                       @JsonProperty("requested_by") String requestedBy,
+                       @JsonProperty("requested_by_name") String requestedByName,
+                       @JsonProperty("requested_at") String requestedAt, @JsonProperty("finished_at") String finishedAt,
+                       long erased, long held, @JsonProperty("erased_seqs") List<Long> erasedSeqs,
+                       @JsonProperty("held_seqs") List<Long> heldSeqs,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) String error) {
+
+        static ErasureView of(ErasureJobs.Job job) {
+            return new ErasureView(job.id(), job.workspace(), job.state(), job.criterion(), job.criterionSha256(),
+                    job.requestedBy(), job.requestedByName(), job.requestedAt().toString(),
+                    job.finishedAt() == null ? null : job.finishedAt().toString(), job.erased(), job.held(),
+                    job.erasedSeqs(), job.heldSeqs(), job.error());
         }
-        return json;
     }
+
+    record ErasureList(List<ErasureView> erasures) {}
 
     private Route answer(Supplier<HttpResponse> work) {
         return dev.codexledger.http.Blocking.answer(blocking, work);

@@ -3,16 +3,16 @@ package dev.codexledger.compliance;
 import static dev.codexledger.http.WorkspacePaths.workspace;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.delete;
-import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.codexledger.auth.Access;
 import dev.codexledger.auth.AuthAudit;
@@ -23,7 +23,6 @@ import dev.codexledger.records.ContentFilter;
 import dev.codexledger.http.BadRequest;
 import dev.codexledger.records.RecordParser;
 import dev.codexledger.records.Rfc3339;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -69,35 +68,24 @@ public final class HoldsRoutes {
                             pathEndOrSingleSlash(() -> concat(
                                     post(() -> access.allow(Endpoint.HOLDS_CREATE, workspace, key ->
                                             access.caller(key, caller -> create(workspace, caller)))),
-                                    get(() -> access.allow(Endpoint.HOLDS_LIST, workspace, key -> answer(() -> {
-                                        ObjectNode body = JSON.createObjectNode();
-                                        ArrayNode list = body.putArray("holds");
-                                        holds.list(workspace).forEach(h -> list.add(describe(h)));
-                                        return ApiErrors.json(StatusCodes.OK, body);
-                                    }))))),
+                                    get(() -> access.allow(Endpoint.HOLDS_LIST, workspace, key -> answer(() ->
+                                            ApiErrors.ok(new HoldList(holds.list(workspace).stream()
+                                                    .map(HoldView::of).toList()))))))),
                             pathPrefix(segment(), id -> pathEndOrSingleSlash(() -> delete(() ->
                                     access.allow(Endpoint.HOLDS_RELEASE, workspace, key ->
                                             access.caller(key, caller -> release(workspace, id, caller))))))))));
     }
 
-    private static JsonNode tree(byte[] bytes) {
-        try {
-            return JSON.readTree(bytes);
-        } catch (IOException e) {
-            throw new BadRequest("body", "malformed JSON body");
-        }
-    }
-
     private Route create(String workspace, AuthAudit.Caller caller) {
-        return extractRequestEntity(entity -> bodies.strict(entity, 64 * 1024, Duration.ofSeconds(10), (bytes, r) -> {
-            LegalHolds.Hold spec = parse(workspace, tree(bytes));
+        return bodies.jsonObject(64 * 1024, Duration.ofSeconds(10), body -> {
+            LegalHolds.Hold spec = parse(workspace, body);
             return answer(() -> {
                 LegalHolds.Hold hold = holds.create(spec, "key:" + caller.keyId(),
                         applied -> audited(workspace, "legal_hold.applied", caller, applied, applied.held()));
                 audited(workspace, "legal_hold.created", caller, hold, 0);
-                return ApiErrors.json(StatusCodes.CREATED, describe(hold));
+                return ApiErrors.json(StatusCodes.CREATED, HoldView.of(hold));
             });
-        }));
+        });
     }
 
     /** Runs again the copy jobs a stopped node left unfinished; their end is audited as the ledger's. */
@@ -110,48 +98,50 @@ public final class HoldsRoutes {
         return answer(() -> holds.release(workspace, id, "key:" + caller.keyId())
                 .map(released -> {
                     audited(workspace, "legal_hold.released", caller, released.getKey(), released.getValue());
-                    return ApiErrors.json(StatusCodes.OK, describe(released.getKey()).put("freed", released.getValue()));
+                    return ApiErrors.ok(new Released(HoldView.of(released.getKey()), released.getValue()));
                 })
                 .orElseGet(() -> ApiErrors.error(StatusCodes.NOT_FOUND, "no hold " + id + " in this workspace", "id")));
     }
 
     private void audited(String workspace, String action, AuthAudit.Caller caller, LegalHolds.Hold hold, long count) {
-        ObjectNode attributes = describe(hold).put("records", count);
+        ObjectNode attributes = JSON.<ObjectNode>valueToTree(HoldView.of(hold)).put("records", count);
         AuthAudit.await(audit.adminAction(workspace, action, caller, attributes), action + " in " + workspace);
     }
 
-    static ObjectNode describe(LegalHolds.Hold hold) {
-        ObjectNode json = JSON.createObjectNode()
-                .put("id", hold.id())
-                .put("name", hold.name())
-                .put("state", hold.state())
-                .put("active", hold.active());
-        hold.users().stream().sorted().forEach(json.putArray("custodians")::add);
-        hold.eventTypes().stream().sorted().forEach(json.putArray("event_types")::add);
-        ContentFilter content = hold.content();
-        json.put("conversation_id", content.conversationId().orElse(null));
-        json.put("model", content.model().orElse(null));
-        json.put("surface", content.surface().orElse(null));
-        json.put("tool_name", content.toolName().orElse(null));
-        json.put("decision", content.decision().orElse(null));
-        content.terms().forEach(json.putArray("terms")::add);
-        json.put("from", hold.fromMicros() == null ? null : Instant.EPOCH.plus(hold.fromMicros(),
-                java.time.temporal.ChronoUnit.MICROS).toString());
-        json.put("to", hold.toMicros() == null ? null : Instant.EPOCH.plus(hold.toMicros(),
-                java.time.temporal.ChronoUnit.MICROS).toString());
-        json.put("created_at", hold.createdAt() == null ? null : hold.createdAt().toString());
-        json.put("created_by", hold.createdBy());
-        json.put("released_at", hold.releasedAt() == null ? null : hold.releasedAt().toString());
-        json.put("released_by", hold.releasedBy());
-        json.put("applied_at", hold.appliedAt() == null ? null : hold.appliedAt().toString());
-        if (hold.appliedAt() == null) {
-            json.putNull("held_at_creation");
-        } else {
-            json.put("held_at_creation", hold.held());
+    /** A hold as the API shows it (and as its audit records describe it). */
+    record HoldView(String id, String name, String state, boolean active, List<String> custodians,
+                    @JsonProperty("event_types") List<String> eventTypes,
+                    @JsonProperty("conversation_id") String conversationId, String model, String surface,
+                    @JsonProperty("tool_name") String toolName, String decision, List<String> terms, String from,
+                    String to, @JsonProperty("created_at") String createdAt, @JsonProperty("created_by") String createdBy,
+                    @JsonProperty("released_at") String releasedAt, @JsonProperty("released_by") String releasedBy,
+                    @JsonProperty("applied_at") String appliedAt,
+                    @JsonProperty("held_at_creation") Long heldAtCreation) {
+
+        static HoldView of(LegalHolds.Hold hold) {
+            ContentFilter content = hold.content();
+            return new HoldView(hold.id(), hold.name(), hold.state(), hold.active(),
+                    hold.users().stream().sorted().toList(), hold.eventTypes().stream().sorted().toList(),
+                    content.conversationId().orElse(null), content.model().orElse(null),
+                    content.surface().orElse(null), content.toolName().orElse(null), content.decision().orElse(null),
+                    List.copyOf(content.terms()), instant(hold.fromMicros()), instant(hold.toMicros()),
+                    text(hold.createdAt()), hold.createdBy(), text(hold.releasedAt()), hold.releasedBy(),
+                    text(hold.appliedAt()), hold.appliedAt() == null ? null : hold.held());
         }
-        return json;
+
+        private static String instant(Long micros) {
+            return micros == null ? null : Instant.EPOCH.plus(micros, java.time.temporal.ChronoUnit.MICROS).toString();
+        }
+
+        private static String text(Instant instant) {
+            return instant == null ? null : instant.toString();
+        }
     }
 
+    record HoldList(List<HoldView> holds) {}
+
+    /** A released hold and how many copies its release freed. */
+    record Released(@JsonUnwrapped HoldView hold, long freed) {}
 
     private static LegalHolds.Hold parse(String workspace, JsonNode body) {
         if (body == null || !body.isObject()) {

@@ -136,7 +136,7 @@ final class Features {
                         new AfterWrite.Named<>("legal holds", holds::copyArriving)),
                 prices,
                 List.of(new AfterWrite.Named<>("budget usage", budgets::reportUsage),
-                        new AfterWrite.Named<>("analytics", analytics::submit)),
+                        new AfterWrite.Named<>("analytics", analytics)),
                 system.executionContext());
         system.log().info("after each write: {}", afterWrite.describe());
         WorkspaceLedger.init(system, afterWrite, LedgerSettings.fromConfig(config), new CassandraJournalCleanup(system));

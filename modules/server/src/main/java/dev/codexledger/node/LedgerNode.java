@@ -29,7 +29,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.cluster.typed.JoinSeedNodes;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 
@@ -75,11 +74,12 @@ public final class LedgerNode {
      * {@code GET|POST /v1/ping}: a constant answer, no key, any body ignored (drained) — the baseline the
      * budget benchmark compares decisions with (same server, same transport).
      */
+    private record Pong(boolean ok) {}
+
     private static Route ping() {
         return path("ping", () -> extractRequestEntity(entity -> extractMaterializer(materializer ->
                 onComplete(entity.discardBytes(materializer).completionStage(), done ->
-                        complete(dev.codexledger.http.ApiErrors.json(StatusCodes.OK,
-                                new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("ok", true)))))));
+                        complete(dev.codexledger.http.ApiErrors.ok(new Pong(true)))))));
     }
 
     /**

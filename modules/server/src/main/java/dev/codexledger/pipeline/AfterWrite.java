@@ -50,6 +50,14 @@ public final class AfterWrite implements LedgerReadModel {
     @FunctionalInterface
     public interface Follower {
         void follow(PricedBatch batch);
+
+        /**
+         * The workspace's ledger stops on this node: finish counting what was told here and forget the
+         * workspace, so the next node to count it is the only one (one counter per workspace at a time).
+         */
+        default CompletionStage<Void> handOver(String workspace) {
+            return CompletableFuture.completedFuture(null);
+        }
     }
 
     /** A step with the name it is known by in logs and docs. */
@@ -83,6 +91,15 @@ public final class AfterWrite implements LedgerReadModel {
     public CompletionStage<Void> rewrite(String workspace, RecordsAppended batch) {
         return store.presentSeqs(workspace, batch)
                 .thenComposeAsync(present -> store(workspace, batch, present), executor);
+    }
+
+    @Override
+    public CompletionStage<Void> handOver(String workspace) {
+        List<CompletableFuture<Void>> followed = new ArrayList<>(followers.size());
+        for (Named<Follower> follower : followers) {
+            followed.add(attempt(() -> follower.step().handOver(workspace)));
+        }
+        return CompletableFuture.allOf(followed.toArray(CompletableFuture[]::new));
     }
 
     @Override

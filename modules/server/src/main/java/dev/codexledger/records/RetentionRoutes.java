@@ -8,6 +8,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.put;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -52,7 +53,7 @@ public final class RetentionRoutes {
         return pathPrefix("admin", () -> pathPrefix("workspaces", () -> workspace("retention", workspace ->
                     pathEnd(() -> concat(
                             get(() -> access.allow(Endpoint.RETENTION_GET, workspace, key ->
-                                    answer(() -> ApiErrors.json(StatusCodes.OK, describe(retention.get(workspace)))))),
+                                    answer(() -> ApiErrors.ok(RetentionView.of(retention.get(workspace)))))),
                             put(() -> access.allow(Endpoint.RETENTION_SET, workspace, key ->
                                     access.caller(key, caller -> change(workspace, caller)))))))));
     }
@@ -74,7 +75,7 @@ public final class RetentionRoutes {
                         .put("applies_to", APPLIES);
                 AuthAudit.await(audit.adminAction(workspace, "retention.changed", caller, attributes),
                         "retention change of " + workspace);
-                return ApiErrors.json(StatusCodes.OK, describe(after));
+                return ApiErrors.ok(RetentionView.of(after));
             });
         }));
     }
@@ -96,15 +97,16 @@ public final class RetentionRoutes {
         return Duration.ofSeconds(seconds.asLong());
     }
 
-    private static ObjectNode describe(Retention.Setting setting) {
-        ObjectNode json = JSON.createObjectNode()
-                .put("workspace", setting.workspace())
-                .put("ttl_seconds", setting.ttl().toSeconds())
-                .put("source", setting.explicit() ? "workspace" : "default")
-                .put("applies_to", APPLIES);
-        json.put("updated_at", setting.updatedAt() == null ? null : setting.updatedAt().toString());
-        json.put("updated_by", setting.updatedBy());
-        return json;
+    /** A workspace's retention as the API shows it: its own (source "workspace") or the default. */
+    record RetentionView(String workspace, @JsonProperty("ttl_seconds") long ttlSeconds, String source,
+                         @JsonProperty("applies_to") String appliesTo, @JsonProperty("updated_at") String updatedAt,
+                         @JsonProperty("updated_by") String updatedBy) {
+
+        static RetentionView of(Retention.Setting setting) {
+            return new RetentionView(setting.workspace(), setting.ttl().toSeconds(),
+                    setting.explicit() ? "workspace" : "default", APPLIES,
+                    setting.updatedAt() == null ? null : setting.updatedAt().toString(), setting.updatedBy());
+        }
     }
 
     private Route answer(Supplier<HttpResponse> work) {

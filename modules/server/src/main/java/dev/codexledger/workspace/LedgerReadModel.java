@@ -21,6 +21,15 @@ public interface LedgerReadModel {
         return write(workspace, batch);
     }
 
+    /**
+     * The workspace's ledger stops on this node (passivated, or its shard moves to another node): completes
+     * once whatever this node still does for the workspace's written batches is finished, so the ledger's
+     * next incarnation — here or on another node — is the only one that counts them.
+     */
+    default CompletionStage<Void> handOver(String workspace) {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
     /** The content hashes of those of the given ids that are stored in the workspace. */
     CompletionStage<Map<String, Digest>> storedContentHashes(String workspace, Collection<String> eventIds);
 }

@@ -39,7 +39,9 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * <p>One batch is in flight at a time: while the ledger looks up ids or writes rows, further appends
  * queue, and the queued ones are then handled together (up to {@code max-coalesced-records}) as one
  * persisted event and one write. So only the last persisted batch can ever be missing from the tables,
- * and recovery writes that batch again.
+ * and recovery writes that batch again. Sharding stops it with {@link HandOver}: it finishes its queue,
+ * waits for the read model's {@link LedgerReadModel#handOver}, then stops, so what follows its writes is
+ * never done for a workspace on two nodes at once.
  */
 public final class WorkspaceLedger
         extends EventSourcedBehaviorWithEnforcedReplies<WorkspaceLedger.Command, LedgerEvent, LedgerState> {
@@ -50,7 +52,8 @@ public final class WorkspaceLedger
     public static void init(ActorSystem<?> system, LedgerReadModel readModel, LedgerSettings settings,
                             JournalCleanup cleanup) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-                entityContext -> create(entityContext.getEntityId(), readModel, settings, cleanup)));
+                entityContext -> create(entityContext.getEntityId(), readModel, settings, cleanup))
+                .withStopMessage(HandOver.INSTANCE));
     }
 
     // ---------------------------------------------------------------- protocol
@@ -85,6 +88,11 @@ public final class WorkspaceLedger
 
     private enum Drain implements Command { INSTANCE }
 
+    /** Sharding's stop message (passivation, rebalancing, shutdown): finish, hand over, stop. */
+    enum HandOver implements Command { INSTANCE }
+
+    private enum HandedOver implements Command { INSTANCE }
+
     /** A Forget waiting for the snapshot after its event, then for the journal cleanup. */
     private record AwaitingCleanup(ActorRef<Forgotten> replyTo, int inLastBatch, long eventSeqNr) {}
 
@@ -118,6 +126,8 @@ public final class WorkspaceLedger
     private final List<AwaitingCleanup> awaitingCleanup = new ArrayList<>();
     /** Not state: whether a lookup or a write is under way. Commands meanwhile wait in the stash. */
     private boolean busy;
+    /** Not state: asked to stop; stops once its queue is written and the read model has handed over. */
+    private boolean stopping;
     /**
      * Counts recoveries. A journal failure restarts the event-sourced behavior (with backoff) but keeps
      * this object: answers to lookups and writes started before the restart carry the old number and are
@@ -213,6 +223,8 @@ public final class WorkspaceLedger
                 .onCommand(GetHead.class, this::onGetHead)
                 .onCommand(Forget.class, this::onForget)
                 .onCommand(JournalCleaned.class, this::onJournalCleaned)
+                .onCommand(HandOver.class, (state, stop) -> onHandOver(state))
+                .onCommand(HandedOver.class, (state, done) -> onHandedOver())
                 .build();
     }
 
@@ -221,9 +233,28 @@ public final class WorkspaceLedger
         return busy ? Effect().noReply() : startNext(state);
     }
 
-    /** Takes the queued appends (at least one, then up to the coalescing limit) and starts on them. */
+    /** Appends that reached it while it handed over (sharding normally holds them back) are refused: re-sent, they reach the next incarnation. */
+    private ReplyEffect<LedgerEvent, LedgerState> onHandedOver() {
+        queued.forEach(append -> append.replyTo().tell(new Unavailable("the workspace's ledger is moving; retry")));
+        queued.clear();
+        return Effect().stop().thenNoReply();
+    }
+
+    private ReplyEffect<LedgerEvent, LedgerState> onHandOver(LedgerState state) {
+        stopping = true;
+        return busy ? Effect().noReply() : startNext(state);
+    }
+
+    /**
+     * Takes the queued appends (at least one, then up to the coalescing limit) and starts on them; with
+     * none left, a stopping ledger hands over.
+     */
     private ReplyEffect<LedgerEvent, LedgerState> startNext(LedgerState state) {
         if (queued.isEmpty()) {
+            if (stopping && !busy) {
+                busy = true;
+                context.pipeToSelf(readModel.handOver(workspace), (ok, failure) -> HandedOver.INSTANCE);
+            }
             return Effect().noReply();
         }
         List<Append> group = new ArrayList<>();

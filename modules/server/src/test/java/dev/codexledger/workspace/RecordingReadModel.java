@@ -33,6 +33,16 @@ final class RecordingReadModel implements LedgerReadModel {
         return CompletableFuture.completedFuture(null);
     }
 
+    /** Completed by the test: the hand-overs the ledger asked for. */
+    final List<CompletableFuture<Void>> handOvers = new CopyOnWriteArrayList<>();
+
+    @Override
+    public CompletionStage<Void> handOver(String workspace) {
+        CompletableFuture<Void> handOver = new CompletableFuture<>();
+        handOvers.add(handOver);
+        return handOver;
+    }
+
     @Override
     public CompletionStage<Map<String, Digest>> storedContentHashes(String workspace, Collection<String> eventIds) {
         lookups.incrementAndGet();

@@ -228,6 +228,37 @@ class WorkspaceLedgerTest {
     }
 
     @Test
+    void askedToStopItWritesWhatIsQueuedThenHandsOverThenStops() {
+        readModel.holdWrites = true;
+        ActorRef<WorkspaceLedger.Command> ledger = spawnLedger("moving");
+        TestProbe<WorkspaceLedger.AppendResult> first = testKit.createTestProbe();
+        TestProbe<WorkspaceLedger.AppendResult> queued = testKit.createTestProbe();
+        ledger.tell(new WorkspaceLedger.Append(batch("a", 2), first.getRef()));
+        awaitHeldWrites(first, 1);
+        ledger.tell(new WorkspaceLedger.Append(batch("b", 1), queued.getRef()));
+        ledger.tell(WorkspaceLedger.HandOver.INSTANCE);
+
+        readModel.held.get(0).complete(null);
+        assertEquals(new WorkspaceLedger.Accepted(2, 0, 1, 2), first.receiveMessage());
+        awaitHeldWrites(first, 2);
+        assertTrue(readModel.handOvers.isEmpty(), "no hand-over while a batch is being written");
+        readModel.held.get(1).complete(null);
+        assertEquals(new WorkspaceLedger.Accepted(1, 0, 3, 3), queued.receiveMessage(), "the queue is written first");
+
+        first.awaitAssert(() -> {
+            assertEquals(1, readModel.handOvers.size());
+            return null;
+        });
+        TestProbe<WorkspaceLedger.AppendResult> late = testKit.createTestProbe();
+        ledger.tell(new WorkspaceLedger.Append(batch("c", 1), late.getRef()));
+        first.expectNoMessage(Duration.ofMillis(200));
+        readModel.handOvers.get(0).complete(null);
+        assertInstanceOf(WorkspaceLedger.Unavailable.class, late.receiveMessage(),
+                "an append that reached it while it handed over is refused, to be re-sent to its next incarnation");
+        first.expectTerminated(ledger);
+    }
+
+    @Test
     void appendsQueuedDuringAWriteArePersistedTogetherAsOneEvent() {
         readModel.holdWrites = true;
         ActorRef<WorkspaceLedger.Command> ledger = spawnLedger("coalescing");
