@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the analytics as data arrives: every batch the ledger writes is handed over, priced, with the
- * facts its records were decoded with ({@link #submit}), and counted in the background by its workspace's single writer ({@link WorkspaceAnalytics}), never on
+ * facts its records were decoded with ({@link #follow}), and counted in the background by its workspace's single writer ({@link WorkspaceAnalytics}), never on
  * the ingest path. Exactness does not depend on every hand-over arriving: a workspace's progress says
  * which sequence numbers are counted, and a range it never got (a full queue, a failed write, another
  * node that owned the workspace meanwhile, a node that stopped) is read back from the records table
@@ -87,11 +87,6 @@ public final class Analytics implements AfterWrite.Follower {
         this.records = records;
     }
 
-    @Override
-    public void follow(PricedBatch priced) {
-        submit(priced);
-    }
-
     /**
      * The workspace's ledger stops on this node: counts what this node was handed (at once, without the
      * coalescing delay), then forgets the workspace; completes when done. The ledger stops only then, so
@@ -111,7 +106,8 @@ public final class Analytics implements AfterWrite.Follower {
     }
 
     /** Hands over a batch the ledger has written; returns at once. */
-    public void submit(PricedBatch priced) {
+    @Override
+    public void follow(PricedBatch priced) {
         if (priced.isEmpty()) {
             return;
         }

@@ -92,19 +92,19 @@ class AnalyticsHandOverIT {
     @Test
     void theNodeALedgerLeavesCountsWhatItWasHandedAndTheNextNodeCountsOnOnce() throws Exception {
         Analytics first = node();
-        first.submit(prompts(1, 3));
-        first.submit(prompts(4, 5));
+        first.follow(prompts(1, 3));
+        first.follow(prompts(4, 5));
         first.handOver(WORKSPACE).toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertEquals(5, turns(first), "handed over only once everything it was handed is counted");
 
         Analytics next = node();
-        next.submit(prompts(1, 5)); // told again (the ledger's recovery re-writes its last batch)
-        next.submit(prompts(6, 7));
+        next.follow(prompts(1, 5)); // told again (the ledger's recovery re-writes its last batch)
+        next.follow(prompts(6, 7));
         next.handOver(WORKSPACE).toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertEquals(7, turns(next), "each prompt counted once, across both nodes");
 
         // a ledger that comes back to the first node finds nothing of the workspace left there
-        first.submit(prompts(8, 8));
+        first.follow(prompts(8, 8));
         first.handOver(WORKSPACE).toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertEquals(8, turns(first), "it counts on from the stored progress, not from what it knew before");
     }
