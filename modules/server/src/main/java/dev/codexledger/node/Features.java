@@ -45,6 +45,8 @@ import dev.codexledger.workspace.IngestGate;
 import dev.codexledger.workspace.LedgerSettings;
 import dev.codexledger.workspace.NewRecord;
 import dev.codexledger.workspace.WorkspaceLedger;
+import dev.codexledger.workspace.WriterFence;
+import dev.codexledger.storage.CassandraWriterFence;
 import dev.codexledger.workspace.WorkspaceLedgers;
 import java.net.URI;
 import java.time.Clock;
@@ -139,7 +141,19 @@ final class Features {
                         new AfterWrite.Named<>("analytics", analytics)),
                 system.executionContext());
         system.log().info("after each write: {}", afterWrite.describe());
-        WorkspaceLedger.init(system, afterWrite, LedgerSettings.fromConfig(config), new CassandraJournalCleanup(system));
+        WorkspaceLedger.init(system, afterWrite, LedgerSettings.fromConfig(config), new CassandraJournalCleanup(system),
+                writerFence());
+    }
+
+    /** One writer per workspace, enforced in Cassandra (off only to measure what it costs). */
+    private WriterFence writerFence() {
+        if (!config.getBoolean("ledger.workspace.writer-fence")) {
+            system.log().warn("the writer fence is off (ledger.workspace.writer-fence): a node woken after being"
+                    + " downed could acknowledge records that a later recovery drops");
+            return WriterFence.NONE;
+        }
+        return new CassandraWriterFence(session, keyspace,
+                org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().address().toString());
     }
 
     /** Budgets: the sharded budget entities, their alerts (records and webhooks), and the facade. */

@@ -26,9 +26,6 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.cluster.typed.JoinSeedNodes;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 
@@ -51,7 +48,8 @@ public final class LedgerNode {
 
     private LedgerNode() {}
 
-    public static Running start(Config baseConfig) throws Exception {
+    public static Running start(Config nodeConfig) throws Exception {
+        Config baseConfig = ClusterFormation.configure(nodeConfig);
         Storage storage = Storage.connect(baseConfig);
         Config config = storage.driverConfig(baseConfig);
         CqlSession session = storage.openSession(config);
@@ -59,13 +57,13 @@ public final class LedgerNode {
 
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "codex-ledger", config);
         addShutdownTasks(system, session, storage);
-        joinCluster(system, config);
         Features features = new Features(system, config, session, storage.settings(), Clock.systemUTC());
 
         HttpSettings httpSettings = HttpSettings.fromConfig(config);
         InetSocketAddress address = HttpServer.start(system, httpSettings, features.routes(ping()))
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
         PekkoManagement.get(system.classicSystem()).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        ClusterFormation.join(system, config);
         NodeStatus.get(system.classicSystem()).serving(session);
         return new Running(system, address, httpSettings.scheme(), features.generatedAdminKey);
     }
@@ -116,17 +114,6 @@ public final class LedgerNode {
                     rereads.cancel();
                     return audit.flush().thenApply(ignored -> Done.getInstance());
                 });
-    }
-
-    private static void joinCluster(ActorSystem<Void> system, Config config) {
-        Cluster cluster = Cluster.get(system);
-        String seeds = config.getString("ledger.node.seed-nodes").trim();
-        if (seeds.isEmpty()) {
-            cluster.manager().tell(Join.create(cluster.selfMember().address()));
-        } else {
-            cluster.manager().tell(new JoinSeedNodes(java.util.Arrays.stream(seeds.split(","))
-                    .map(String::trim).map(org.apache.pekko.actor.AddressFromURIString::parse).toList()));
-        }
     }
 
     private static void addShutdownTasks(ActorSystem<Void> system, CqlSession session, Storage storage) {

@@ -9,7 +9,8 @@ public final class Main {
 
     public static void main(String[] args) throws Exception {
         LedgerNode.commonPoolForAsyncCallbacks();
-        LedgerNode.Running node = LedgerNode.start(ConfigFactory.load());
+        LedgerNode.Running node = LedgerNode.start(
+                ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on").withFallback(ConfigFactory.load()));
         System.out.println("Codex Ledger is up at " + node.baseUrl());
         node.generatedAdminKey().ifPresentOrElse(
                 key -> System.out.println("Admin key (shown once, stored only as a hash): " + key),

@@ -28,6 +28,13 @@ public final class LedgerSchema {
                 AND compaction = {'class': 'TimeWindowCompactionStrategy',
                                   'compaction_window_unit': 'DAYS', 'compaction_window_size': 1}
                 """.formatted(ks, ttl));
+        // The writer fence (CassandraWriterFence): which incarnation of a workspace's ledger may write,
+        // and through which seq it has acknowledged. Changed only by lightweight transactions; no TTL.
+        session.execute("""
+                CREATE TABLE IF NOT EXISTS %s.ledger_writers (
+                  workspace text PRIMARY KEY, epoch bigint, last_seq bigint, last_hash blob,
+                  writer text, claimed_at timestamp)
+                """.formatted(ks));
         // Reads of ids older than a ledger's in-memory window. Ids are spread over a fixed number of
         // partitions per workspace (RecordStore.ID_BUCKETS) so a batch's ids go in a few unlogged batches
         // instead of one write each, and a lookup is one read per partition.

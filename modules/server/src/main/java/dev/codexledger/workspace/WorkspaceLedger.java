@@ -50,9 +50,9 @@ public final class WorkspaceLedger
             EntityTypeKey.create(Command.class, "WorkspaceLedger");
 
     public static void init(ActorSystem<?> system, LedgerReadModel readModel, LedgerSettings settings,
-                            JournalCleanup cleanup) {
+                            JournalCleanup cleanup, WriterFence fence) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-                entityContext -> create(entityContext.getEntityId(), readModel, settings, cleanup))
+                entityContext -> create(entityContext.getEntityId(), readModel, settings, cleanup, fence))
                 .withStopMessage(HandOver.INSTANCE));
     }
 
@@ -86,6 +86,8 @@ public final class WorkspaceLedger
 
     private record Rematerialized(int incarnation, Throwable failure) implements Command {}
 
+    private record Claimed(int incarnation, long epoch, Throwable failure) implements Command {}
+
     private enum Drain implements Command { INSTANCE }
 
     /** Sharding's stop message (passivation, rebalancing, shutdown): finish, hand over, stop. */
@@ -113,8 +115,8 @@ public final class WorkspaceLedger
     // ---------------------------------------------------------------- factory
 
     public static Behavior<Command> create(String workspace, LedgerReadModel readModel, LedgerSettings settings,
-                                           JournalCleanup cleanup) {
-        return Behaviors.setup(context -> new WorkspaceLedger(context, workspace, readModel, settings, cleanup));
+                                           JournalCleanup cleanup, WriterFence fence) {
+        return Behaviors.setup(context -> new WorkspaceLedger(context, workspace, readModel, settings, cleanup, fence));
     }
 
     private final ActorContext<Command> context;
@@ -122,6 +124,9 @@ public final class WorkspaceLedger
     private final LedgerReadModel readModel;
     private final LedgerSettings settings;
     private final JournalCleanup cleanup;
+    private final WriterFence fence;
+    /** Not state: this incarnation's claim on the workspace ({@link WriterFence}); valid once claimed. */
+    private long epoch;
     /** Not state: erasures waiting for their snapshot and journal cleanup. */
     private final List<AwaitingCleanup> awaitingCleanup = new ArrayList<>();
     /** Not state: whether a lookup or a write is under way. Commands meanwhile wait in the stash. */
@@ -138,7 +143,7 @@ public final class WorkspaceLedger
     private final ArrayDeque<Append> queued = new ArrayDeque<>();
 
     private WorkspaceLedger(ActorContext<Command> context, String workspace, LedgerReadModel readModel,
-                            LedgerSettings settings, JournalCleanup cleanup) {
+                            LedgerSettings settings, JournalCleanup cleanup, WriterFence fence) {
         super(PersistenceId.of(ENTITY_TYPE_KEY.name(), workspace),
                 SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
         this.context = context;
@@ -146,6 +151,7 @@ public final class WorkspaceLedger
         this.readModel = readModel;
         this.settings = settings;
         this.cleanup = cleanup;
+        this.fence = fence;
     }
 
     @Override
@@ -168,7 +174,7 @@ public final class WorkspaceLedger
     @Override
     public SignalHandler<LedgerState> signalHandler() {
         return newSignalHandlerBuilder()
-                .onSignal(RecoveryCompleted.instance(), this::rematerializeLastBatch)
+                .onSignal(RecoveryCompleted.instance(), this::claim)
                 .onSignal(SnapshotCompleted.class, (state, done) -> cleanUpAfter(done.metadata().sequenceNr()))
                 .onSignal(SnapshotFailed.class, (state, failed) -> {
                     List<AwaitingCleanup> due = due(failed.metadata().sequenceNr());
@@ -178,20 +184,50 @@ public final class WorkspaceLedger
                 .build();
     }
 
-    private void rematerializeLastBatch(LedgerState state) {
+    /**
+     * Recovered: claims the workspace in the writer fence before anything else is written or answered
+     * (what it recovered is then the history every later write extends).
+     */
+    private void claim(LedgerState state) {
         incarnation++;
         // a journal failure restarted the ledger: erasures waiting for their event are told so
         awaitingCleanup.forEach(a -> a.replyTo().tell(new Forgotten(a.inLastBatch(), "the ledger restarted")));
         awaitingCleanup.clear();
-        busy = !state.lastBatch().isEmpty();
-        if (busy) {
+        busy = true;
+        int current = incarnation;
+        context.pipeToSelf(fence.claim(workspace, state.nextSeq() - 1, state.headHash()),
+                (claimed, failure) -> new Claimed(current, failure == null ? claimed : 0, failure));
+    }
+
+    /** Claimed: writes the last batch again (a crash may have cut it short), then goes on with the queue. */
+    private ReplyEffect<LedgerEvent, LedgerState> onClaimed(LedgerState state, Claimed claimed) {
+        if (claimed.incarnation() != incarnation) {
+            return Effect().noReply();
+        }
+        if (claimed.failure() != null) {
+            // refused (another incarnation holds it, or this recovery is behind) or the fence is unreachable:
+            // the next message starts a fresh incarnation, which recovers and claims again
+            context.getLog().warn("workspace {}: could not claim the writer fence: {}", workspace,
+                    cause(claimed.failure()).toString());
+            queued.forEach(append -> append.replyTo().tell(new Unavailable("the workspace's ledger is starting; retry")));
+            queued.clear();
+            return Effect().stop().thenNoReply();
+        }
+        epoch = claimed.epoch();
+        if (!state.lastBatch().isEmpty()) {
             int current = incarnation;
             context.pipeToSelf(readModel.rewrite(workspace, state.lastBatch()),
                     (ok, failure) -> new Rematerialized(current, failure));
-        } else if (!queued.isEmpty()) {
-            // appends queued before a restart are still here: go on with them
-            context.getSelf().tell(Drain.INSTANCE);
+            return Effect().noReply();
         }
+        busy = false;
+        // appends queued before a restart are still here: go on with them
+        return startNext(state);
+    }
+
+    private static Throwable cause(Throwable failure) {
+        return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
     }
 
     /** Once a snapshot at or after an erasure's event is stored, deletes the journal before it. */
@@ -219,6 +255,7 @@ public final class WorkspaceLedger
                 .onCommand(LookedUp.class, this::onLookedUp)
                 .onCommand(Materialized.class, this::onMaterialized)
                 .onCommand(Rematerialized.class, this::onRematerialized)
+                .onCommand(Claimed.class, this::onClaimed)
                 .onCommand(Drain.class, (state, drain) -> busy ? Effect().noReply() : startNext(state))
                 .onCommand(GetHead.class, this::onGetHead)
                 .onCommand(Forget.class, this::onForget)
@@ -354,9 +391,12 @@ public final class WorkspaceLedger
         return new RecordsAppended(state.acceptanceTime(now), records);
     }
 
+    /** Fences the batch (still this incarnation's workspace?), then writes its rows. */
     private void materialize(RecordsAppended event, List<Pending> replies) {
         int current = incarnation;
-        context.pipeToSelf(readModel.write(workspace, event),
+        LedgerRecord last = event.records().get(event.records().size() - 1);
+        context.pipeToSelf(fence.advance(workspace, epoch, last.seq(), last.chainHash())
+                        .thenCompose(fenced -> readModel.write(workspace, event)),
                 (ok, failure) -> new Materialized(current, replies, failure));
     }
 
@@ -366,6 +406,15 @@ public final class WorkspaceLedger
         }
         busy = false;
         if (done.failure() != null) {
+            if (cause(done.failure()) instanceof WriterFence.Refused refused) {
+                // A newer incarnation (another node, after this one was downed) owns the workspace: nothing
+                // of this batch is written or acknowledged; the client's retry reaches the new owner.
+                context.getLog().warn("workspace {}: fenced off, stopping: {}", workspace, refused.getMessage());
+                done.replies().forEach(p -> p.replyTo().tell(new Unavailable("the workspace moved to another node; retry")));
+                queued.forEach(append -> append.replyTo().tell(new Unavailable("the workspace moved to another node; retry")));
+                queued.clear();
+                return Effect().stop().thenNoReply();
+            }
             // The batch is in the journal but maybe not in the tables: stop, and let recovery write it again.
             context.getLog().warn("writing rows failed for workspace {}; restarting the ledger", workspace,
                     done.failure());

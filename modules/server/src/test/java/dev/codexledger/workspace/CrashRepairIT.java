@@ -99,14 +99,14 @@ class CrashRepairIT {
         TestProbe<WorkspaceLedger.AppendResult> replies = testKit.createTestProbe();
 
         ActorRef<WorkspaceLedger.Command> crashing = testKit.spawn(
-                WorkspaceLedger.create("crashy", new RowsNeverWritten(table), settings, JournalCleanup.NONE));
+                WorkspaceLedger.create("crashy", new RowsNeverWritten(table), settings, JournalCleanup.NONE, WriterFence.NONE));
         crashing.tell(new WorkspaceLedger.Append(batch("c-", 5), replies.getRef()));
         assertInstanceOf(WorkspaceLedger.Unavailable.class, replies.receiveMessage(Duration.ofSeconds(30)));
         replies.expectTerminated(crashing, Duration.ofSeconds(10));
         assertEquals(0, readAll("crashy").records().size(), "the rows were never written");
 
         ActorRef<WorkspaceLedger.Command> recovered = testKit.spawn(
-                WorkspaceLedger.create("crashy", table, settings, JournalCleanup.NONE));
+                WorkspaceLedger.create("crashy", table, settings, JournalCleanup.NONE, WriterFence.NONE));
         recovered.tell(new WorkspaceLedger.Append(batch("c-", 6), replies.getRef()));
         WorkspaceLedger.Accepted accepted = (WorkspaceLedger.Accepted) replies.receiveMessage(Duration.ofSeconds(30));
         assertEquals(1, accepted.accepted(), "the 5 persisted records count as stored");

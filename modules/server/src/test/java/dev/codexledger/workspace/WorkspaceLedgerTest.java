@@ -47,7 +47,7 @@ class WorkspaceLedgerTest {
     private EventSourcedBehaviorTestKit<WorkspaceLedger.Command, LedgerEvent, LedgerState> ledger(
             LedgerSettings settings) {
         return EventSourcedBehaviorTestKit.create(testKit.system(),
-                WorkspaceLedger.create("acme", readModel, settings, JournalCleanup.NONE),
+                WorkspaceLedger.create("acme", readModel, settings, JournalCleanup.NONE, WriterFence.NONE),
                 EventSourcedBehaviorTestKit.enabledSerializationSettings()
                         .withVerifyCommands(false)
                         .withVerifyState(false));
@@ -59,7 +59,7 @@ class WorkspaceLedgerTest {
 
     /** A ledger spawned as a plain actor, for tests that watch replies arrive over time. */
     private ActorRef<WorkspaceLedger.Command> spawnLedger(String workspace) {
-        return testKit.spawn(WorkspaceLedger.create(workspace, readModel, SETTINGS, JournalCleanup.NONE));
+        return testKit.spawn(WorkspaceLedger.create(workspace, readModel, SETTINGS, JournalCleanup.NONE, WriterFence.NONE));
     }
 
     private static NewRecord record(String id, long micros, String body) {
@@ -119,7 +119,7 @@ class WorkspaceLedgerTest {
                 testKit.system(), WorkspaceLedger.create("acme", readModel, SETTINGS, persistenceId -> {
                     cleaned.add(persistenceId);
                     return java.util.concurrent.CompletableFuture.completedFuture(null);
-                }), EventSourcedBehaviorTestKit.enabledSerializationSettings()
+                }, WriterFence.NONE), EventSourcedBehaviorTestKit.enabledSerializationSettings()
                         .withVerifyCommands(false).withVerifyState(false));
         append(ledger, List.of(new NewRecord("x-1", "CODEX_LOG", 1, "alice", "{\"prompt\":\"alice secret\"}"),
                 new NewRecord("x-2", "CODEX_LOG", 2, "bob", "{\"prompt\":\"bob text\"}")));
@@ -225,6 +225,79 @@ class WorkspaceLedgerTest {
         ledger.tell(new WorkspaceLedger.Append(batch("b", 2), probe.getRef()));
         assertEquals(new WorkspaceLedger.Accepted(2, 0, 3, 4), probe.receiveMessage(Duration.ofSeconds(10)),
                 "the failed batch was not remembered as stored, and its sequence numbers were not used");
+    }
+
+    /** A fence with the Cassandra one's rules, in memory: the entity's side of the protocol. */
+    private static final class EpochFence implements WriterFence {
+        long epoch;
+        long fencedSeq;
+        final List<Long> advanced = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public synchronized java.util.concurrent.CompletionStage<Long> claim(String workspace, long recoveredSeq,
+                                                                          Digest recoveredHead) {
+            if (fencedSeq > recoveredSeq) {
+                return java.util.concurrent.CompletableFuture.failedFuture(new Refused("behind"));
+            }
+            fencedSeq = recoveredSeq;
+            return java.util.concurrent.CompletableFuture.completedFuture(++epoch);
+        }
+
+        @Override
+        public synchronized java.util.concurrent.CompletionStage<Void> advance(String workspace, long claimed,
+                                                                            long throughSeq, Digest head) {
+            if (claimed != epoch) {
+                return java.util.concurrent.CompletableFuture.failedFuture(new Refused("epoch " + epoch));
+            }
+            fencedSeq = throughSeq;
+            advanced.add(throughSeq);
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+    }
+
+    @Test
+    void aLedgerWhoseWorkspaceWasClaimedByANewerIncarnationWritesNoRowsAndAcknowledgesNothing() {
+        EpochFence fence = new EpochFence();
+        ActorRef<WorkspaceLedger.Command> old = testKit.spawn(
+                WorkspaceLedger.create("zombie", readModel, SETTINGS, JournalCleanup.NONE, fence));
+        TestProbe<WorkspaceLedger.AppendResult> probe = testKit.createTestProbe();
+        old.tell(new WorkspaceLedger.Append(batch("a", 2), probe.getRef()));
+        assertEquals(new WorkspaceLedger.Accepted(2, 0, 1, 2), probe.receiveMessage());
+        assertEquals(List.of(2L), fence.advanced, "fenced through its last seq before the answer");
+
+        // the node was downed while frozen; another incarnation recovered the workspace and claimed it
+        ActorRef<WorkspaceLedger.Command> next = testKit.spawn(
+                WorkspaceLedger.create("zombie", readModel, SETTINGS, JournalCleanup.NONE, fence));
+        TestProbe<WorkspaceLedger.Head> head = testKit.createTestProbe();
+        next.tell(new WorkspaceLedger.GetHead(head.getRef()));
+        assertEquals(3, head.receiveMessage().nextSeq());
+        probe.awaitAssert(() -> {
+            assertEquals(2, fence.epoch);
+            assertEquals(2, readModel.writes.size(), "its batch, and the new owner's rewrite of it on recovery");
+            return null;
+        });
+        int rowsBefore = readModel.writes.size();
+
+        old.tell(new WorkspaceLedger.Append(batch("late", 1), probe.getRef()));
+        assertInstanceOf(WorkspaceLedger.Unavailable.class, probe.receiveMessage(), "the zombie acknowledges nothing");
+        probe.expectTerminated(old);
+        assertEquals(rowsBefore, readModel.writes.size(), "and writes no rows");
+
+        next.tell(new WorkspaceLedger.Append(batch("b", 1), probe.getRef()));
+        assertEquals(new WorkspaceLedger.Accepted(1, 0, 3, 3), probe.receiveMessage(), "the new owner goes on");
+    }
+
+    @Test
+    void aRecoveryThatMissedAnAcknowledgedBatchIsRefusedAndAnswersNothing() {
+        EpochFence fence = new EpochFence();
+        fence.fencedSeq = 5; // acknowledged by an earlier incarnation, not (yet) seen by this recovery
+        ActorRef<WorkspaceLedger.Command> ledger = testKit.spawn(
+                WorkspaceLedger.create("behind", readModel, SETTINGS, JournalCleanup.NONE, fence));
+        TestProbe<WorkspaceLedger.AppendResult> probe = testKit.createTestProbe();
+        ledger.tell(new WorkspaceLedger.Append(batch("a", 1), probe.getRef()));
+        assertInstanceOf(WorkspaceLedger.Unavailable.class, probe.receiveMessage());
+        probe.expectTerminated(ledger);
+        assertTrue(readModel.writes.isEmpty(), "nothing written over seq 1..5");
     }
 
     @Test
