@@ -1,0 +1,231 @@
+package dev.codexledger.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.codexledger.testing.Eventually;
+import dev.codexledger.testing.IngestLoad;
+import dev.codexledger.testing.LedgerClient;
+import dev.codexledger.testing.LedgerCluster;
+import dev.codexledger.testing.SharedCassandra;
+import dev.codexledger.testing.TestNodes;
+import java.math.BigDecimal;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Three Ledger nodes, each its own JVM, one Pekko cluster formed by bootstrap, over Cassandra; clients
+ * ingest through all three into 30 workspaces and re-send what was not acknowledged. Each test breaks
+ * the cluster one way (SIGKILL, SIGSTOP/SIGCONT, a rolling restart) under that load and then checks that
+ * every acknowledged record is stored exactly once at the seq it was acknowledged with, every workspace
+ * is gap-free with a verifying chain, and analytics and budget spend equal the sum of what was acknowledged.
+ */
+@ExtendWith(SharedCassandra.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+
+    private static final int WORKSPACES = 30;
+    /** Records.record: 120 input and 40 output tokens of gpt-5-codex = 550 micro-credits. */
+    private static final BigDecimal CREDITS_PER_RECORD = new BigDecimal("0.00055");
+    private static LedgerCluster cluster;
+
+    @BeforeAll
+    static void start() throws Exception {
+        InetSocketAddress cassandra = SharedCassandra.contactPoint();
+        cluster = LedgerCluster.start(3, "failover", Map.of(
+                "LEDGER_CASSANDRA_CONTACT_POINTS", cassandra.getHostString() + ":" + cassandra.getPort(),
+                "LEDGER_CASSANDRA_KEYSPACE", TestNodes.newKeyspace("cluster")));
+        Eventually.assertThat(Duration.ofSeconds(30), () -> assertEquals(3,
+                cluster.members(0).values().stream().filter("Up"::equals).count(), "three members Up"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static List<String> workspaces(String prefix) {
+        return IntStream.range(0, WORKSPACES).mapToObj(i -> prefix + "-" + i).toList();
+    }
+
+    /** A month budget on every workspace, so its spend is reported. */
+    private static void budgets(List<String> workspaces) {
+        LedgerClient admin = cluster.client(0);
+        for (String workspace : workspaces) {
+            Eventually.assertThat(Duration.ofSeconds(30), () -> assertEquals(200,
+                    admin.send("PUT", "/v1/admin/workspaces/" + workspace + "/budgets/org",
+                            Map.of("Content-Type", "application/json"),
+                            "{\"window\":\"month\",\"cap\":100000}".getBytes()).status()));
+        }
+    }
+
+    /**
+     * After the load: the records check ({@link IngestLoad#verify}), nothing stored that was not
+     * acknowledged, and the analytics and budget spend of each workspace equal to its acknowledged records.
+     */
+    private static void verify(IngestLoad load, List<String> workspaces) throws Exception {
+        assertEquals(List.of(), load.anomalies, "answers a client may not retry");
+        Map<String, Long> stored = load.verify(cluster.client(0));
+        for (String workspace : workspaces) {
+            long acknowledged = load.acknowledgedRecords(workspace);
+            assertEquals(acknowledged, stored.get(workspace), workspace + ": stored = acknowledged");
+            BigDecimal spend = CREDITS_PER_RECORD.multiply(BigDecimal.valueOf(acknowledged));
+            Eventually.assertThat(Duration.ofSeconds(60), () -> {
+                JsonNode org = cluster.client(1).get("/v1/admin/workspaces/" + workspace + "/budgets").body()
+                        .get("budgets").get(0);
+                assertEquals(0, spend.compareTo(new BigDecimal(org.get("spent").asText())),
+                        workspace + ": budget spend " + org.get("spent") + ", acknowledged " + acknowledged);
+            });
+            LocalDate today = LocalDate.now(ZoneOffset.UTC);
+            long from = today.minusDays(1).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
+            long to = today.plusDays(2).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
+            Eventually.assertThat(Duration.ofSeconds(60), () -> {
+                JsonNode days = cluster.client(2).get("/v1/analytics/codex/workspaces/" + workspace
+                        + "/usage?start_time=" + from + "&end_time=" + to).body().get("data");
+                long input = 0;
+                for (JsonNode day : days) {
+                    input += day.path("tokens").path("input").asLong();
+                }
+                assertEquals(120 * acknowledged, input, workspace + ": analytics input tokens");
+            });
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aKilledNodesWorkspacesMoveAndNothingAcknowledgedIsLostOrCountedTwice() throws Exception {
+        List<String> workspaces = workspaces("kill");
+        budgets(workspaces);
+        IngestLoad load = new IngestLoad(cluster, workspaces, 6, 20).start();
+        try {
+            load.awaitMore(2_000, Duration.ofMinutes(2));
+            cluster.kill(2);
+            load.awaitMore(2_000, Duration.ofMinutes(2));
+            cluster.restart(2);
+            load.awaitMore(1_000, Duration.ofMinutes(2));
+        } finally {
+            load.close();
+        }
+        verify(load, workspaces);
+    }
+
+    @Test
+    @Order(2)
+    void aFrozenNodeThatWasDownedAcknowledgesNothingWhenItWakesUp() throws Exception {
+        List<String> workspaces = workspaces("zombie");
+        budgets(workspaces);
+        IngestLoad load = new IngestLoad(cluster, workspaces, 6, 20).start();
+        int frozen = 1;
+        try {
+            load.awaitMore(2_000, Duration.ofMinutes(2));
+            cluster.pause(frozen);
+            Eventually.assertThat(Duration.ofSeconds(60), () -> assertFalse(
+                    cluster.members(0).containsKey(cluster.address(frozen)), "node 1 downed and removed"));
+            load.awaitMore(2_000, Duration.ofMinutes(2));
+            cluster.resume(frozen);
+            assertTrue(cluster.awaitExit(frozen, Duration.ofSeconds(60)), "woken up downed, it leaves its JVM");
+            load.awaitMore(500, Duration.ofMinutes(2));
+            cluster.restart(frozen);
+            load.awaitMore(500, Duration.ofMinutes(2));
+        } finally {
+            load.close();
+        }
+        verify(load, workspaces);
+    }
+
+    @Test
+    @Order(3)
+    void aRollingRestartLosesNothingAndFailsNoRequestAClientMayNotRetry() throws Exception {
+        List<String> workspaces = workspaces("rolling");
+        budgets(workspaces);
+        IngestLoad load = new IngestLoad(cluster, workspaces, 6, 20).start();
+        try {
+            load.awaitMore(1_000, Duration.ofMinutes(2));
+            for (int node = 0; node < cluster.size(); node++) {
+                cluster.stop(node, Duration.ofSeconds(60));
+                load.awaitMore(500, Duration.ofMinutes(2));
+                cluster.restart(node);
+                load.awaitMore(500, Duration.ofMinutes(2));
+            }
+        } finally {
+            load.close();
+        }
+        verify(load, workspaces);
+    }
+
+    @Test
+    @Order(4)
+    void reservationsWhileTheBudgetsNodeIsKilledNeverOverspend() throws Exception {
+        String workspace = "budget-move";
+        LedgerClient admin = cluster.client(0);
+        assertEquals(200, admin.send("PUT", "/v1/admin/workspaces/" + workspace + "/budgets/org",
+                Map.of("Content-Type", "application/json"), "{\"window\":\"month\",\"cap\":10}".getBytes()).status());
+        int host = -1;
+        for (int node = 0; node < cluster.size() && host < 0; node++) {
+            if (!cluster.hostedShards(node, "WorkspaceBudget").isEmpty()) {
+                host = node;
+            }
+        }
+        assertTrue(host >= 0, "one node hosts the budget");
+        int killed = host;
+        ExecutorService pool = Executors.newFixedThreadPool(64);
+        List<Future<LedgerClient.Reply>> replies = new ArrayList<>();
+        try {
+            for (int i = 0; i < 64; i++) {
+                int node = i % cluster.size();
+                String user = "user-" + i;
+                replies.add(pool.submit(() -> cluster.client(node).post("/v1/budget/workspaces/" + workspace
+                        + "/reservations", "application/json", "{\"user\":\"" + user + "\",\"estimate_credits\":0.5}")));
+                if (i == 16) {
+                    cluster.kill(killed);
+                }
+            }
+            int granted = 0;
+            for (Future<LedgerClient.Reply> future : replies) {
+                LedgerClient.Reply reply;
+                try {
+                    reply = future.get();
+                } catch (java.util.concurrent.ExecutionException lost) {
+                    continue; // the connection to the killed node broke: no answer
+                }
+                switch (reply.status()) {
+                    case 201 -> granted++;
+                    case 200 -> assertFalse(reply.body().get("allowed").asBoolean(), reply.raw().body());
+                    case 503 -> assertEquals("policy:fail-closed", reply.body().get("decided_by").asText(),
+                            "an answer without a decision says it follows the failure policy: " + reply.raw().body());
+                    default -> throw new AssertionError("unexpected answer " + reply.status() + " " + reply.raw().body());
+                }
+            }
+            assertTrue(granted <= 20, granted + " reservations of 0.5 granted under a cap of 10");
+        } finally {
+            pool.shutdownNow();
+        }
+        cluster.restart(killed);
+        Eventually.assertThat(Duration.ofSeconds(60), () -> {
+            JsonNode org = cluster.client(killed).get("/v1/admin/workspaces/" + workspace + "/budgets").body()
+                    .get("budgets").get(0);
+            BigDecimal used = new BigDecimal(org.get("spent").asText()).add(new BigDecimal(org.get("reserved").asText()));
+            assertTrue(used.compareTo(BigDecimal.TEN) <= 0, "settled + reserved within the cap: " + org);
+        });
+    }
+}
