@@ -30,6 +30,7 @@ public final class ForkedNode implements AutoCloseable {
         Path log = Files.createDirectories(SharedCassandra.testDataDir()).resolve("forked-" + keyspace + ".log");
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
+        TestNodes.SERIALIZE_MESSAGES.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.codexledger.node.Main"));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
