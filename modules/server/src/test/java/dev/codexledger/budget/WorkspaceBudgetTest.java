@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.codexledger.testing.SerializationChecks;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,9 +73,15 @@ class WorkspaceBudgetTest {
             Duration.ofMinutes(5), Duration.ofHours(1), clock, new BudgetViews(), BudgetAlerts.NONE, UsageSource.NONE);
     private int entities;
 
+    {
+        SerializationChecks.watch(testKit.system());
+    }
+
+    /** Also fails a test whose messages were dropped for want of a wire format (serialize-messages is on). */
     @AfterEach
     void stop() {
         testKit.shutdownTestKit();
+        SerializationChecks.assertNoneFailed();
     }
 
     private ActorRef<WorkspaceBudget.Command> budget() {

@@ -51,6 +51,8 @@ public final class TestNodes {
 
     public static LedgerNode.Running start(InetSocketAddress cassandra, String keyspace, Map<String, Object> extra)
             throws Exception {
-        return LedgerNode.start(config(cassandra, keyspace, extra));
+        LedgerNode.Running node = LedgerNode.start(config(cassandra, keyspace, extra));
+        SerializationChecks.watch(node.system());
+        return node;
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.codexledger.testing.SerializationChecks;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +23,8 @@ import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -46,6 +49,17 @@ class WorkspaceLedgerTest {
     private static final LedgerSettings SETTINGS = new LedgerSettings(1000, 100, 2, 4000, 8L << 20, CLOCK);
 
     private final RecordingReadModel readModel = new RecordingReadModel();
+
+    @BeforeEach
+    void watchSerialization() {
+        SerializationChecks.watch(testKit.system());
+    }
+
+    /** Fails a test whose messages were dropped for want of a wire format (serialize-messages is on). */
+    @AfterEach
+    void noMessageLackedAWireFormat() {
+        SerializationChecks.assertNoneFailed();
+    }
 
     private EventSourcedBehaviorTestKit<WorkspaceLedger.Command, LedgerEvent, LedgerState> ledger(
             LedgerSettings settings) {
