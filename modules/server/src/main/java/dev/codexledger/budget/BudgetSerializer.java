@@ -132,13 +132,13 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
         };
     }
 
-    private static BudgetSpecProto spec(BudgetSpec spec) {
+    static BudgetSpecProto spec(BudgetSpec spec) {
         return BudgetSpecProto.newBuilder().setKey(spec.key()).setWindow(spec.window().wireName())
                 .setCapMicros(spec.capMicros()).addAllThresholds(spec.thresholds())
                 .setParent(spec.parent() == null ? "" : spec.parent()).build();
     }
 
-    private static BudgetSpec spec(BudgetSpecProto proto) {
+    static BudgetSpec spec(BudgetSpecProto proto) {
         return new BudgetSpec(proto.getKey(), BudgetWindow.parse(proto.getWindow()), proto.getCapMicros(),
                 proto.getThresholdsList(), proto.getParent().isEmpty() ? null : proto.getParent());
     }

@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -59,6 +60,10 @@ public final class WorkspaceBudget
 
     // ---------------------------------------------------------------- protocol
 
+    /**
+     * Travels between nodes as Protobuf ({@link BudgetMessageSerializer}), but for the budget's messages to
+     * itself (GapRead, ExpireReservations, FireThresholds, Delivered), which never leave its node.
+     */
     public sealed interface Command {}
 
     public record SetBudget(BudgetSpec spec, ActorRef<StatusReply<Done>> replyTo) implements Command {}
@@ -89,7 +94,8 @@ public final class WorkspaceBudget
     public record ReportUsage(long fromSeq, long throughSeq, List<SeqUsage> lines) implements Command {}
 
     /** The usage read back for a gap before {@code report}. */
-    private record GapRead(ReportUsage report, List<SeqUsage> gap, Throwable failure) implements Command {}
+    private record GapRead(ReportUsage report, List<SeqUsage> gap, Throwable failure)
+            implements Command, NoSerializationVerificationNeeded {}
 
     public record SeqUsage(long seq, String user, long micros, long atMicros) {}
 
@@ -98,7 +104,7 @@ public final class WorkspaceBudget
     /** both | records | settlements (validated by the caller). */
     public record SetSpendFrom(String source, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-    private enum ExpireReservations implements Command { INSTANCE }
+    private enum ExpireReservations implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
 
     // ---------------------------------------------------------------- behavior
@@ -324,9 +330,10 @@ public final class WorkspaceBudget
         }
     }
 
-    private record FireThresholds(List<BudgetBook.ThresholdCrossing> crossings) implements Command {}
+    private record FireThresholds(List<BudgetBook.ThresholdCrossing> crossings)
+            implements Command, NoSerializationVerificationNeeded {}
 
-    private record Delivered(String alertId) implements Command {}
+    private record Delivered(String alertId) implements Command, NoSerializationVerificationNeeded {}
 
     private void deliver(String alertId, BudgetBook.ThresholdCrossing crossing) {
         ActorRef<Command> self = context.getSelf();

@@ -66,6 +66,11 @@ public final class Digest {
         return bytes.clone();
     }
 
+    /** The 32 bytes as protobuf's immutable byte string (no copy kept by the caller can change it). */
+    public ByteString toByteString() {
+        return ByteString.copyFrom(bytes);
+    }
+
     public ByteBuffer toByteBuffer() {
         return ByteBuffer.wrap(toBytes());
     }

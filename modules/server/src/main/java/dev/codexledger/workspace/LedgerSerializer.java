@@ -73,7 +73,7 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
         if (o instanceof LedgerState state) {
             return WorkspaceLedgerSnapshot.newBuilder()
                     .setNextSeq(state.nextSeq())
-                    .setHeadHash(bytes(state.headHash()))
+                    .setHeadHash(state.headHash().toByteString())
                     .setDedupHorizonMicros(state.window().horizonWithoutIds())
                     .setLastBatch(toProto(state.lastBatch()))
                     .build()
@@ -143,8 +143,8 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
                     .setEventType(record.eventType())
                     .setTimestampMicros(record.timestampMicros())
                     .setContentBytes(record.content())
-                    .setContentHash(bytes(record.contentHash()))
-                    .setChainHash(bytes(record.chainHash()));
+                    .setContentHash(record.contentHash().toByteString())
+                    .setChainHash(record.chainHash().toByteString());
             if (record.userId() != null) { // erased records have none
                 proto.setUserId(record.userId());
             }
@@ -161,9 +161,5 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
                     Digest.of(record.getContentHash().toByteArray()), Digest.of(record.getChainHash().toByteArray())));
         }
         return new RecordsAppended(proto.getAcceptedAtMicros(), records);
-    }
-
-    private static ByteString bytes(Digest digest) {
-        return ByteString.copyFrom(digest.toBytes());
     }
 }

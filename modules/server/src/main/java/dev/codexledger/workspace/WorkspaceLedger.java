@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -58,6 +59,7 @@ public final class WorkspaceLedger
 
     // ---------------------------------------------------------------- protocol
 
+    /** Travels between nodes as Protobuf ({@link LedgerMessageSerializer}), but for the ledger's messages to itself. */
     public sealed interface Command {}
 
     /** Append a batch; the reply comes once it is durable and queryable, or refused. */
@@ -77,23 +79,30 @@ public final class WorkspaceLedger
     /** {@code inLastBatch}: records of the last batch whose content was dropped; {@code error} when it failed. */
     public record Forgotten(int inLastBatch, String error) {}
 
-    private record JournalCleaned(List<AwaitingCleanup> done, Throwable failure) implements Command {}
+    // Messages of the ledger to itself (answers of its own futures): they never leave its node, so they
+    // have no wire format, and serialize-messages leaves them alone.
+
+    private record JournalCleaned(List<AwaitingCleanup> done, Throwable failure)
+            implements Command, NoSerializationVerificationNeeded {}
 
     private record LookedUp(int incarnation, List<Append> group, Map<String, Digest> stored, Throwable failure)
-            implements Command {}
+            implements Command, NoSerializationVerificationNeeded {}
 
-    private record Materialized(int incarnation, List<Pending> replies, Throwable failure) implements Command {}
+    private record Materialized(int incarnation, List<Pending> replies, Throwable failure)
+            implements Command, NoSerializationVerificationNeeded {}
 
-    private record Rematerialized(int incarnation, Throwable failure) implements Command {}
+    private record Rematerialized(int incarnation, Throwable failure)
+            implements Command, NoSerializationVerificationNeeded {}
 
-    private record Claimed(int incarnation, long epoch, Throwable failure) implements Command {}
+    private record Claimed(int incarnation, long epoch, Throwable failure)
+            implements Command, NoSerializationVerificationNeeded {}
 
-    private enum Drain implements Command { INSTANCE }
+    private enum Drain implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
     /** Sharding's stop message (passivation, rebalancing, shutdown): finish, hand over, stop. */
     enum HandOver implements Command { INSTANCE }
 
-    private enum HandedOver implements Command { INSTANCE }
+    private enum HandedOver implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
     /** A Forget waiting for the snapshot after its event, then for the journal cleanup. */
     private record AwaitingCleanup(ActorRef<Forgotten> replyTo, int inLastBatch, long eventSeqNr) {}

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.dungeon.SerializationCheckFailedException;
 
 /** A Ledger node in its own JVM (its own heap limit), on the shared test Cassandra; stopped by PID. */
 public final class ForkedNode implements AutoCloseable {
@@ -30,6 +31,7 @@ public final class ForkedNode implements AutoCloseable {
         Path log = Files.createDirectories(SharedCassandra.testDataDir()).resolve("forked-" + keyspace + ".log");
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
+        TestNodes.SERIALIZE_MESSAGES.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.codexledger.node.Main"));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
@@ -79,12 +81,19 @@ public final class ForkedNode implements AutoCloseable {
         }
     }
 
+    /** Stops the node; fails if it could not serialize a message meanwhile (see {@link SerializationChecks}). */
     @Override
     public void close() throws Exception {
         process.destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             process.waitFor(30, TimeUnit.SECONDS);
+        }
+        List<String> unserializable = output().lines()
+                .filter(line -> line.contains(SerializationCheckFailedException.class.getSimpleName())).toList();
+        if (!unserializable.isEmpty()) {
+            throw new AssertionError("messages without a wire format (serialize-messages), see " + log + ":\n"
+                    + String.join("\n", unserializable));
         }
     }
 }

@@ -4,20 +4,28 @@ import dev.codexledger.localcassandra.LocalCassandra;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * One real Cassandra for every integration test of the build: started by the first test class that
  * needs it, stopped (by PID) when the test JVM's root context closes. Failsafe runs all ITs in one JVM.
+ * After each test class, it fails the class if one of its nodes could not serialize a message
+ * ({@link SerializationChecks}).
  */
-public final class SharedCassandra implements BeforeAllCallback {
+public final class SharedCassandra implements BeforeAllCallback, AfterAllCallback {
 
     private static LocalCassandra node;
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         start(context);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        SerializationChecks.assertNoneFailed();
     }
 
     private static synchronized void start(ExtensionContext context) throws Exception {

@@ -14,6 +14,13 @@ public final class TestNodes {
     public static final String ADMIN_KEY = "test-admin-key";
     private static final AtomicInteger KEYSPACES = new AtomicInteger();
 
+    /**
+     * Test nodes serialize every message they send, even to an actor beside them, as if to another node
+     * (but actors' creators, which never travel), so a message without a wire format fails a test.
+     */
+    static final Map<String, Object> SERIALIZE_MESSAGES =
+            Map.of("pekko.actor.serialize-messages", "on", "pekko.actor.serialize-creators", "off");
+
     private TestNodes() {}
 
     /** A fresh keyspace name, so test classes never see each other's data. */
@@ -31,6 +38,7 @@ public final class TestNodes {
         settings.put("pekko.remote.artery.canonical.port", 0);
         settings.put("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off");
         settings.put("pekko.coordinated-shutdown.terminate-actor-system", "on");
+        settings.putAll(SERIALIZE_MESSAGES);
         settings.putAll(extra);
         // Unresolved application config underneath, so ${ledger.cassandra.keyspace} and friends follow the overrides.
         return ConfigFactory.load(ConfigFactory.parseMap(settings)
@@ -43,6 +51,8 @@ public final class TestNodes {
 
     public static LedgerNode.Running start(InetSocketAddress cassandra, String keyspace, Map<String, Object> extra)
             throws Exception {
-        return LedgerNode.start(config(cassandra, keyspace, extra));
+        LedgerNode.Running node = LedgerNode.start(config(cassandra, keyspace, extra));
+        SerializationChecks.watch(node.system());
+        return node;
     }
 }

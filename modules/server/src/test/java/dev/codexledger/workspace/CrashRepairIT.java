@@ -16,6 +16,7 @@ import dev.codexledger.records.RecordSearch;
 import dev.codexledger.records.RecordStore;
 import dev.codexledger.storage.CassandraSettings;
 import dev.codexledger.storage.LedgerSchema;
+import dev.codexledger.testing.SerializationChecks;
 import dev.codexledger.testing.SharedCassandra;
 import dev.codexledger.testing.TestNodes;
 import java.time.Clock;
@@ -61,6 +62,7 @@ class CrashRepairIT {
         search = new RecordSearch(store, HeldRecords.NONE, Duration.ofDays(1));
         testKit = ActorTestKit.create("crash", config.withValue("datastax-java-driver.basic.contact-points",
                 com.typesafe.config.ConfigValueFactory.fromIterable(settings.contactPointStrings())));
+        SerializationChecks.watch(testKit.system());
     }
 
     @AfterAll

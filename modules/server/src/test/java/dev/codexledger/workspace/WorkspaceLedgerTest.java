@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.codexledger.testing.SerializationChecks;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +23,8 @@ import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -29,7 +32,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(TestKitJUnit5Extension.class)
 class WorkspaceLedgerTest {
 
-    static final Config CONFIG = EventSourcedBehaviorTestKit.config()
+    /** Every message between actors goes through its serializer, as between nodes (not the entity's own). */
+    static final Config CONFIG = ConfigFactory.parseString(
+                    "pekko.actor.serialize-messages = on\npekko.actor.serialize-creators = off")
+            .withFallback(EventSourcedBehaviorTestKit.config())
             .withFallback(ConfigFactory.parseResources("ledger-workspace.conf"))
             .withFallback(ConfigFactory.parseResources("ledger-records.conf"))
             .withFallback(ConfigFactory.defaultReference())
@@ -44,13 +50,23 @@ class WorkspaceLedgerTest {
 
     private final RecordingReadModel readModel = new RecordingReadModel();
 
+    @BeforeEach
+    void watchSerialization() {
+        SerializationChecks.watch(testKit.system());
+    }
+
+    /** Fails a test whose messages were dropped for want of a wire format (serialize-messages is on). */
+    @AfterEach
+    void noMessageLackedAWireFormat() {
+        SerializationChecks.assertNoneFailed();
+    }
+
     private EventSourcedBehaviorTestKit<WorkspaceLedger.Command, LedgerEvent, LedgerState> ledger(
             LedgerSettings settings) {
         return EventSourcedBehaviorTestKit.create(testKit.system(),
                 WorkspaceLedger.create("acme", readModel, settings, JournalCleanup.NONE, WriterFence.NONE),
                 EventSourcedBehaviorTestKit.enabledSerializationSettings()
-                        .withVerifyCommands(false)
-                        .withVerifyState(false));
+                        .withVerifyState(false)); // a snapshot keeps no ids: see LedgerSerializerTest
     }
 
     private EventSourcedBehaviorTestKit<WorkspaceLedger.Command, LedgerEvent, LedgerState> ledger() {
@@ -119,8 +135,7 @@ class WorkspaceLedgerTest {
                 testKit.system(), WorkspaceLedger.create("acme", readModel, SETTINGS, persistenceId -> {
                     cleaned.add(persistenceId);
                     return java.util.concurrent.CompletableFuture.completedFuture(null);
-                }, WriterFence.NONE), EventSourcedBehaviorTestKit.enabledSerializationSettings()
-                        .withVerifyCommands(false).withVerifyState(false));
+                }, WriterFence.NONE), EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
         append(ledger, List.of(new NewRecord("x-1", "CODEX_LOG", 1, "alice", "{\"prompt\":\"alice secret\"}"),
                 new NewRecord("x-2", "CODEX_LOG", 2, "bob", "{\"prompt\":\"bob text\"}")));
         Digest head = ledger.getState().headHash();
