@@ -50,12 +50,16 @@ final class CassandraYaml {
     }
 
     /**
-     * Members of a ring that is started all at once: no bootstrap (nothing to stream yet), and tokens
-     * placed for replication factor 3 so each node owns about a third.
+     * Members of a ring that is started all at once: no bootstrap (nothing to stream yet), tokens placed
+     * for replication factor 3 so each node owns about a third, and table ids derived from the table's
+     * name, so ledger nodes starting together and each creating the same tables through different
+     * members agree on them (random ids would give one table two ids and the schema two versions). The
+     * ledger never drops and re-creates a table, the case where a derived id could bring old data back.
      */
     private static String ringKeys(Membership membership) {
         return membership instanceof Membership.RingMember
                 ? "auto_bootstrap: false\nallocate_tokens_for_local_replication_factor: 3\n"
+                        + "use_deterministic_table_id: true\n"
                 : "";
     }
 

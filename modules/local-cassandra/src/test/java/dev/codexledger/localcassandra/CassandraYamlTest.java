@@ -28,6 +28,7 @@ class CassandraYamlTest {
         assertTrue(yaml.contains("- seeds: \"127.0.0.1:7100\"\n"), yaml);
         assertTrue(yaml.contains("storage_port: 7000\nnative_transport_port: 9042\n"), yaml);
         assertTrue(yaml.contains("commitlog_sync: periodic\ncommitlog_sync_period: 10000ms\n"), yaml);
-        assertTrue(yaml.endsWith("auto_bootstrap: false\nallocate_tokens_for_local_replication_factor: 3\n"), yaml);
+        assertTrue(yaml.endsWith("auto_bootstrap: false\nallocate_tokens_for_local_replication_factor: 3\n"
+                + "use_deterministic_table_id: true\n"), yaml);
     }
 }
