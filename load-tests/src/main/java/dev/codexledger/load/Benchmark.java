@@ -40,8 +40,7 @@ public final class Benchmark {
                     .withContactPoint(cassandra.contactPoint());
             try (CqlSession session = CqlSession.builder().addContactPoint(cassandra.contactPoint())
                     .withLocalDatacenter(LocalCassandra.DATACENTER).build()) {
-                CassandraSettings baselineSettings = new CassandraSettings(raw.contactPoints(), raw.datacenter(),
-                        "raw_baseline", raw.replication(), "", "", raw.writeParallelism(), raw.requestTimeout());
+                CassandraSettings baselineSettings = raw.withKeyspace("raw_baseline");
                 LedgerSchema.create(session, baselineSettings, Duration.ofDays(30));
                 RawBaseline baseline = new RawBaseline(session, "raw_baseline");
                 log("warming Cassandra up (a fresh node is slow until warm)");

@@ -2,27 +2,29 @@ package dev.codexledger.localcassandra;
 
 import java.nio.file.Path;
 
-/** The configuration files of a local single-node Cassandra. */
+/** The configuration files of a local Cassandra node, alone or as a member of a local ring. */
 final class CassandraYaml {
+
+    /** A ring's name: a single node (another cluster name) can never join one by mistake. */
+    static final String RING_CLUSTER_NAME = "codex-ledger-ring";
 
     private CassandraYaml() {}
 
-    static String render(CassandraPorts ports, int heapMb) {
+    static String render(CassandraPorts ports, int heapMb, CommitLogSync commitLog, Membership membership) {
         // memtables bounded to a quarter of the heap: unbounded memtables ran a 1 GB node out of heap
         int memtableMb = Math.max(64, heapMb / 4);
         return """
-                cluster_name: codex-ledger-local
+                cluster_name: %s
                 num_tokens: 16
                 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
                 endpoint_snitch: SimpleSnitch
-                commitlog_sync: periodic
-                commitlog_sync_period: 10000ms
+                %s\
                 # max mutation size is half a segment: 32 MiB, room for the ledger's largest journal rows
                 commitlog_segment_size: 64MiB
                 seed_provider:
                   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
                     parameters:
-                      - seeds: "127.0.0.1:%d"
+                      - seeds: "%s"
                 listen_address: 127.0.0.1
                 rpc_address: 127.0.0.1
                 storage_port: %d
@@ -33,7 +35,32 @@ final class CassandraYaml {
                 concurrent_compactors: 1
                 authenticator: AllowAllAuthenticator
                 authorizer: AllowAllAuthorizer
-                """.formatted(ports.storagePort(), ports.storagePort(), ports.nativePort(), memtableMb, memtableMb);
+                %s""".formatted(clusterName(membership), commitLog.yaml(), seeds(ports, membership),
+                ports.storagePort(), ports.nativePort(), memtableMb, memtableMb, ringKeys(membership));
+    }
+
+    private static String clusterName(Membership membership) {
+        return membership instanceof Membership.RingMember ? RING_CLUSTER_NAME : "codex-ledger-local";
+    }
+
+    private static String seeds(CassandraPorts ports, Membership membership) {
+        return membership instanceof Membership.RingMember member
+                ? member.seeds()
+                : "127.0.0.1:" + ports.storagePort();
+    }
+
+    /**
+     * Members of a ring that is started all at once: no bootstrap (nothing to stream yet), tokens placed
+     * for replication factor 3 so each node owns about a third, and table ids derived from the table's
+     * name, so ledger nodes starting together and each creating the same tables through different
+     * members agree on them (random ids would give one table two ids and the schema two versions). The
+     * ledger never drops and re-creates a table, the case where a derived id could bring old data back.
+     */
+    private static String ringKeys(Membership membership) {
+        return membership instanceof Membership.RingMember
+                ? "auto_bootstrap: false\nallocate_tokens_for_local_replication_factor: 3\n"
+                        + "use_deterministic_table_id: true\n"
+                : "";
     }
 
     static String logback(Path logDir) {

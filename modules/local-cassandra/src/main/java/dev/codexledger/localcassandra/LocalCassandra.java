@@ -15,9 +15,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real single-node Cassandra server in a forked JVM, listening on loopback. {@link #start} returns
- * once the node accepts CQL connections; {@link #close} stops it by PID (SIGTERM, then SIGKILL after a
- * grace period). The child exits on its own if this JVM dies (see {@link ParentWatchdog}).
+ * A real Cassandra server in a forked JVM, listening on loopback: a single node ({@link #start}), or one
+ * member of a {@link LocalCassandraRing}. Starting returns once the node accepts CQL connections;
+ * {@link #close} stops it by PID (SIGTERM, then SIGKILL after a grace period), {@link #kill} at once
+ * (SIGKILL). The child exits on its own if this JVM dies (see {@link ParentWatchdog}).
  */
 public final class LocalCassandra implements AutoCloseable {
 
@@ -54,13 +55,19 @@ public final class LocalCassandra implements AutoCloseable {
             "-Dio.netty.allocator.useCacheForAllThreads=true",
             "-Dio.netty.allocator.maxOrder=11");
 
-    /** Startup shortcuts that are safe for a single node (measured: 6–7 s to CQL instead of 12 s). */
+    /**
+     * Startup shortcuts (measured: 6–7 s to CQL instead of 12 s for a single node); a ring of three on
+     * one machine forms with them too (DESIGN.md).
+     */
     private static final List<String> FAST_SINGLE_NODE_FLAGS = List.of(
             "-Dcassandra.memtable.row_overhead_size=181",
             "-Dcassandra.skip_wait_for_gossip_to_settle=0",
             "-Dcassandra.superuser_setup_delay_ms=0",
             "-Dcassandra.ring_delay_ms=1000",
             "-Dcassandra.test.ignore_sigar=true");
+
+    /** Keeps RMI stubs of a ring member's JMX server on loopback, where its port is bound. */
+    private static final String RMI_HOSTNAME = "-Djava.rmi.server.hostname=" + HOST;
 
     private final Process process;
     private final CassandraPorts ports;
@@ -81,27 +88,41 @@ public final class LocalCassandra implements AutoCloseable {
      * @param dataDir      where data, commit log and the node's log file live (kept across starts)
      * @param javaHome     a Java 17 home (Cassandra 5.0 does not run on later releases)
      * @param heapMb       max heap of the node
-     * @param testMode     trade durability of the system keyspaces for start-up speed (tests only)
+     * @param testMode     trade durability of the system keyspaces for start-up speed (single-node tests
+     *                     only: a ring member started so can come back from a SIGKILL without its keyspaces)
      * @param startTimeout how long to wait for the CQL port
+     * @param commitLog    when the commit log is synced, i.e. what a power cut can take
      */
     public record Settings(Path runtimeLib, Path dataDir, Path javaHome, int heapMb, boolean testMode,
-                           Duration startTimeout) {
+                           Duration startTimeout, CommitLogSync commitLog) {
 
         public static Settings defaults(Path runtimeLib, Path dataDir) {
             return new Settings(runtimeLib, dataDir, Path.of(System.getProperty("java.home")), 2048, false,
-                    Duration.ofMinutes(3));
+                    Duration.ofMinutes(3), CommitLogSync.periodic());
         }
 
         public Settings withHeapMb(int value) {
-            return new Settings(runtimeLib, dataDir, javaHome, value, testMode, startTimeout);
+            return new Settings(runtimeLib, dataDir, javaHome, value, testMode, startTimeout, commitLog);
         }
 
         public Settings withTestMode(boolean value) {
-            return new Settings(runtimeLib, dataDir, javaHome, heapMb, value, startTimeout);
+            return new Settings(runtimeLib, dataDir, javaHome, heapMb, value, startTimeout, commitLog);
         }
 
         public Settings withJavaHome(Path value) {
-            return new Settings(runtimeLib, dataDir, value, heapMb, testMode, startTimeout);
+            return new Settings(runtimeLib, dataDir, value, heapMb, testMode, startTimeout, commitLog);
+        }
+
+        public Settings withStartTimeout(Duration value) {
+            return new Settings(runtimeLib, dataDir, javaHome, heapMb, testMode, value, commitLog);
+        }
+
+        public Settings withCommitLog(CommitLogSync value) {
+            return new Settings(runtimeLib, dataDir, javaHome, heapMb, testMode, startTimeout, value);
+        }
+
+        Settings withDataDir(Path value) {
+            return new Settings(runtimeLib, value, javaHome, heapMb, testMode, startTimeout, commitLog);
         }
     }
 
@@ -120,22 +141,37 @@ public final class LocalCassandra implements AutoCloseable {
         }
     }
 
+    /** A single node, on the ports it had in this data folder if they are still free. */
     public static LocalCassandra start(Settings settings) throws IOException, InterruptedException {
+        checkRuntime(settings);
+        Path dataDir = Files.createDirectories(settings.dataDir().toAbsolutePath());
+        return launch(settings, CassandraPorts.reuseOrChoose(dataDir), new Membership.Alone());
+    }
+
+    static void checkRuntime(Settings settings) throws IOException {
         if (!Files.isDirectory(settings.runtimeLib())) {
             throw new IOException("Cassandra runtime jars not found in " + settings.runtimeLib().toAbsolutePath()
                     + " (build them with: mvn -pl modules/cassandra-runtime -am package)");
         }
-        Path dataDir = settings.dataDir().toAbsolutePath();
-        Files.createDirectories(dataDir);
-        CassandraPorts ports = CassandraPorts.reuseOrChoose(dataDir);
+    }
+
+    /** Starts a node on these ports and returns once it accepts CQL; stops it again if it does not. */
+    static LocalCassandra launch(Settings settings, CassandraPorts ports, Membership membership)
+            throws IOException, InterruptedException {
+        if (settings.testMode() && membership instanceof Membership.RingMember) {
+            throw new IllegalArgumentException("no test mode (-Dcassandra.unsafesystem) for ring members: a killed"
+                    + " member came back without its keyspaces and nothing repaired it (DESIGN.md)");
+        }
+        Path dataDir = Files.createDirectories(settings.dataDir().toAbsolutePath());
         Path yaml = dataDir.resolve("cassandra.yaml");
-        Files.writeString(yaml, CassandraYaml.render(ports, settings.heapMb()), StandardCharsets.UTF_8);
+        Files.writeString(yaml, CassandraYaml.render(ports, settings.heapMb(), settings.commitLog(), membership),
+                StandardCharsets.UTF_8);
         Path logback = dataDir.resolve("logback-cassandra.xml");
         Files.writeString(logback, CassandraYaml.logback(dataDir.resolve("logs")), StandardCharsets.UTF_8);
         Path consoleLog = dataDir.resolve("logs").resolve("console.log");
         Files.createDirectories(consoleLog.getParent());
 
-        ProcessBuilder builder = new ProcessBuilder(command(settings, dataDir, yaml, logback))
+        ProcessBuilder builder = new ProcessBuilder(command(settings, ports, dataDir, yaml, logback))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(consoleLog.toFile()));
         builder.environment().remove("JAVA_TOOL_OPTIONS");
@@ -151,7 +187,8 @@ public final class LocalCassandra implements AutoCloseable {
         return node;
     }
 
-    private static List<String> command(Settings settings, Path dataDir, Path yaml, Path logback) {
+    private static List<String> command(Settings settings, CassandraPorts ports, Path dataDir, Path yaml,
+                                        Path logback) {
         List<String> cmd = new ArrayList<>();
         cmd.add(settings.javaHome().resolve("bin").resolve("java").toString());
         cmd.add("-Xms" + settings.heapMb() + "m");
@@ -164,6 +201,10 @@ public final class LocalCassandra implements AutoCloseable {
         cmd.addAll(FAST_SINGLE_NODE_FLAGS);
         if (settings.testMode()) {
             cmd.add("-Dcassandra.unsafesystem=true");
+        }
+        if (ports.jmxPort() != 0) {
+            cmd.add("-Dcassandra.jmx.local.port=" + ports.jmxPort());
+            cmd.add(RMI_HOSTNAME);
         }
         cmd.add("-Dcassandra.config=" + yaml.toUri());
         cmd.add("-Dcassandra.storagedir=" + dataDir);
@@ -214,6 +255,10 @@ public final class LocalCassandra implements AutoCloseable {
         return ports.nativePort();
     }
 
+    public CassandraPorts ports() {
+        return ports;
+    }
+
     public InetSocketAddress contactPoint() {
         return new InetSocketAddress(HOST, ports.nativePort());
     }
@@ -228,6 +273,24 @@ public final class LocalCassandra implements AutoCloseable {
 
     public boolean isRunning() {
         return process.isAlive();
+    }
+
+    /** Kills the node by PID (SIGKILL): no drain, no flush, as a crash; returns once it is gone. */
+    public void kill() {
+        try {
+            if (process.isAlive()) {
+                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            closeLifeline();
+        }
+    }
+
+    /** The same as {@link #close}: SIGTERM, then SIGKILL if it takes over a minute. */
+    public void stop() {
+        close();
     }
 
     /** Stops the node by PID: SIGTERM (Cassandra drains and flushes), SIGKILL if it takes over a minute. */
@@ -245,11 +308,15 @@ public final class LocalCassandra implements AutoCloseable {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         } finally {
-            try {
-                lifeline.close();
-            } catch (IOException ignored) {
-                // the child is gone; nothing left to close
-            }
+            closeLifeline();
+        }
+    }
+
+    private void closeLifeline() {
+        try {
+            lifeline.close();
+        } catch (IOException ignored) {
+            // the child is gone; nothing left to close
         }
     }
 }

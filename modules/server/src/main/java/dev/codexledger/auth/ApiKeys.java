@@ -1,6 +1,5 @@
 package dev.codexledger.auth;
 
-import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -65,7 +64,7 @@ public final class ApiKeys {
     /** Re-reads every key. Called on a schedule by the node, and after each change made here. */
     public void refresh() {
         Map<String, ApiKey> loaded = new HashMap<>();
-        for (Row row : session.execute(selectAll.bind().setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))) {
+        for (Row row : session.execute(selectAll.bind())) {
             ApiKey key = fromRow(row);
             loaded.put(key.id(), key);
         }
@@ -93,7 +92,7 @@ public final class ApiKeys {
             return current;
         }
         Instant now = clock.instant();
-        session.execute(expire.bind(now, now, id).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+        session.execute(expire.bind(now, now, id));
         refresh();
         return find(id);
     }
@@ -112,21 +111,20 @@ public final class ApiKeys {
         Created replacement = create(old.name(), old.workspace(), old.scopes(), rotatedBy);
         Instant oldUntil = now.plus(grace);
         if (old.expiresAt() == null || oldUntil.isBefore(old.expiresAt())) {
-            session.execute(expire.bind(oldUntil, grace.isZero() ? now : null, id)
-                    .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+            session.execute(expire.bind(oldUntil, grace.isZero() ? now : null, id));
         }
         refresh();
         return Optional.of(replacement);
     }
 
     public Optional<ApiKey> find(String id) {
-        Row row = session.execute(selectOne.bind(id).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM)).one();
+        Row row = session.execute(selectOne.bind(id)).one();
         return row == null ? Optional.empty() : Optional.of(fromRow(row));
     }
 
     /** Keys of one workspace, or all keys when {@code workspace} is empty; newest first. */
     public List<ApiKey> list(Optional<String> workspace) {
-        return session.execute(selectAll.bind().setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM)).all().stream()
+        return session.execute(selectAll.bind()).all().stream()
                 .map(ApiKeys::fromRow)
                 .filter(k -> workspace.isEmpty() || k.workspace().equals(workspace.get()))
                 .sorted(Comparator.comparing(ApiKey::createdAt).reversed())
@@ -163,8 +161,7 @@ public final class ApiKeys {
         session.execute(insert.bind(key.id(), key.name(), key.workspace(),
                         key.scopes().stream().map(Scope::wireName).collect(Collectors.toSet()),
                         key.secretHash().toByteBuffer(), key.createdAt(), key.createdBy(), key.expiresAt(),
-                        key.revokedAt())
-                .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+                        key.revokedAt()));
         refresh();
     }
 

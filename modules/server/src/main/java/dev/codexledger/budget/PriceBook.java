@@ -1,7 +1,6 @@
 package dev.codexledger.budget;
 
 import dev.codexledger.workspace.RecordFacts;
-import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -83,8 +82,7 @@ public final class PriceBook implements Pricing {
     /** Stores a price change; {@code price.effectiveFromMicros()} must not be in the past (checked by the caller). */
     public void set(Price price, String setBy) {
         session.execute(insert.bind(price.model(), price.effectiveFromMicros(), price.input(), price.cachedInput(),
-                price.output(), price.reasoning(), setBy, clock.instant())
-                .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+                price.output(), price.reasoning(), setBy, clock.instant()));
         refresh();
     }
 
@@ -102,7 +100,7 @@ public final class PriceBook implements Pricing {
 
     public void refresh() {
         Map<String, NavigableMap<Long, Price>> loaded = new HashMap<>();
-        for (Row row : session.execute(selectAll.bind().setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))) {
+        for (Row row : session.execute(selectAll.bind())) {
             Price price = new Price(row.getString("model"), row.getLong("effective_from"), row.getBigDecimal("input"),
                     row.getBigDecimal("cached_input"), row.getBigDecimal("output"), row.getBigDecimal("reasoning"));
             loaded.computeIfAbsent(price.model(), m -> new TreeMap<>()).put(price.effectiveFromMicros(), price);

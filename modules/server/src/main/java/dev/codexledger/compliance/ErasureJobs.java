@@ -1,6 +1,5 @@
 package dev.codexledger.compliance;
 
-import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -83,8 +82,7 @@ final class ErasureJobs {
         RANDOM.nextBytes(random);
         String id = "erasure_" + HexFormat.of().formatHex(random);
         session.execute(insert.bind(workspace, id, criteria.field(), criteria.value(),
-                Digest.sha256(criteria.value()).hex(), caller.keyId(), caller.keyName(), clock.instant())
-                .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+                Digest.sha256(criteria.value()).hex(), caller.keyId(), caller.keyName(), clock.instant()));
         Job job = find(workspace, id).orElseThrow();
         run(job, caller, onDone);
         return job;
@@ -92,7 +90,7 @@ final class ErasureJobs {
 
     /** Runs again every job left running by a node that stopped. */
     void resumePending(AuthAudit.Caller as, BiConsumer<Job, AuthAudit.Caller> onDone) {
-        for (Row row : session.execute(selectAll.bind().setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))) {
+        for (Row row : session.execute(selectAll.bind())) {
             Job job = fromRow(row);
             if (job.state().equals("running") && job.criterionValue() != null) {
                 run(job, as, onDone);
@@ -123,7 +121,7 @@ final class ErasureJobs {
                         job.requestedBy(), job.requestedByName(), job.requestedAt(), "done", result.erased(),
                         result.held(), result.erasedSeqs(), result.heldSeqs(), finished, null), caller);
                 session.execute(finish.bind(result.erased(), result.held(), result.erasedSeqs(), result.heldSeqs(),
-                        finished, job.workspace(), job.id()).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+                        finished, job.workspace(), job.id()));
             } catch (RuntimeException e) {
                 LOG.error("Erasure {} in {} failed", job.id(), job.workspace(), e);
                 try {
@@ -139,15 +137,14 @@ final class ErasureJobs {
 
     List<Job> list(String workspace) {
         List<Job> jobs = new ArrayList<>();
-        session.execute(selectWorkspace.bind(workspace).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))
+        session.execute(selectWorkspace.bind(workspace))
                 .forEach(row -> jobs.add(fromRow(row)));
         jobs.sort(Comparator.comparing(Job::requestedAt));
         return jobs;
     }
 
     Optional<Job> find(String workspace, String id) {
-        return Optional.ofNullable(session.execute(selectOne.bind(workspace, id)
-                .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM)).one()).map(ErasureJobs::fromRow);
+        return Optional.ofNullable(session.execute(selectOne.bind(workspace, id)).one()).map(ErasureJobs::fromRow);
     }
 
     private static Job fromRow(Row row) {

@@ -1,6 +1,5 @@
 package dev.codexledger.compliance;
 
-import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -58,8 +57,7 @@ final class Erasures {
         List<Long> heldSeqs = new ArrayList<>();
         java.util.Set<Long> keptByHolds = heldCopies.heldSeqs(workspace);
         for (long bucket : store.bucketsOf(workspace, Long.MIN_VALUE)) {
-            for (Row row : session.execute(scan.bind(workspace, bucket).setPageSize(1000)
-                    .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))) {
+            for (Row row : session.execute(scan.bind(workspace, bucket).setPageSize(1000))) {
                 JsonNode content = parse(row.getString("content"));
                 if (content.path("erased").asBoolean(false) || !matches(row, content, criteria)) {
                     continue;
@@ -73,8 +71,7 @@ final class Erasures {
                 }
                 Integer ttl = row.isNull("ttl") ? null : row.getInt("ttl");
                 String marker = marker(row, now);
-                session.execute(erase.bind(ttl == null ? 0 : ttl, marker, workspace, bucket, row.getLong("seq"))
-                        .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+                session.execute(erase.bind(ttl == null ? 0 : ttl, marker, workspace, bucket, row.getLong("seq")));
                 erased++;
                 if (erasedSeqs.size() < listed) {
                     erasedSeqs.add(row.getLong("seq"));

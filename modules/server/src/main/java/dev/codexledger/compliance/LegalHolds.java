@@ -1,6 +1,5 @@
 package dev.codexledger.compliance;
 
-import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -139,8 +138,7 @@ public final class LegalHolds {
         session.execute(insert.bind(spec.workspace(), id, spec.name(), spec.users(), spec.eventTypes(),
                 content.conversationId().orElse(null), content.model().orElse(null), content.surface().orElse(null),
                 content.toolName().orElse(null), content.decision().orElse(null), content.terms(),
-                spec.fromMicros(), spec.toMicros(), now, createdBy, 0L)
-                .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+                spec.fromMicros(), spec.toMicros(), now, createdBy, 0L));
         refresh();
         Hold hold = find(spec.workspace(), id).orElseThrow();
         apply(hold, onApplied);
@@ -170,8 +168,7 @@ public final class LegalHolds {
                 onApplied.accept(new Hold(hold.workspace(), hold.id(), hold.name(), hold.users(), hold.eventTypes(),
                         hold.content(), hold.fromMicros(), hold.toMicros(), hold.createdAt(), hold.createdBy(),
                         applied, hold.releasedAt(), hold.releasedBy(), held));
-                session.execute(setHeld.bind(held, applied, hold.workspace(), hold.id())
-                        .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+                session.execute(setHeld.bind(held, applied, hold.workspace(), hold.id()));
                 refresh();
             } catch (RuntimeException e) {
                 // stays "applying"; the next start (or resumePending) runs it again
@@ -189,8 +186,7 @@ public final class LegalHolds {
             return Optional.empty();
         }
         if (hold.get().active()) {
-            session.execute(release.bind(clock.instant(), releasedBy, workspace, id)
-                    .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+            session.execute(release.bind(clock.instant(), releasedBy, workspace, id));
             refresh();
         }
         long freed = copies.release(workspace, id);
@@ -199,7 +195,7 @@ public final class LegalHolds {
 
     public List<Hold> list(String workspace) {
         List<Hold> holds = new ArrayList<>();
-        session.execute(selectWorkspace.bind(workspace).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))
+        session.execute(selectWorkspace.bind(workspace))
                 .forEach(row -> holds.add(fromRow(row)));
         holds.sort(java.util.Comparator.comparing(Hold::createdAt));
         return holds;
@@ -212,7 +208,7 @@ public final class LegalHolds {
     /** Re-reads the active holds of every workspace (scheduled every second by the node). */
     public void refresh() {
         Map<String, List<Hold>> loaded = new HashMap<>();
-        for (Row row : session.execute(selectAll.bind().setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))) {
+        for (Row row : session.execute(selectAll.bind())) {
             Hold hold = fromRow(row);
             if (hold.active()) {
                 loaded.computeIfAbsent(hold.workspace(), w -> new ArrayList<>()).add(hold);

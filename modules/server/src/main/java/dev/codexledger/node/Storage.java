@@ -5,7 +5,9 @@ import com.datastax.oss.driver.api.core.CqlSessionBuilder;
 import com.datastax.oss.driver.internal.core.config.typesafe.DefaultDriverConfigLoader;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValueFactory;
+import dev.codexledger.localcassandra.CommitLogSync;
 import dev.codexledger.localcassandra.LocalCassandra;
 import dev.codexledger.storage.CassandraSettings;
 import java.io.IOException;
@@ -19,6 +21,8 @@ import java.util.Optional;
  */
 record Storage(CassandraSettings settings, Optional<LocalCassandra> local) {
 
+    private static final String PROFILES = "datastax-java-driver.profiles";
+
     static Storage connect(Config config) throws IOException, InterruptedException {
         CassandraSettings settings = CassandraSettings.fromConfig(config);
         if (!settings.embedded()) {
@@ -28,17 +32,27 @@ record Storage(CassandraSettings settings, Optional<LocalCassandra> local) {
         LocalCassandra local = LocalCassandra.start(LocalCassandra.Settings
                 .defaults(Path.of(node.getString("cassandra-runtime-lib")), Path.of(node.getString("data-dir"))
                         .resolve("cassandra"))
-                .withHeapMb(node.getInt("embedded-cassandra-heap-mb")));
+                .withHeapMb(node.getInt("embedded-cassandra-heap-mb"))
+                .withCommitLog(CommitLogSync.parse(node.getString("embedded-cassandra-commitlog"))));
         return new Storage(settings.withContactPoint(local.contactPoint()), Optional.of(local));
     }
 
     /**
      * The config with the driver (ours and the persistence plugin's) pointed at this storage: contact
-     * points, credentials ({@code ledger.cassandra.username/password}) and TLS ({@code ledger.cassandra.tls}).
+     * points, credentials ({@code ledger.cassandra.username/password}), TLS ({@code ledger.cassandra.tls}),
+     * and the configured consistency on the default profile and on every other profile — the journal's
+     * and the snapshot store's (the plugin's own defaults are QUORUM and ONE) and any added later.
      */
     Config driverConfig(Config config) {
         Config overrides = ConfigFactory.empty().withValue("datastax-java-driver.basic.contact-points",
                 ConfigValueFactory.fromIterable(settings.contactPointStrings()));
+        overrides = withConsistency(overrides, "datastax-java-driver.basic.request");
+        if (config.hasPath(PROFILES)) {
+            for (String profile : config.getConfig(PROFILES).root().keySet()) {
+                overrides = withConsistency(overrides,
+                        ConfigUtil.joinPath("datastax-java-driver", "profiles", profile, "basic", "request"));
+            }
+        }
         if (!settings.username().isEmpty()) {
             overrides = overrides.withValue("datastax-java-driver.advanced.auth-provider", ConfigValueFactory.fromMap(
                     Map.of("class", "PlainTextAuthProvider", "username", settings.username(),
@@ -57,6 +71,13 @@ record Storage(CassandraSettings settings, Optional<LocalCassandra> local) {
                     ConfigValueFactory.fromMap(ssl));
         }
         return overrides.withFallback(config).resolve();
+    }
+
+    private Config withConsistency(Config overrides, String requestPath) {
+        return overrides
+                .withValue(requestPath + ".consistency", ConfigValueFactory.fromAnyRef(settings.consistency().name()))
+                .withValue(requestPath + ".serial-consistency",
+                        ConfigValueFactory.fromAnyRef(settings.serialConsistency().name()));
     }
 
     private static void putIfSet(Map<String, Object> target, String key, String value) {

@@ -1,6 +1,5 @@
 package dev.codexledger.records;
 
-import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
@@ -226,8 +225,7 @@ public final class RecordStore {
         byBucket.forEach((idBucket, ids) -> {
             for (int from = 0; from < ids.size(); from += ROWS_PER_BATCH) {
                 BoundStatement read = selectIds.bind(workspace, idBucket,
-                                List.copyOf(ids.subList(from, Math.min(ids.size(), from + ROWS_PER_BATCH))))
-                        .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM);
+                                List.copyOf(ids.subList(from, Math.min(ids.size(), from + ROWS_PER_BATCH))));
                 reads.add(session.executeAsync(read).thenApply(rs -> {
                     List<Row> found = new ArrayList<>();
                     rs.currentPage().forEach(found::add);

@@ -1,6 +1,5 @@
 package dev.codexledger.records;
 
-import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -65,8 +64,7 @@ public final class Retention {
             throw new OutOfBounds("retention must be from " + min.toSeconds() + " to " + max.toSeconds() + " seconds");
         }
         Instant now = clock.instant();
-        session.execute(upsert.bind(workspace, ttl.toSeconds(), now, updatedBy)
-                .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM));
+        session.execute(upsert.bind(workspace, ttl.toSeconds(), now, updatedBy));
         refresh();
         return byWorkspace.get(workspace);
     }
@@ -81,7 +79,7 @@ public final class Retention {
 
     public void refresh() {
         Map<String, Setting> loaded = new HashMap<>();
-        for (Row row : session.execute(selectAll.bind().setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM))) {
+        for (Row row : session.execute(selectAll.bind())) {
             String workspace = row.getString("workspace");
             loaded.put(workspace, new Setting(workspace, Duration.ofSeconds(row.getLong("ttl_seconds")), true,
                     row.getInstant("updated_at"), row.getString("updated_by")));

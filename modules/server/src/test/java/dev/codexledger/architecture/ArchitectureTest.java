@@ -25,6 +25,15 @@ import dev.codexledger.http.ApiErrors;
 class ArchitectureTest {
 
     @ArchTest
+    static final ArchRule consistencyComesFromConfig = noClasses()
+            .should().callMethodWhere(JavaCall.Predicates.target(HasOwner.Predicates.With.owner(
+                    JavaClass.Predicates.assignableTo("com.datastax.oss.driver.api.core.cql.Statement")))
+                    .and(JavaCall.Predicates.target(HasName.Predicates.nameMatching(
+                            "setConsistencyLevel|setSerialConsistencyLevel|setExecutionProfileName"))))
+            .because("every read and write uses ledger.cassandra.consistency / serial-consistency, which"
+                    + " Storage sets on every driver profile (StorageTest)");
+
+    @ArchTest
     static final ArchRule featuresHaveNoCycles = slices().matching("dev.codexledger.(*)..").should().beFreeOfCycles();
 
     @ArchTest

@@ -29,8 +29,13 @@ public final class TestNodes {
     }
 
     public static Config config(InetSocketAddress cassandra, String keyspace, Map<String, Object> extra) {
+        return config(cassandra.getHostString() + ":" + cassandra.getPort(), keyspace, extra);
+    }
+
+    /** A node's config on the Cassandra at {@code contactPoints} ("host:port,host:port", e.g. a {@link CassandraRing}). */
+    public static Config config(String contactPoints, String keyspace, Map<String, Object> extra) {
         Map<String, Object> settings = new HashMap<>();
-        settings.put("ledger.cassandra.contact-points", cassandra.getHostString() + ":" + cassandra.getPort());
+        settings.put("ledger.cassandra.contact-points", contactPoints);
         settings.put("ledger.cassandra.keyspace", keyspace);
         settings.put("ledger.http.port", 0);
         settings.put("ledger.auth.admin-key", ADMIN_KEY);
@@ -54,5 +59,10 @@ public final class TestNodes {
         LedgerNode.Running node = LedgerNode.start(config(cassandra, keyspace, extra));
         SerializationChecks.watch(node.system());
         return node;
+    }
+
+    public static LedgerNode.Running start(String contactPoints, String keyspace, Map<String, Object> extra)
+            throws Exception {
+        return LedgerNode.start(config(contactPoints, keyspace, extra));
     }
 }
