@@ -9,10 +9,9 @@ import dev.codexledger.testing.Eventually;
 import dev.codexledger.testing.IngestLoad;
 import dev.codexledger.testing.LedgerClient;
 import dev.codexledger.testing.LedgerCluster;
-import dev.codexledger.testing.SharedCassandra;
+import dev.codexledger.testing.CassandraRing;
 import dev.codexledger.testing.TestNodes;
 import java.math.BigDecimal;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -32,26 +31,28 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Three Ledger nodes, each its own JVM, one Pekko cluster formed by bootstrap, over Cassandra; clients
+ * Three Ledger nodes, each its own JVM, one Pekko cluster formed by bootstrap, over a ring of three
+ * Cassandra nodes with three replicas (LOCAL_QUORUM reads and writes); clients
  * ingest through all three into 30 workspaces and re-send what was not acknowledged. Each test breaks
- * the cluster one way (SIGKILL, SIGSTOP/SIGCONT, a rolling restart) under that load and then checks that
+ * the cluster one way (SIGKILL of a ledger node, of a Cassandra node, SIGSTOP/SIGCONT, a rolling restart) under that load and then checks that
  * every acknowledged record is stored exactly once at the seq it was acknowledged with, every workspace
  * is gap-free with a verifying chain, and analytics and budget spend equal the sum of what was acknowledged.
  */
-@ExtendWith(SharedCassandra.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
 
     private static final int WORKSPACES = 30;
     /** Records.record: 120 input and 40 output tokens of gpt-5-codex = 550 micro-credits. */
     private static final BigDecimal CREDITS_PER_RECORD = new BigDecimal("0.00055");
+    private static CassandraRing ring;
     private static LedgerCluster cluster;
 
     @BeforeAll
     static void start() throws Exception {
-        InetSocketAddress cassandra = SharedCassandra.contactPoint();
+        ring = CassandraRing.start(3);
         cluster = LedgerCluster.start(3, "failover", Map.of(
-                "LEDGER_CASSANDRA_CONTACT_POINTS", cassandra.getHostString() + ":" + cassandra.getPort(),
+                "LEDGER_CASSANDRA_CONTACT_POINTS", ring.contactPoints(),
+                "LEDGER_CASSANDRA_REPLICATION", CassandraRing.RF3,
                 "LEDGER_CASSANDRA_KEYSPACE", TestNodes.newKeyspace("cluster")));
         Eventually.assertThat(Duration.ofSeconds(30), () -> assertEquals(3,
                 cluster.members(0).values().stream().filter("Up"::equals).count(), "three members Up"));
@@ -61,6 +62,9 @@ class ClusterIT {
     static void stop() throws Exception {
         if (cluster != null) {
             cluster.close();
+        }
+        if (ring != null) {
+            ring.close();
         }
     }
 
@@ -131,6 +135,28 @@ class ClusterIT {
 
     @Test
     @Order(2)
+    void aCassandraNodeKilledDuringIngestLosesNothingAndReadsSeeEverythingOnceItIsBack() throws Exception {
+        List<String> workspaces = workspaces("ring");
+        budgets(workspaces);
+        IngestLoad load = new IngestLoad(cluster, workspaces, 6, 20).start();
+        var victim = ring.node(3);
+        try {
+            load.awaitMore(1_000, Duration.ofMinutes(2));
+            victim.kill();
+            load.awaitMore(1_000, Duration.ofMinutes(3));
+            ring.awaitSeenDown(victim, Duration.ofMinutes(1));
+            load.awaitMore(1_000, Duration.ofMinutes(3));
+            victim.restart();
+            ring.awaitAllUp(Duration.ofMinutes(2));
+            load.awaitMore(500, Duration.ofMinutes(2));
+        } finally {
+            load.close();
+        }
+        verify(load, workspaces);
+    }
+
+    @Test
+    @Order(3)
     void aFrozenNodeThatWasDownedAcknowledgesNothingWhenItWakesUp() throws Exception {
         List<String> workspaces = workspaces("zombie");
         budgets(workspaces);
@@ -154,7 +180,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aRollingRestartLosesNothingAndFailsNoRequestAClientMayNotRetry() throws Exception {
         List<String> workspaces = workspaces("rolling");
         budgets(workspaces);
@@ -174,7 +200,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void reservationsWhileTheBudgetsNodeIsKilledNeverOverspend() throws Exception {
         String workspace = "budget-move";
         LedgerClient admin = cluster.client(0);
