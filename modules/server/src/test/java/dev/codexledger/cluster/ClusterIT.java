@@ -2,8 +2,13 @@ package dev.codexledger.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.servererrors.UnavailableException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.codexledger.testing.Eventually;
 import dev.codexledger.testing.IngestLoad;
@@ -46,6 +51,7 @@ class ClusterIT {
     private static final BigDecimal CREDITS_PER_RECORD = new BigDecimal("0.00055");
     private static CassandraRing ring;
     private static LedgerCluster cluster;
+    private static final String keyspace = TestNodes.newKeyspace("cluster");
 
     @BeforeAll
     static void start() throws Exception {
@@ -53,7 +59,7 @@ class ClusterIT {
         cluster = LedgerCluster.start(3, "failover", Map.of(
                 "LEDGER_CASSANDRA_CONTACT_POINTS", ring.contactPoints(),
                 "LEDGER_CASSANDRA_REPLICATION", CassandraRing.RF3,
-                "LEDGER_CASSANDRA_KEYSPACE", TestNodes.newKeyspace("cluster")));
+                "LEDGER_CASSANDRA_KEYSPACE", keyspace));
         Eventually.assertThat(Duration.ofSeconds(30), () -> assertEquals(3,
                 cluster.members(0).values().stream().filter("Up"::equals).count(), "three members Up"));
     }
@@ -122,11 +128,11 @@ class ClusterIT {
         budgets(workspaces);
         IngestLoad load = new IngestLoad(cluster, workspaces, 6, 20).start();
         try {
-            load.awaitMore(2_000, Duration.ofMinutes(2));
+            load.awaitMore(600, Duration.ofMinutes(2));
             cluster.kill(2);
-            load.awaitMore(2_000, Duration.ofMinutes(2));
+            load.awaitMore(600, Duration.ofMinutes(2));
             cluster.restart(2);
-            load.awaitMore(1_000, Duration.ofMinutes(2));
+            load.awaitMore(300, Duration.ofMinutes(2));
         } finally {
             load.close();
         }
@@ -141,14 +147,20 @@ class ClusterIT {
         IngestLoad load = new IngestLoad(cluster, workspaces, 6, 20).start();
         var victim = ring.node(3);
         try {
-            load.awaitMore(1_000, Duration.ofMinutes(2));
+            load.awaitMore(400, Duration.ofMinutes(2));
             victim.kill();
-            load.awaitMore(1_000, Duration.ofMinutes(3));
+            load.awaitMore(400, Duration.ofMinutes(3));
             ring.awaitSeenDown(victim, Duration.ofMinutes(1));
-            load.awaitMore(1_000, Duration.ofMinutes(3));
+            load.awaitMore(400, Duration.ofMinutes(3));
+            try (CqlSession session = ring.session()) {
+                assertThrows(UnavailableException.class, () -> session.execute(SimpleStatement.newInstance(
+                                "SELECT seq FROM " + keyspace + ".records LIMIT 1")
+                        .setConsistencyLevel(DefaultConsistencyLevel.ALL)), "ALL needs the node that is down");
+            }
+            load.verify(cluster.client(1)); // LOCAL_QUORUM reads see every acknowledged record while it is down
             victim.restart();
             ring.awaitAllUp(Duration.ofMinutes(2));
-            load.awaitMore(500, Duration.ofMinutes(2));
+            load.awaitMore(200, Duration.ofMinutes(2));
         } finally {
             load.close();
         }
@@ -163,16 +175,16 @@ class ClusterIT {
         IngestLoad load = new IngestLoad(cluster, workspaces, 6, 20).start();
         int frozen = 1;
         try {
-            load.awaitMore(2_000, Duration.ofMinutes(2));
+            load.awaitMore(600, Duration.ofMinutes(2));
             cluster.pause(frozen);
             Eventually.assertThat(Duration.ofSeconds(60), () -> assertFalse(
                     cluster.members(0).containsKey(cluster.address(frozen)), "node 1 downed and removed"));
-            load.awaitMore(2_000, Duration.ofMinutes(2));
+            load.awaitMore(600, Duration.ofMinutes(2));
             cluster.resume(frozen);
             assertTrue(cluster.awaitExit(frozen, Duration.ofSeconds(60)), "woken up downed, it leaves its JVM");
-            load.awaitMore(500, Duration.ofMinutes(2));
+            load.awaitMore(300, Duration.ofMinutes(2));
             cluster.restart(frozen);
-            load.awaitMore(500, Duration.ofMinutes(2));
+            load.awaitMore(300, Duration.ofMinutes(2));
         } finally {
             load.close();
         }
@@ -186,12 +198,12 @@ class ClusterIT {
         budgets(workspaces);
         IngestLoad load = new IngestLoad(cluster, workspaces, 6, 20).start();
         try {
-            load.awaitMore(1_000, Duration.ofMinutes(2));
+            load.awaitMore(400, Duration.ofMinutes(2));
             for (int node = 0; node < cluster.size(); node++) {
                 cluster.stop(node, Duration.ofSeconds(60));
-                load.awaitMore(500, Duration.ofMinutes(2));
+                load.awaitMore(200, Duration.ofMinutes(2));
                 cluster.restart(node);
-                load.awaitMore(500, Duration.ofMinutes(2));
+                load.awaitMore(200, Duration.ofMinutes(2));
             }
         } finally {
             load.close();
