@@ -124,7 +124,7 @@ public final class LedgerMessageSerializer extends ClusterMessageSerializer {
 
     // ---------------------------------------------------------------- records and their facts
 
-    static NewRecordProto toProto(NewRecord record) {
+    private static NewRecordProto toProto(NewRecord record) {
         NewRecordProto.Builder out = NewRecordProto.newBuilder().setEventId(record.eventId())
                 .setEventType(record.eventType()).setTimestampMicros(record.timestampMicros())
                 .setContent(record.content()).setContentHash(record.contentHash().toByteString())
@@ -134,13 +134,13 @@ public final class LedgerMessageSerializer extends ClusterMessageSerializer {
     }
 
     /** The content hash and facts are taken as sent: computed at the edge, they are not computed again. */
-    static NewRecord fromProto(NewRecordProto proto) {
+    private static NewRecord fromProto(NewRecordProto proto) {
         return new NewRecord(proto.getEventId(), proto.getEventType(), proto.getTimestampMicros(),
                 proto.hasUserId() ? proto.getUserId() : null, proto.getContent(),
                 Digest.of(proto.getContentHash().toByteArray()), fromProto(proto.getFacts()));
     }
 
-    static RecordFactsProto toProto(RecordFacts facts) {
+    private static RecordFactsProto toProto(RecordFacts facts) {
         Usage usage = facts.usage();
         RecordFactsProto.Builder out = RecordFactsProto.newBuilder().setPrompt(facts.prompt())
                 .setUsage(UsageProto.newBuilder().setInput(usage.input()).setCachedInput(usage.cachedInput())
@@ -156,7 +156,7 @@ public final class LedgerMessageSerializer extends ClusterMessageSerializer {
         return out.build();
     }
 
-    static RecordFacts fromProto(RecordFactsProto proto) {
+    private static RecordFacts fromProto(RecordFactsProto proto) {
         UsageProto usage = proto.getUsage();
         return new RecordFacts(
                 proto.hasSurface() ? proto.getSurface() : null,
