@@ -42,13 +42,14 @@ public final class CassandraWriterFence implements WriterFence {
 
     @Override
     public CompletionStage<Long> claim(String workspace, long recoveredSeq, Digest recoveredHead) {
-        // read at the serial consistency: sees every transaction decided before, even one not yet applied
-        return session.executeAsync(read.bind(workspace).setConsistencyLevel(serial()))
+        // A stale read (a transaction in progress) only makes the conditional update below fail: its
+        // condition is decided by Paxos on the latest value, never on what was read here.
+        return session.executeAsync(read.bind(workspace))
                 .thenCompose(rows -> {
                     Row row = rows.one();
                     if (row == null) {
                         return session.executeAsync(create.bind(workspace, recoveredSeq, recoveredHead.toByteBuffer(),
-                                writer)).thenApply(done -> claimed(done, 1L, workspace));
+                                writer).setIdempotent(false)).thenApply(done -> claimed(done, 1L, workspace));
                     }
                     long epoch = row.getLong("epoch");
                     long fenced = row.getLong("last_seq");
@@ -61,13 +62,14 @@ public final class CassandraWriterFence implements WriterFence {
                                 + " is not the one acknowledged there (a forked journal); refusing to write");
                     }
                     return session.executeAsync(take.bind(epoch + 1, recoveredSeq, recoveredHead.toByteBuffer(), writer,
-                            workspace, epoch, fenced)).thenApply(done -> claimed(done, epoch + 1, workspace));
+                            workspace, epoch, fenced).setIdempotent(false)).thenApply(done -> claimed(done, epoch + 1, workspace));
                 });
     }
 
     @Override
     public CompletionStage<Void> advance(String workspace, long epoch, long throughSeq, Digest head) {
-        return session.executeAsync(advance.bind(throughSeq, head.toByteBuffer(), workspace, epoch))
+        // not idempotent: a retry of an applied update would read as refused
+        return session.executeAsync(advance.bind(throughSeq, head.toByteBuffer(), workspace, epoch).setIdempotent(false))
                 .thenApply(done -> {
                     if (!done.wasApplied()) {
                         throw new Refused("workspace " + workspace + " was claimed by a newer writer (epoch "
@@ -96,12 +98,5 @@ public final class CassandraWriterFence implements WriterFence {
         byte[] copy = new byte[bytes.remaining()];
         bytes.duplicate().get(copy);
         return Digest.of(copy);
-    }
-
-    private com.datastax.oss.driver.api.core.ConsistencyLevel serial() {
-        return session.getContext().getConfig().getDefaultProfile().getString(
-                com.datastax.oss.driver.api.core.config.DefaultDriverOption.REQUEST_SERIAL_CONSISTENCY).equals("SERIAL")
-                ? com.datastax.oss.driver.api.core.DefaultConsistencyLevel.SERIAL
-                : com.datastax.oss.driver.api.core.DefaultConsistencyLevel.LOCAL_SERIAL;
     }
 }

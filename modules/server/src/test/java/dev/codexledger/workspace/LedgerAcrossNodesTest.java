@@ -38,7 +38,8 @@ class LedgerAcrossNodesTest {
         nodes = TwoNodes.start("ledger-across");
         for (var kit : List.of(nodes.host(), nodes.client())) {
             ClusterSharding.get(kit.system()).init(Entity.of(WorkspaceLedger.ENTITY_TYPE_KEY,
-                    entity -> WorkspaceLedger.create(entity.getEntityId(), READ_MODEL, SETTINGS, JournalCleanup.NONE))
+                    entity -> WorkspaceLedger.create(entity.getEntityId(), READ_MODEL, SETTINGS, JournalCleanup.NONE,
+                            WriterFence.NONE))
                     .withRole(TwoNodes.HOST_ROLE));
         }
     }
