@@ -41,7 +41,9 @@ class LedgerCommandIT {
 
         Started first = start(dataDir, log);
         assertEquals(200, first.management().get("/alive").status(), "liveness");
-        assertEquals(200, first.management().get("/ready").status(), "readiness: API bound, Cassandra answers");
+        // ready once it is Up in its cluster (of one), its shard regions registered, its API bound over Cassandra
+        dev.codexledger.testing.Eventually.assertThat(java.time.Duration.ofSeconds(60), () -> assertEquals(200,
+                first.management().get("/ready").status(), "readiness: member, sharding, API, Cassandra"));
         String body = array(record("cmd-1", "dev", Instant.parse("2026-11-22T08:00:00Z"), "hello ledger"));
         LedgerClient.Reply posted = first.client().post(PATH, "application/json", body);
         assertEquals(200, posted.status(), posted.raw().body());
