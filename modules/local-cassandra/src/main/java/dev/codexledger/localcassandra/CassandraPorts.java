@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.IntStream;
 
 /**
@@ -64,13 +65,38 @@ public record CassandraPorts(int nativePort, int storagePort, int jmxPort) {
                 .filter(port -> port != 0 && !isFree(port)).boxed().toList();
     }
 
-    /** A port that was free a moment ago on the loopback address. */
+    /**
+     * A port that was free a moment ago on the loopback address, chosen below the system's ephemeral
+     * range when it can be read: a port from that range (what binding port 0 gives) may be taken as
+     * the source port of any outgoing connection before its server binds it, and a node that keeps
+     * its ports across restarts would meet that again on every restart.
+     */
     public static int freePort() {
+        int[] range = ephemeralRange();
+        int low = 15_000;
+        if (range != null && range[0] - low >= 2_000) {
+            for (int attempt = 0; attempt < 200; attempt++) {
+                int port = ThreadLocalRandom.current().nextInt(low, range[0]);
+                if (isFree(port)) {
+                    return port;
+                }
+            }
+        }
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException("no free port on loopback", e);
+        }
+    }
+
+    /** Linux's ephemeral port range, or {@code null} where it cannot be read. */
+    private static int[] ephemeralRange() {
+        try {
+            String[] bounds = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+            return new int[] {Integer.parseInt(bounds[0]), Integer.parseInt(bounds[1])};
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 

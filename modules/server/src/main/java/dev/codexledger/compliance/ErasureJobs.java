@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import dev.codexledger.auth.AuthAudit;
+import dev.codexledger.storage.JobLeases;
 import dev.codexledger.workspace.Digest;
 import dev.codexledger.workspace.WorkspaceLedger;
 import dev.codexledger.workspace.WorkspaceLedgers;
@@ -48,6 +49,7 @@ final class ErasureJobs {
     private final WorkspaceLedgers ledgers;
     private final Executor executor;
     private final Clock clock;
+    private final JobLeases leases;
     private final Set<String> running = ConcurrentHashMap.newKeySet();
     private final PreparedStatement insert;
     private final PreparedStatement finish;
@@ -57,7 +59,8 @@ final class ErasureJobs {
     private final PreparedStatement selectAll;
 
     ErasureJobs(CqlSession session, String keyspace, Erasures erasures, WorkspaceLedgers ledgers, Executor executor,
-                Clock clock) {
+                Clock clock, JobLeases leases) {
+        this.leases = leases;
         this.session = session;
         this.erasures = erasures;
         this.ledgers = ledgers;
@@ -88,7 +91,10 @@ final class ErasureJobs {
         return job;
     }
 
-    /** Runs again every job left running by a node that stopped. */
+    /**
+     * Runs again every job left running by a node that stopped or died. Every node calls this
+     * periodically; the job's lease lets exactly one of them run it.
+     */
     void resumePending(AuthAudit.Caller as, BiConsumer<Job, AuthAudit.Caller> onDone) {
         for (Row row : session.execute(selectAll.bind())) {
             Job job = fromRow(row);
@@ -104,7 +110,14 @@ final class ErasureJobs {
             return;
         }
         CompletableFuture.runAsync(() -> {
+            Optional<JobLeases.Lease> lease = Optional.empty();
             try {
+                lease = leases.take("erasure", key);
+                // another node runs it; or it ended since this node listed it (the lease is dropped only
+                // after the outcome is stored, so this read sees that)
+                if (lease.isEmpty() || !find(job.workspace(), job.id()).map(j -> j.state().equals("running")).orElse(false)) {
+                    return;
+                }
                 Instant erasedAt = clock.instant();
                 Erasures.Result result = erasures.erase(job.workspace(),
                         new Erasures.Criteria(job.criterion(), job.criterionValue()), erasedAt, MAX_LISTED_SEQS);
@@ -114,6 +127,9 @@ final class ErasureJobs {
                         .toCompletableFuture().join();
                 if (forgotten.error() != null) {
                     throw new IllegalStateException(forgotten.error());
+                }
+                if (!lease.get().stillHeld()) {
+                    return; // this node froze past its lease: the node that took it over records the outcome
                 }
                 Instant finished = clock.instant();
                 // audited first: a job shown as done has its AUTH_LOG record
@@ -130,6 +146,7 @@ final class ErasureJobs {
                     LOG.error("Could not mark erasure {} failed; it resumes at the next start", job.id(), stillFailing);
                 }
             } finally {
+                lease.ifPresent(JobLeases.Lease::close);
                 running.remove(key);
             }
         }, executor);

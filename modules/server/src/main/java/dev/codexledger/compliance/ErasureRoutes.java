@@ -53,9 +53,9 @@ public final class ErasureRoutes {
 
     public ErasureRoutes(CqlSession session, String keyspace, dev.codexledger.records.RecordStore store, HeldCopies held,
                          dev.codexledger.workspace.WorkspaceLedgers ledgers, Access access, AuthAudit audit,
-                         RequestBodies bodies, Executor blocking, Clock clock) {
+                         RequestBodies bodies, Executor blocking, Clock clock, dev.codexledger.storage.JobLeases leases) {
         this.jobs = new ErasureJobs(session, keyspace, new Erasures(session, keyspace, store, held), ledgers, blocking,
-                clock);
+                clock, leases);
         this.access = access;
         this.audit = audit;
         this.bodies = bodies;

@@ -7,6 +7,7 @@ import dev.codexledger.records.ContentFilter;
 import dev.codexledger.records.RecordStore;
 import dev.codexledger.workspace.RecordsAppended;
 import dev.codexledger.records.StoredRecord;
+import dev.codexledger.storage.JobLeases;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -70,6 +71,7 @@ public final class LegalHolds {
     private final HeldCopies copies;
     private final Clock clock;
     private final Executor jobs;
+    private final JobLeases leases;
     private final Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final PreparedStatement insert;
     private final PreparedStatement selectAll;
@@ -78,12 +80,17 @@ public final class LegalHolds {
     private final PreparedStatement setHeld;
     private volatile Map<String, List<Hold>> active = Map.of();
 
-    /** {@code jobs}: where the copying of stored records runs (blocking work). */
-    public LegalHolds(CqlSession session, String keyspace, HeldCopies copies, Clock clock, Executor jobs) {
+    /**
+     * {@code jobs}: where the copying of stored records runs (blocking work); {@code leases}: which node of
+     * the cluster runs a hold's copying.
+     */
+    public LegalHolds(CqlSession session, String keyspace, HeldCopies copies, Clock clock, Executor jobs,
+                      JobLeases leases) {
         this.session = session;
         this.copies = copies;
         this.clock = clock;
         this.jobs = jobs;
+        this.leases = leases;
         this.insert = session.prepare("INSERT INTO " + keyspace + ".legal_holds (workspace, id, name, users,"
                 + " event_types, conversation_id, model, surface, tool_name, decision, terms, from_micros, to_micros,"
                 + " created_at, created_by, held) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -145,7 +152,10 @@ public final class LegalHolds {
         return hold;
     }
 
-    /** Runs the copy job of every active hold whose job never finished (a node stopped during it). */
+    /**
+     * Runs the copy job of every active hold whose job never finished (its node stopped or died during
+     * it). Every node calls this periodically; the job's lease lets exactly one of them run it.
+     */
     public void resumePending(Consumer<Hold> onApplied) {
         active.values().stream().flatMap(List::stream).filter(h -> h.appliedAt() == null)
                 .forEach(h -> apply(h, onApplied));
@@ -157,11 +167,21 @@ public final class LegalHolds {
             return;
         }
         CompletableFuture.runAsync(() -> {
+            Optional<JobLeases.Lease> lease = Optional.empty();
             try {
+                lease = leases.take("hold", key);
+                // another node runs it; or it finished since this node's list was read (the lease is
+                // dropped only after the hold is marked applied, so this read sees that)
+                if (lease.isEmpty() || find(hold.workspace(), hold.id()).map(h -> h.appliedAt() != null).orElse(true)) {
+                    return;
+                }
                 long held = copies.holdExisting(hold.workspace(), record -> matchesStored(hold, record), hold.id());
                 if (find(hold.workspace(), hold.id()).map(h -> !h.active()).orElse(true)) {
                     // released while the job copied: the copies it made after the release are freed too
                     copies.release(hold.workspace(), hold.id());
+                }
+                if (!lease.get().stillHeld()) {
+                    return; // this node froze past its lease: the node that took it over records the outcome
                 }
                 Instant applied = clock.instant();
                 // audited first: a hold shown as active has its AUTH_LOG record
@@ -174,6 +194,7 @@ public final class LegalHolds {
                 // stays "applying"; the next start (or resumePending) runs it again
                 LOG.error("Copying the records of hold {} in {} failed", hold.id(), hold.workspace(), e);
             } finally {
+                lease.ifPresent(JobLeases.Lease::close);
                 running.remove(key);
             }
         }, jobs);

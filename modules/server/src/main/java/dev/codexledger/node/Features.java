@@ -47,6 +47,7 @@ import dev.codexledger.workspace.NewRecord;
 import dev.codexledger.workspace.WorkspaceLedger;
 import dev.codexledger.workspace.WriterFence;
 import dev.codexledger.storage.CassandraWriterFence;
+import dev.codexledger.storage.JobLeases;
 import dev.codexledger.workspace.WorkspaceLedgers;
 import java.net.URI;
 import java.time.Clock;
@@ -70,6 +71,7 @@ final class Features {
     final Optional<String> generatedAdminKey;
     private final ActorSystem<Void> system;
     private final Config config;
+    private final JobLeases jobLeases;
     private final CqlSession session;
     private final String keyspace;
     private final Clock clock;
@@ -106,7 +108,9 @@ final class Features {
         ComplianceWindows windows = new ComplianceWindows(session, keyspace,
                 config.getDuration("ledger.compliance.file-window"));
         this.heldCopies = new HeldCopies(session, keyspace, storage.writeParallelism(), store, windows, clock);
-        this.holds = new LegalHolds(session, keyspace, heldCopies, clock, blocking);
+        this.jobLeases = new JobLeases(session, keyspace, runnerName(system),
+                config.getDuration("ledger.compliance.job-lease"));
+        this.holds = new LegalHolds(session, keyspace, heldCopies, clock, blocking, jobLeases);
         holds.refresh();
         this.prices = new PriceBook(session, keyspace, config.getConfig("ledger.budget.prices"), clock);
         prices.refresh();
@@ -173,15 +177,33 @@ final class Features {
                 config.getDuration("ledger.http.ask-timeout"), views, clock);
     }
 
-    /** Every route of the API under /v1, and the dashboard; resumes the compliance jobs a stop interrupted. */
+    /** This node incarnation, as the runner of background jobs (address and the incarnation's uid). */
+    private static String runnerName(ActorSystem<Void> system) {
+        org.apache.pekko.cluster.UniqueAddress self = org.apache.pekko.cluster.Cluster.get(system.classicSystem())
+                .selfUniqueAddress();
+        return self.address().toString() + "#" + self.longUid();
+    }
+
+    /**
+     * Every route of the API under /v1, and the dashboard. Runs the compliance jobs another node left
+     * unfinished (it stopped or died), now and every {@code ledger.compliance.job-sweep-interval}.
+     */
     Route routes(Route ping) {
         RequestBodies bodies = new RequestBodies(MemoryBudget.fromConfig(config));
         RecordSearch search = new RecordSearch(store, heldCopies, config.getDuration("ledger.records.search-accept-skew"));
         ErasureRoutes erasure = new ErasureRoutes(session, keyspace, store, heldCopies, ledgers, access, audit, bodies,
-                blocking, clock);
+                blocking, clock, jobLeases);
         HoldsRoutes holdsAdmin = new HoldsRoutes(holds, access, audit, bodies, blocking);
-        holdsAdmin.resumePending();
-        erasure.resumePending();
+        Duration sweep = config.getDuration("ledger.compliance.job-sweep-interval");
+        system.scheduler().scheduleWithFixedDelay(Duration.ZERO, sweep, () -> {
+            try {
+                holdsAdmin.resumePending();
+                erasure.resumePending();
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(Features.class).warn("could not look for unfinished jobs: {}",
+                        e.toString());
+            }
+        }, system.dispatchers().lookup(DispatcherSelector.blocking()));
         List<Route> api = new ArrayList<>(List.of(ping,
                 new RecordsRoutes(ledgers, search, recordsSettings, blocking, access, bodies).routes(),
                 new OtlpRoutes(ledgers, recordsSettings, clock, access, bodies).routes(),

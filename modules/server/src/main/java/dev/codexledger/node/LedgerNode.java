@@ -57,15 +57,22 @@ public final class LedgerNode {
 
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "codex-ledger", config);
         addShutdownTasks(system, session, storage);
-        Features features = new Features(system, config, session, storage.settings(), Clock.systemUTC());
-
-        HttpSettings httpSettings = HttpSettings.fromConfig(config);
-        InetSocketAddress address = HttpServer.start(system, httpSettings, features.routes(ping()))
-                .toCompletableFuture().get(30, TimeUnit.SECONDS);
-        PekkoManagement.get(system.classicSystem()).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        ClusterFormation.join(system, config);
-        NodeStatus.get(system.classicSystem()).serving(session);
-        return new Running(system, address, httpSettings.scheme(), features.generatedAdminKey);
+        try {
+            Features features = new Features(system, config, session, storage.settings(), Clock.systemUTC());
+            HttpSettings httpSettings = HttpSettings.fromConfig(config);
+            InetSocketAddress address = HttpServer.start(system, httpSettings, features.routes(ping()))
+                    .toCompletableFuture().get(30, TimeUnit.SECONDS);
+            PekkoManagement.get(system.classicSystem()).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            ClusterFormation.join(system, config);
+            NodeStatus.get(system.classicSystem()).serving(session);
+            return new Running(system, address, httpSettings.scheme(), features.generatedAdminKey);
+        } catch (Exception | Error e) {
+            // A node that cannot bind its API or management port must not linger half started: the
+            // others would wait for it in bootstrap, and an orchestrator would see a live process.
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().get(1, TimeUnit.MINUTES);
+            throw e;
+        }
     }
 
     /**

@@ -9,8 +9,16 @@ public final class Main {
 
     public static void main(String[] args) throws Exception {
         LedgerNode.commonPoolForAsyncCallbacks();
-        LedgerNode.Running node = LedgerNode.start(
-                ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on").withFallback(ConfigFactory.load()));
+        LedgerNode.Running node;
+        try {
+            node = LedgerNode.start(
+                    ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on").withFallback(ConfigFactory.load()));
+        } catch (Exception e) {
+            System.err.println("Codex Ledger could not start: " + e);
+            e.printStackTrace();
+            System.exit(1);
+            return;
+        }
         System.out.println("Codex Ledger is up at " + node.baseUrl());
         node.generatedAdminKey().ifPresentOrElse(
                 key -> System.out.println("Admin key (shown once, stored only as a hash): " + key),

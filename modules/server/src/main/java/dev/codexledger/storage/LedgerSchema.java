@@ -1,7 +1,12 @@
 package dev.codexledger.storage;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DriverTimeoutException;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The ledger's own tables. The journal and snapshot tables are created by the Pekko persistence plugin
@@ -9,15 +14,64 @@ import java.time.Duration;
  */
 public final class LedgerSchema {
 
+    /** Longer than a query: a schema change waits for every Cassandra node to apply it. */
+    private static final Duration DDL_TIMEOUT = Duration.ofSeconds(60);
+    private static final int DDL_ATTEMPTS = 6;
+    private static final Logger LOG = LoggerFactory.getLogger(LedgerSchema.class);
+
     private LedgerSchema() {}
+
+    /**
+     * One idempotent schema statement ({@code IF NOT EXISTS}), then a wait until every Cassandra node
+     * has the same schema. Nodes of a cluster starting together all run this: a statement that timed out,
+     * or that names a table this coordinator has not learned of yet (created through another one a moment
+     * ago), is tried again once the schema agrees.
+     */
+    private static void ddl(CqlSession session, String cql) {
+        SimpleStatement statement = SimpleStatement.newInstance(cql).setTimeout(DDL_TIMEOUT).setIdempotent(true);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                if (!session.execute(statement).getExecutionInfo().isSchemaInAgreement()) {
+                    awaitAgreement(session);
+                }
+                return;
+            } catch (DriverTimeoutException | InvalidQueryException e) {
+                boolean notYetPropagated = e instanceof DriverTimeoutException
+                        || String.valueOf(e.getMessage()).contains("doesn't exist")
+                        || String.valueOf(e.getMessage()).contains("unconfigured table");
+                if (!notYetPropagated || attempt == DDL_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.info("schema change not applied yet ({}), trying again: {}", e.getMessage(),
+                        cql.strip().lines().findFirst().orElse(cql));
+                awaitAgreement(session);
+                try {
+                    Thread.sleep(500L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void awaitAgreement(CqlSession session) {
+        long deadline = System.nanoTime() + DDL_TIMEOUT.toNanos();
+        while (!session.checkSchemaAgreement()) {
+            if (System.nanoTime() - deadline > 0) {
+                LOG.warn("the Cassandra nodes still disagree on the schema after {}", DDL_TIMEOUT);
+                return;
+            }
+        }
+    }
 
     public static void create(CqlSession session, CassandraSettings settings, Duration defaultTtl) {
         String ks = settings.keyspace();
         long ttl = defaultTtl.toSeconds();
-        session.execute("CREATE KEYSPACE IF NOT EXISTS " + ks + " WITH replication = " + settings.replication());
+        ddl(session, "CREATE KEYSPACE IF NOT EXISTS " + ks + " WITH replication = " + settings.replication());
         // One partition per workspace and hour of acceptance: rows of an hour expire together, which is
         // what TWCS compacts best, and the partition stays bounded however long a workspace lives.
-        session.execute("""
+        ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.records (
                   workspace text, bucket bigint, seq bigint,
                   event_id text, event_type text, ts_micros bigint, user_id text,
@@ -30,15 +84,22 @@ public final class LedgerSchema {
                 """.formatted(ks, ttl));
         // The writer fence (CassandraWriterFence): which incarnation of a workspace's ledger may write,
         // and through which seq it has acknowledged. Changed only by lightweight transactions; no TTL.
-        session.execute("""
+        ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.ledger_writers (
                   workspace text PRIMARY KEY, epoch bigint, last_seq bigint, last_hash blob,
                   writer text, claimed_at timestamp)
                 """.formatted(ks));
+        // Who runs each background job (hold copying, erasure) in a cluster (JobLeases): taken by a
+        // lightweight transaction, kept by renewing it, expiring by TTL when its node dies.
+        ddl(session, """
+                CREATE TABLE IF NOT EXISTS %s.job_leases (
+                  kind text, job text, runner text, taken_at timestamp,
+                  PRIMARY KEY ((kind, job)))
+                """.formatted(ks));
         // Reads of ids older than a ledger's in-memory window. Ids are spread over a fixed number of
         // partitions per workspace (RecordStore.ID_BUCKETS) so a batch's ids go in a few unlogged batches
         // instead of one write each, and a lookup is one read per partition.
-        session.execute("""
+        ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.record_id_index (
                   workspace text, id_bucket int, event_id text, seq bigint, content_hash blob,
                   PRIMARY KEY ((workspace, id_bucket), event_id))
@@ -46,7 +107,7 @@ public final class LedgerSchema {
                 """.formatted(ks, ttl));
         // Compliance log files: per workspace and event type, the ingestion windows that hold records and
         // the sequence ranges of the batches in them (one row per batch and event type).
-        session.execute("""
+        ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.compliance_windows (
                   workspace text, event_type text, window_start bigint, first_seq bigint,
                   window_millis bigint, last_seq bigint, records int,
@@ -58,7 +119,7 @@ public final class LedgerSchema {
         // copied), and copies without TTL of the records they keep (same columns as records; expires_at is
         // when the original expires, so a released copy can expire then). Copies are partitioned like the
         // records, by workspace and hour of acceptance; held_buckets lists the hours that have copies.
-        session.execute("""
+        ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.legal_holds (
                   workspace text, id text, name text, users set<text>, event_types set<text>,
                   conversation_id text, from_micros bigint, to_micros bigint,
@@ -69,9 +130,9 @@ public final class LedgerSchema {
                 """.formatted(ks));
         for (String column : new String[] {"model text", "surface text", "tool_name text", "decision text",
                 "terms list<text>", "applied_at timestamp"}) {
-            session.execute("ALTER TABLE " + ks + ".legal_holds ADD IF NOT EXISTS " + column);
+            ddl(session, "ALTER TABLE " + ks + ".legal_holds ADD IF NOT EXISTS " + column);
         }
-        session.execute("""
+        ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.held_copies (
                   workspace text, bucket bigint, seq bigint,
                   event_id text, event_type text, ts_micros bigint, user_id text,
@@ -79,14 +140,14 @@ public final class LedgerSchema {
                   hold_ids set<text>, expires_at timestamp, window_start bigint, window_millis bigint,
                   PRIMARY KEY ((workspace, bucket), seq))
                 """.formatted(ks));
-        session.execute("""
+        ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.held_buckets (
                   workspace text, bucket bigint,
                   PRIMARY KEY ((workspace), bucket))
                 """.formatted(ks));
         // The compliance log-file windows of held copies, so a file stays listed (with its held records)
         // after the window's own rows expired.
-        session.execute("""
+        ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.held_windows (
                   workspace text, event_type text, window_start bigint, seq bigint, window_millis bigint,
                   PRIMARY KEY ((workspace, event_type), window_start, seq))
@@ -94,14 +155,14 @@ public final class LedgerSchema {
                 """.formatted(ks));
         migrateHeldRecords(session, ks);
         // Prices of models, each change effective from its time on (defaults come from config).
-        session.execute("""
+        ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.model_prices (
                   model text, effective_from bigint, input decimal, cached_input decimal, output decimal,
                   reasoning decimal, set_by text, set_at timestamp,
                   PRIMARY KEY ((model), effective_from))
                 """.formatted(ks));
         // Erasure jobs: requested over the API, run in the background, resumed after a restart.
-        session.execute("""
+        ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.erasures (
                   workspace text, id text, criterion text, criterion_value text, criterion_sha256 text,
                   requested_by text, requested_by_name text, requested_at timestamp, state text,
@@ -111,7 +172,7 @@ public final class LedgerSchema {
                 """.formatted(ks));
         // Which hour buckets of a workspace hold rows (one row per bucket and day its rows expire, living
         // until the end of that day), so a scan never walks empty hours.
-        session.execute("""
+        ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.record_hours (
                   workspace text, bucket bigint, expires_day bigint,
                   PRIMARY KEY ((workspace), bucket, expires_day))
@@ -120,7 +181,7 @@ public final class LedgerSchema {
         // Analytics, maintained as batches are written (see dev.codexledger.analytics): one row per
         // (day, user, surface, model) with absolute totals — one frozen list, in the order of the Metric
         // enum, so a row is two cells however many metrics — and the last ledger seq counted into it.
-        session.execute("""
+        ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.analytics_rows (
                   workspace text, month text, day date, user_id text, surface text, model text,
                   through_seq bigint, counts frozen<list<bigint>>,
@@ -128,29 +189,29 @@ public final class LedgerSchema {
                 """.formatted(ks));
         // Threads: every conversation a workspace's analytics have counted, with the day it started
         // (a thread counts once, on the row of its first record). Rows expire after the analytics' look-back.
-        session.execute("""
+        ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.analytics_threads (
                   workspace text, conversation_id text, first_day date,
                   PRIMARY KEY ((workspace, conversation_id)))
                 """.formatted(ks));
         // How far a workspace's analytics have counted: every record up to through_seq.
-        session.execute("""
+        ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.analytics_progress (
                   workspace text PRIMARY KEY, through_seq bigint, accepted_at_micros bigint)
                 """.formatted(ks));
         // API keys: a secret is stored only as its SHA-256 (see dev.codexledger.auth.ApiKeys).
-        session.execute("""
+        ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.access_keys (
                   id text PRIMARY KEY, name text, workspace text, scopes set<text>, secret_hash blob,
                   created_at timestamp, created_by text, expires_at timestamp, revoked_at timestamp)
                 """.formatted(ks));
         // Retention per workspace, where an admin set one (the others have the configured default).
-        session.execute("""
+        ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.workspace_retention (
                   workspace text PRIMARY KEY, ttl_seconds bigint, updated_at timestamp, updated_by text)
                 """.formatted(ks));
         // The same before record_hours (one row per bucket): still read, no longer written.
-        session.execute("""
+        ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.record_buckets (
                   workspace text, bucket bigint,
                   PRIMARY KEY ((workspace), bucket))
@@ -179,6 +240,6 @@ public final class LedgerSchema {
                     row.getByteBuffer("chain_hash"), row.getInstant("accepted_at"),
                     row.getSet("hold_ids", String.class), row.getInstant("expires_at")));
         }
-        session.execute("DROP TABLE " + ks + ".held_records");
+        ddl(session, "DROP TABLE " + ks + ".held_records");
     }
 }

@@ -59,9 +59,7 @@ public final class LedgerCluster implements AutoCloseable {
             for (int i = 0; i < size; i++) {
                 cluster.launch(i);
             }
-            for (int i = 0; i < size; i++) {
-                cluster.awaitReady(i, Duration.ofMinutes(3));
-            }
+            cluster.awaitAllReady(Duration.ofMinutes(3));
         } catch (Exception | AssertionError e) {
             cluster.close();
             throw e;
@@ -158,6 +156,40 @@ public final class LedgerCluster implements AutoCloseable {
     /** Waits until the process exits by itself (e.g. downed: its coordinated shutdown leaves the JVM). */
     public boolean awaitExit(int node, Duration timeout) throws InterruptedException {
         return processes[node].waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Waits until every node is ready; fails at once, with that node's log, when one exits (a node
+     * that cannot bind a port or reach Cassandra leaves the others waiting for it in bootstrap).
+     */
+    private void awaitAllReady(Duration timeout) throws Exception {
+        boolean[] ready = new boolean[size()];
+        try {
+            Eventually.until(timeout, Duration.ofMillis(250), () -> {
+                for (int node = 0; node < size(); node++) {
+                    if (!processes[node].isAlive()) {
+                        throw new AssertionError("node " + node + " exited (" + processes[node].exitValue() + "):\n" + tail(node));
+                    }
+                    ready[node] = ready[node] || managementStatus(node, "/ready") == 200;
+                }
+                return ready;
+            }, all -> {
+                for (boolean one : all) {
+                    if (!one) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+        } catch (AssertionError notReady) {
+            StringBuilder report = new StringBuilder("not every node ready within " + timeout);
+            for (int node = 0; node < size(); node++) {
+                if (!ready[node]) {
+                    report.append("\n--- node ").append(node).append(" (not ready):\n").append(tail(node));
+                }
+            }
+            throw new AssertionError(report.toString(), notReady);
+        }
     }
 
     public void awaitReady(int node, Duration timeout) throws Exception {
