@@ -17,11 +17,14 @@ public sealed interface Admission {
     /** Record {@code index} of the request reuses a stored (or earlier) id with different content. */
     record Conflicting(int index, String eventId) implements Admission {}
 
-    /** The ids whose stored state the window cannot tell: they must be looked up in the records table. */
+    /**
+     * The ids the window cannot decide alone, to be looked up in the records' id index: those it may
+     * hold (a re-send: is the content the same?) and those below its horizon.
+     */
     static Set<String> idsToLookUp(Collection<NewRecord> batch, DedupWindow window) {
         Set<String> ids = new LinkedHashSet<>();
         for (NewRecord record : batch) {
-            if (window.contentHashOf(record.eventId()).isEmpty() && window.needsLookup(record.timestampMicros())) {
+            if (window.mayContain(record.eventId()) || window.needsLookup(record.timestampMicros())) {
                 ids.add(record.eventId());
             }
         }
@@ -29,29 +32,25 @@ public sealed interface Admission {
     }
 
     /**
-     * Decides on a batch given the window and the looked-up content hashes of ids below the horizon.
-     * A record whose id is already known is a duplicate when its content is the same, a conflict otherwise;
-     * the same holds between records of the one batch.
+     * Decides on a batch given the content hashes looked up for {@link #idsToLookUp} (an id looked up but
+     * not found is new). A record whose id is already known is a duplicate when its content is the same,
+     * a conflict otherwise; the same holds between records of the one batch.
      */
-    static Admission decide(List<NewRecord> batch, DedupWindow window, Map<String, Digest> stored) {
-        return decide(batch, window, stored, Map.of());
+    static Admission decide(List<NewRecord> batch, Map<String, Digest> stored) {
+        return decide(batch, stored, Map.of());
     }
 
     /**
-     * As {@link #decide(List, DedupWindow, Map)}, where {@code earlier} holds the ids (and content hashes)
-     * of records admitted from other requests handled in the same persisted batch.
+     * As {@link #decide(List, Map)}, where {@code earlier} holds the ids (and content hashes) of records
+     * admitted from other requests handled in the same persisted batch.
      */
-    static Admission decide(List<NewRecord> batch, DedupWindow window, Map<String, Digest> stored,
-                            Map<String, Digest> earlier) {
+    static Admission decide(List<NewRecord> batch, Map<String, Digest> stored, Map<String, Digest> earlier) {
         Map<String, Digest> seenInBatch = new HashMap<>();
         List<NewRecord> fresh = new ArrayList<>();
         int duplicates = 0;
         for (int i = 0; i < batch.size(); i++) {
             NewRecord record = batch.get(i);
-            Digest known = window.contentHashOf(record.eventId()).orElse(null);
-            if (known == null) {
-                known = earlier.get(record.eventId());
-            }
+            Digest known = earlier.get(record.eventId());
             if (known == null) {
                 known = stored.getOrDefault(record.eventId(), seenInBatch.get(record.eventId()));
             }

@@ -357,7 +357,7 @@ public final class WorkspaceLedger
         List<NewRecord> fresh = new ArrayList<>();
         List<Pending> replies = new ArrayList<>();
         for (Append append : group) {
-            Admission admission = Admission.decide(append.records(), state.window(), stored, admittedEarlier);
+            Admission admission = Admission.decide(append.records(), stored, admittedEarlier);
             if (admission instanceof Admission.Conflicting conflict) {
                 append.replyTo().tell(new Conflict(conflict.index(), conflict.eventId()));
                 continue;

@@ -160,6 +160,8 @@ public final class IngestLoad implements AutoCloseable {
     public Map<String, Long> verify(LedgerClient reader) throws Exception {
         Map<String, Long> stored = new HashMap<>();
         for (String workspace : workspaces) {
+            // while the load still runs: only what was acknowledged before the read must be in it
+            List<Ack> acknowledged = List.copyOf(acks);
             Map<String, Long> seqOf = new HashMap<>();
             Digest previous = Digest.ZERO;
             long expectedSeq = 1;
@@ -195,7 +197,7 @@ public final class IngestLoad implements AutoCloseable {
                     throw new AssertionError(workspace + ": " + id + " was never sent");
                 }
             }
-            for (Ack ack : acks) {
+            for (Ack ack : acknowledged) {
                 if (!ack.workspace().equals(workspace)) {
                     continue;
                 }
