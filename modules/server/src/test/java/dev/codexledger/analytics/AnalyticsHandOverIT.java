@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.google.protobuf.ByteString;
-import com.typesafe.config.Config;
 import dev.codexledger.budget.PricedBatch;
 import dev.codexledger.budget.Pricing;
 import dev.codexledger.records.RecordStore;
-import dev.codexledger.storage.CassandraSettings;
-import dev.codexledger.storage.LedgerSchema;
 import dev.codexledger.testing.SharedCassandra;
 import dev.codexledger.testing.TestNodes;
 import dev.codexledger.workspace.Digest;
@@ -20,7 +17,6 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -50,13 +46,10 @@ class AnalyticsHandOverIT {
 
     @BeforeAll
     static void start() {
-        keyspace = TestNodes.newKeyspace("handover");
-        Config config = TestNodes.config(SharedCassandra.contactPoint(), keyspace, Map.of());
-        CassandraSettings settings = CassandraSettings.fromConfig(config).withContactPoint(SharedCassandra.contactPoint());
-        session = CqlSession.builder().addContactPoint(SharedCassandra.contactPoint())
-                .withLocalDatacenter("datacenter1").build();
-        LedgerSchema.create(session, settings, Duration.ofDays(30));
-        store = new RecordStore(session, settings, workspace -> Duration.ofDays(30), Clock.systemUTC());
+        TestNodes.Schema schema = TestNodes.newSchema("handover", Duration.ofDays(30));
+        keyspace = schema.keyspace();
+        session = schema.session();
+        store = new RecordStore(session, schema.settings(), workspace -> Duration.ofDays(30), Clock.systemUTC());
         threads = Executors.newFixedThreadPool(2);
     }
 

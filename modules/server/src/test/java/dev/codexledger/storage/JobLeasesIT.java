@@ -5,14 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.typesafe.config.Config;
 import dev.codexledger.testing.Eventually;
 import dev.codexledger.testing.SharedCassandra;
 import dev.codexledger.testing.TestNodes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -27,22 +25,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedCassandra.class)
 class JobLeasesIT {
 
+    private static TestNodes.Schema schema;
     private static CqlSession session;
     private static String keyspace;
 
     @BeforeAll
     static void start() {
-        keyspace = TestNodes.newKeyspace("leases");
-        Config config = TestNodes.config(SharedCassandra.contactPoint(), keyspace, Map.of());
-        CassandraSettings settings = CassandraSettings.fromConfig(config).withContactPoint(SharedCassandra.contactPoint());
-        session = CqlSession.builder().addContactPoint(SharedCassandra.contactPoint())
-                .withLocalDatacenter("datacenter1").build();
-        LedgerSchema.create(session, settings, Duration.ofDays(1));
+        schema = TestNodes.newSchema("leases", Duration.ofDays(1));
+        session = schema.session();
+        keyspace = schema.keyspace();
     }
 
     @AfterAll
     static void stop() {
-        session.close();
+        schema.close();
     }
 
     @Test

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.typesafe.config.Config;
 import dev.codexledger.testing.SharedCassandra;
 import dev.codexledger.testing.TestNodes;
 import dev.codexledger.workspace.Digest;
@@ -14,7 +13,6 @@ import dev.codexledger.workspace.WriterFence;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,22 +25,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedCassandra.class)
 class WriterFenceIT {
 
+    private static TestNodes.Schema schema;
     private static CqlSession session;
     private static String keyspace;
 
     @BeforeAll
     static void start() {
-        keyspace = TestNodes.newKeyspace("fence");
-        Config config = TestNodes.config(SharedCassandra.contactPoint(), keyspace, Map.of());
-        CassandraSettings settings = CassandraSettings.fromConfig(config).withContactPoint(SharedCassandra.contactPoint());
-        session = CqlSession.builder().addContactPoint(SharedCassandra.contactPoint())
-                .withLocalDatacenter("datacenter1").build();
-        LedgerSchema.create(session, settings, Duration.ofDays(1));
+        schema = TestNodes.newSchema("fence", Duration.ofDays(1));
+        session = schema.session();
+        keyspace = schema.keyspace();
     }
 
     @AfterAll
     static void stop() {
-        session.close();
+        schema.close();
     }
 
     private static WriterFence fence(String node) {

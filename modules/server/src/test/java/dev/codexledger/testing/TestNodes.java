@@ -1,9 +1,13 @@
 package dev.codexledger.testing;
 
+import com.datastax.oss.driver.api.core.CqlSession;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.codexledger.node.LedgerNode;
+import dev.codexledger.storage.CassandraSettings;
+import dev.codexledger.storage.LedgerSchema;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,6 +30,25 @@ public final class TestNodes {
     /** A fresh keyspace name, so test classes never see each other's data. */
     public static String newKeyspace(String prefix) {
         return prefix + "_" + ProcessHandle.current().pid() + "_" + KEYSPACES.incrementAndGet();
+    }
+
+    /** A driver session on the shared Cassandra, and a fresh keyspace holding the ledger's tables. */
+    public record Schema(CqlSession session, String keyspace, CassandraSettings settings) implements AutoCloseable {
+        @Override
+        public void close() {
+            session.close();
+        }
+    }
+
+    /** {@link Schema} for tests of storage classes without a node; rows live {@code ttl} by default. */
+    public static Schema newSchema(String prefix, Duration ttl) {
+        String keyspace = newKeyspace(prefix);
+        Config config = config(SharedCassandra.contactPoint(), keyspace, Map.of());
+        CassandraSettings settings = CassandraSettings.fromConfig(config).withContactPoint(SharedCassandra.contactPoint());
+        CqlSession session = CqlSession.builder().addContactPoint(SharedCassandra.contactPoint())
+                .withLocalDatacenter("datacenter1").build();
+        LedgerSchema.create(session, settings, ttl);
+        return new Schema(session, keyspace, settings);
     }
 
     public static Config config(InetSocketAddress cassandra, String keyspace, Map<String, Object> extra) {
