@@ -38,7 +38,8 @@ import java.util.stream.Collectors;
  * Ratios are taken against the first mode and against fence off, in the same run.
  *
  * <p>Arguments: the repository root. Settings (system properties): {@code phase.seconds} (20),
- * {@code warmup.seconds} (15), {@code rounds} (2), {@code workers} (8), {@code batch} (500),
+ * {@code warmup.seconds} (15), {@code first.warmup.seconds} (30: the run's first warm-up also warms this JVM),
+ * {@code rounds} (2), {@code workers} (8), {@code batch} (500),
  * {@code workspaces} (50), {@code lone.requests} (200), {@code modes} ("periodic 10s,group 15ms,batch"),
  * {@code fence} (true: measure the writer fence too), {@code cassandra.heap.mb} (3072).
  */
@@ -49,7 +50,10 @@ public final class CommitLogCost {
     static final String HEADING = "\n## Commit log and writer fence (issue 13)\n\n`load-tests/run-commitlog.sh`\n\n";
 
     private static final String FENCE = "ledger.workspace.writer-fence";
-    private static final int LONE_WARM_UP_REQUESTS = 20;
+    private static final Duration LONE_WARM_UP = Duration.ofSeconds(3);
+    /** Before a lone writer: the machine counts as idle under this much CPU, waited for at most so long. */
+    private static final double IDLE_PERCENT = 25;
+    private static final Duration IDLE_WAIT = Duration.ofSeconds(45);
 
     private CommitLogCost() {}
 
@@ -89,7 +93,7 @@ public final class CommitLogCost {
     }
 
     /** The run's settings, as the system properties set them. */
-    record Settings(Duration phase, Duration warmUp, int rounds, int workers, int batch, int workspaces,
+    record Settings(Duration phase, Duration warmUp, Duration firstWarmUp, int rounds, int workers, int batch, int workspaces,
                     int loneRequests, List<String> modes, boolean fence) {
 
         static Settings fromSystemProperties() {
@@ -97,7 +101,8 @@ public final class CommitLogCost {
                     .split(",")).map(String::trim).filter(m -> !m.isEmpty()).toList();
             modes.forEach(CommitLogSync::parse); // a mistyped mode fails before anything starts
             return new Settings(Duration.ofSeconds(Long.getLong("phase.seconds", 20)),
-                    Duration.ofSeconds(Long.getLong("warmup.seconds", 15)), Integer.getInteger("rounds", 2),
+                    Duration.ofSeconds(Long.getLong("warmup.seconds", 15)),
+                    Duration.ofSeconds(Long.getLong("first.warmup.seconds", 30)), Integer.getInteger("rounds", 2),
                     Integer.getInteger("workers", 8), Integer.getInteger("batch", 500),
                     Integer.getInteger("workspaces", 50), Integer.getInteger("lone.requests", 200), modes,
                     Boolean.parseBoolean(System.getProperty("fence", "true")));
@@ -149,22 +154,19 @@ public final class CommitLogCost {
                     LedgerNode.Running node = Benchmark.startNode(cassandra);
                     try {
                         HttpLoad load = load(node);
-                        warmUp(load, "warm-up, " + mode, settings.warmUp(), settings, prefix + "w");
+                        // the first warm-up also warms this JVM (node and load generator) up
+                        warmUp(load, "warm-up, " + mode, order.size() == 1 ? settings.firstWarmUp() : settings.warmUp(),
+                                settings, prefix + "w");
                         ingest.get(mode).rounds().add(Benchmark.log(ingest(load,
                                 "round " + round + ", " + mode + ", ingest", settings.phase(), settings,
                                 prefix + "i", settings.workspaces())));
-                        Benchmark.awaitQuiet(session, Duration.ofSeconds(30));
-                        lone.get(mode).rounds().add(Benchmark.log(lone(load,
+                        lone.get(mode).rounds().add(Benchmark.log(lone(load, session,
                                 "round " + round + ", " + mode + ", lone writer", settings, prefix + "l")));
                     } finally {
                         node.stop();
                     }
                     if (settings.fence() && index == 0) {
-                        List<String> fenceOrder = round % 2 == 1 ? List.of("on", "off") : List.of("off", "on");
-                        for (String on : fenceOrder) {
-                            order.add(mode + " fence " + on);
-                            measureFence(cassandra, session, settings, round, on, fence);
-                        }
+                        measureFence(cassandra, session, settings, round, fence, order);
                     }
                 }
                 Benchmark.deleteFolder(dataDir);
@@ -178,26 +180,46 @@ public final class CommitLogCost {
         System.exit(0);
     }
 
-    /** A node with the fence {@code on} ("on"/"off"): ingest into many workspaces, into one, and a lone writer. */
+    /**
+     * Two nodes on the same Cassandra at once, each in a keyspace of its own, one with the writer fence on
+     * and one with it off, so the variants alternate phase by phase without a restart between them: ingest
+     * into many workspaces (A then B), into one hot workspace (B then A), the lone writer (A then B); A is
+     * the fence on in odd rounds, off in even ones.
+     */
     private static void measureFence(LocalCassandra cassandra, CqlSession session, Settings settings, int round,
-            String on, Map<String, Series> fence) throws Exception {
-        log("round " + round + ": writer fence " + on);
-        String prefix = "f" + on + "r" + round;
-        LedgerNode.Running node = Benchmark.startNode(cassandra, Map.of(FENCE, on));
+            Map<String, Series> fence, List<String> order) throws Exception {
+        List<String> ab = round % 2 == 1 ? List.of("on", "off") : List.of("off", "on");
+        log("round " + round + ": writer fence " + ab.get(0) + " and " + ab.get(1) + ", two nodes at once");
+        Map<String, LedgerNode.Running> nodes = new LinkedHashMap<>();
         try {
-            HttpLoad load = load(node);
-            warmUp(load, "warm-up, fence " + on, Duration.ofSeconds(Math.min(5, settings.warmUp().toSeconds())),
-                    settings, prefix + "w");
-            fence.get(on + " ws").rounds().add(Benchmark.log(ingest(load, "round " + round + ", fence " + on + ", "
-                    + settings.workspaces() + " workspaces", settings.phase(), settings, prefix + "i",
-                    settings.workspaces())));
-            fence.get(on + " hot").rounds().add(Benchmark.log(ingest(load, "round " + round + ", fence " + on
-                    + ", one hot workspace", settings.phase(), settings, prefix + "h", 1)));
-            Benchmark.awaitQuiet(session, Duration.ofSeconds(30));
-            fence.get(on + " lone").rounds().add(Benchmark.log(lone(load, "round " + round + ", fence " + on
-                    + ", lone writer", settings, prefix + "l")));
+            for (String on : ab) {
+                nodes.put(on, Benchmark.startNode(cassandra, Map.of(FENCE, on,
+                        "ledger.cassandra.keyspace", "fence_" + on + "_r" + round)));
+            }
+            for (String on : ab) {
+                warmUp(load(nodes.get(on)), "warm-up, fence " + on,
+                        Duration.ofSeconds(Math.min(5, settings.warmUp().toSeconds())), settings, "f" + on + round + "w");
+            }
+            for (String on : ab) {
+                order.add("fence " + on + " " + settings.workspaces() + " ws");
+                fence.get(on + " ws").rounds().add(Benchmark.log(ingest(load(nodes.get(on)), "round " + round
+                        + ", fence " + on + ", " + settings.workspaces() + " workspaces", settings.phase(), settings,
+                        "f" + on + round + "i", settings.workspaces())));
+            }
+            for (String on : List.of(ab.get(1), ab.get(0))) {
+                order.add("fence " + on + " hot");
+                fence.get(on + " hot").rounds().add(Benchmark.log(ingest(load(nodes.get(on)), "round " + round
+                        + ", fence " + on + ", one hot workspace", settings.phase(), settings, "f" + on + round + "h", 1)));
+            }
+            for (String on : ab) {
+                order.add("fence " + on + " lone");
+                fence.get(on + " lone").rounds().add(Benchmark.log(lone(load(nodes.get(on)), session, "round " + round
+                        + ", fence " + on + ", lone writer", settings, "f" + on + round + "l")));
+            }
         } finally {
-            node.stop();
+            for (LedgerNode.Running node : nodes.values()) {
+                node.stop();
+            }
         }
     }
 
@@ -220,13 +242,24 @@ public final class CommitLogCost {
                 (w, n) -> Benchmark.jsonBody(phase, w, n, settings.batch(), settings.workspaces()));
     }
 
-    /** One client, one record per request, each sent when the previous one was acknowledged; a warm-up first. */
-    private static Measurement lone(HttpLoad load, String name, Settings settings, String phase)
+    /**
+     * One client, one record per request, each sent when the previous one was acknowledged: a warm-up of
+     * its own (new code paths get compiled), then, once Cassandra runs no flush or compaction and the
+     * machine is idle, the measured requests.
+     */
+    private static Measurement lone(HttpLoad load, CqlSession session, String name, Settings settings, String phase)
             throws InterruptedException {
-        load.runRequests(name + " warm-up", Duration.ofSeconds(30), 1, LONE_WARM_UP_REQUESTS,
+        load.run(name + " warm-up", LONE_WARM_UP, 1, (w, n) -> Benchmark.jsonBody(phase, w, n + 1_000_000L, 1, 1));
+        long waiting = System.nanoTime();
+        Benchmark.awaitQuiet(session, Duration.ofSeconds(30));
+        double cpu = CpuSampler.awaitIdle(IDLE_WAIT, IDLE_PERCENT);
+        log(String.format("%s: waited %.0f s for a quiet Cassandra and an idle machine (last second %.0f %% busy)",
+                name, (System.nanoTime() - waiting) / 1e9, cpu));
+        Measurement m = load.runRequests(name, Duration.ofSeconds(60), 1, settings.loneRequests(),
                 (w, n) -> Benchmark.jsonBody(phase, w, n, 1, 1));
-        return load.runRequests(name, Duration.ofSeconds(60), 1, settings.loneRequests(),
-                (w, n) -> Benchmark.jsonBody(phase, w, n + LONE_WARM_UP_REQUESTS, 1, 1));
+        log(String.format("%s: CPU per request %.1f ms in this JVM, %.1f ms on the machine", name,
+                m.jvmCpuMicrosPerEvent() / 1e3, m.machineCpuMicrosPerEvent() / 1e3));
+        return m;
     }
 
     /**
@@ -267,18 +300,26 @@ public final class CommitLogCost {
                 .append(String.format(". The data disk's sync (4 KiB write + fdatasync into a preallocated file):"
                         + " p50 %.2f ms, p99 %.2f ms.%n%n", fsync[0], fsync[1]));
         s.append("Command: `PHASE_SECONDS=").append(settings.phase().toSeconds()).append(" WARMUP_SECONDS=")
-                .append(settings.warmUp().toSeconds()).append(" ROUNDS=").append(settings.rounds())
+                .append(settings.warmUp().toSeconds()).append(" FIRST_WARMUP_SECONDS=")
+                .append(settings.firstWarmUp().toSeconds()).append(" ROUNDS=").append(settings.rounds())
                 .append(" load-tests/run-commitlog.sh`; the whole run took ").append(total.toMinutes()).append(" min ")
                 .append(total.toSecondsPart()).append(" s. Each commit-log mode gets a fresh Cassandra started with it,")
                 .append(" one at a time, and a Ledger node in the benchmark's JVM (writer fence on, the default); ")
-                .append(settings.warmUp().toSeconds()).append(" s of ingest warm it up, then ")
+                .append(settings.warmUp().toSeconds()).append(" s of ingest warm it up (")
+                .append(settings.firstWarmUp().toSeconds()).append(" s for the run's first, which warms this JVM")
+                .append(" too), then ")
                 .append(settings.phase().toSeconds()).append(" s are measured. Ingest: ").append(settings.workers())
                 .append(" closed-model clients, ").append(settings.batch())
                 .append("-record JSON batches (~850 bytes a record) into ").append(settings.workspaces())
                 .append(" workspaces. Lone writer: one client, one record per request, each sent when the previous")
-                .append(" one was acknowledged, ").append(settings.loneRequests()).append(" requests after ")
-                .append(LONE_WARM_UP_REQUESTS).append(" unmeasured, once Cassandra has no flush or compaction")
-                .append(" running. Order (variants alternate; the order flips every round): ")
+                .append(" one was acknowledged: ").append(LONE_WARM_UP.toSeconds()).append(" s unmeasured, then ")
+                .append(settings.loneRequests()).append(" requests measured once Cassandra has no flush or compaction")
+                .append(" running and the machine is idle (under ").append(String.format("%.0f", IDLE_PERCENT))
+                .append(" % busy two seconds running, waited for at most ").append(IDLE_WAIT.toSeconds())
+                .append(" s). Writer fence: after the modes' phases on the Cassandra of `")
+                .append(settings.modes().get(0)).append("`, two nodes at once, fence on and fence off, each in a")
+                .append(" keyspace of its own, alternating phase by phase (no restart between them), after 5 s of")
+                .append(" warm-up each. Order (the order flips every round): ")
                 .append(String.join(" → ", order)).append(".\n\n");
 
         Series base = ingest.values().iterator().next();
@@ -296,8 +337,8 @@ public final class CommitLogCost {
         s.append("\nA lone writer (one client, one record per request, sequential; fence on):\n\n");
         s.append("| commit log | p50 ack, mean of rounds | × ").append(loneBase.label())
                 .append(" | p99 ack, mean of rounds | × ").append(loneBase.label())
-                .append(" | p50 per round | p99 per round | requests/s per round |\n");
-        s.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+                .append(" | p50 per round | p99 per round | requests/s per round | CPU (machine) per round |\n");
+        s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Series series : lone.values()) {
             latencyRow(s, series, loneBase);
         }
@@ -316,8 +357,8 @@ public final class CommitLogCost {
             }
             Series off = fence.get("off lone");
             s.append("\n| lone writer | p50 ack, mean of rounds | on ÷ off | p99 ack, mean of rounds | on ÷ off |")
-                    .append(" p50 per round | p99 per round | requests/s per round |\n");
-            s.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+                    .append(" p50 per round | p99 per round | requests/s per round | CPU (machine) per round |\n");
+            s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             latencyRow(s, off, off);
             latencyRow(s, fence.get("on lone"), off);
         }
@@ -359,11 +400,12 @@ public final class CommitLogCost {
     }
 
     private static void latencyRow(StringBuilder s, Series series, Series base) {
-        s.append(String.format("| %s | %.1f ms | **%.2f×** | %.1f ms | %.2f× | %s | %s | %s |%n", series.label(),
+        s.append(String.format("| %s | %.1f ms | **%.2f×** | %.1f ms | %.2f× | %s | %s | %s | %s |%n", series.label(),
                 series.meanP50(), series.meanP50() / base.meanP50(), series.meanP99(), series.meanP99() / base.meanP99(),
                 perRound(series, m -> String.format("%.1f ms", m.p50Millis())),
                 perRound(series, m -> String.format("%.1f ms", m.p99Millis())),
-                perRound(series, m -> String.format("%.0f", m.requests() / m.seconds()))));
+                perRound(series, m -> String.format("%.0f", m.requests() / m.seconds())),
+                perRound(series, m -> String.format("%.0f %%", m.cpuPercent()))));
     }
 
     private static String perRound(Series series, java.util.function.Function<Measurement, String> format) {
