@@ -2,6 +2,7 @@ package dev.codexledger.load;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.typesafe.config.ConfigFactory;
+import dev.codexledger.localcassandra.CommitLogSync;
 import dev.codexledger.localcassandra.LocalCassandra;
 import dev.codexledger.node.LedgerNode;
 import dev.codexledger.storage.CassandraSettings;
@@ -11,8 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * One run, one machine: a real local Cassandra, its raw insert rate, then a Ledger node on it under
@@ -73,21 +77,62 @@ public final class Benchmark {
 
     /** A fresh local Cassandra for a benchmark run: data in a temporary folder, heap from -Dcassandra.heap.mb. */
     static LocalCassandra startCassandra(Path root, String name) throws Exception {
+        return startCassandra(root, name, CommitLogSync.periodic());
+    }
+
+    /** As {@link #startCassandra(Path, String)}, its commit log synced as {@code commitLog} says. */
+    static LocalCassandra startCassandra(Path root, String name, CommitLogSync commitLog) throws Exception {
         Path lib = root.resolve("modules/cassandra-runtime/target/lib");
         cassandraName = "Cassandra " + LocalCassandra.serverVersion(lib);
         return LocalCassandra.start(LocalCassandra.Settings.defaults(lib, Files.createTempDirectory(name))
-                .withHeapMb(Integer.getInteger("cassandra.heap.mb", 3072)));
+                .withHeapMb(Integer.getInteger("cassandra.heap.mb", 3072)).withCommitLog(commitLog));
     }
 
     /** A Ledger node on the benchmark's Cassandra, on free ports, with the benchmark's admin key. */
     static LedgerNode.Running startNode(LocalCassandra cassandra) throws Exception {
-        return LedgerNode.start(ConfigFactory.load(ConfigFactory.parseMap(Map.of(
-                        "ledger.cassandra.contact-points", "127.0.0.1:" + cassandra.nativePort(),
-                        "ledger.http.port", 0,
-                        "ledger.auth.admin-key", KEY,
-                        "pekko.management.http.port", 0,
-                        "pekko.remote.artery.canonical.port", 0))
+        return startNode(cassandra, Map.of());
+    }
+
+    /** As {@link #startNode(LocalCassandra)}, with {@code overrides} over the node's configuration. */
+    static LedgerNode.Running startNode(LocalCassandra cassandra, Map<String, Object> overrides) throws Exception {
+        Map<String, Object> settings = new HashMap<>(Map.of(
+                "ledger.cassandra.contact-points", "127.0.0.1:" + cassandra.nativePort(),
+                "ledger.http.port", 0,
+                "ledger.auth.admin-key", KEY,
+                "pekko.management.http.port", 0,
+                "pekko.remote.artery.canonical.port", 0));
+        settings.putAll(overrides);
+        return LedgerNode.start(ConfigFactory.load(ConfigFactory.parseMap(settings)
                 .withFallback(ConfigFactory.parseResourcesAnySyntax("application"))));
+    }
+
+    /**
+     * Waits (at most {@code atMost}) until Cassandra runs no flush or compaction, so phases do not pay
+     * for each other.
+     */
+    static void awaitQuiet(CqlSession session, Duration atMost) throws InterruptedException {
+        long deadline = System.nanoTime() + atMost.toNanos();
+        Thread.sleep(2000);
+        int quietSamples = 0;
+        while (quietSamples < 3 && System.nanoTime() < deadline) {
+            int tasks;
+            try {
+                tasks = session.execute("SELECT * FROM system_views.sstable_tasks").all().size();
+            } catch (RuntimeException e) {
+                tasks = 0;
+            }
+            quietSamples = tasks == 0 ? quietSamples + 1 : 0;
+            Thread.sleep(1000);
+        }
+    }
+
+    /** Deletes a folder and everything in it (a benchmark's Cassandra data, once that Cassandra stopped). */
+    static void deleteFolder(Path folder) throws java.io.IOException {
+        try (Stream<Path> files = Files.walk(folder)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        }
     }
 
     /**
@@ -95,7 +140,7 @@ public final class Benchmark {
      * its rows beforehand: the phase then measures the node, not the making of test data. A worker that
      * uses up its bodies makes more on the fly.
      */
-    private static java.util.function.BiFunction<Integer, Long, HttpLoad.Body> premade(int workers, int perWorker,
+    static java.util.function.BiFunction<Integer, Long, HttpLoad.Body> premade(int workers, int perWorker,
             java.util.function.BiFunction<Integer, Long, HttpLoad.Body> make) {
         HttpLoad.Body[][] bodies = new HttpLoad.Body[workers][perWorker];
         for (int w = 0; w < workers; w++) {
@@ -106,7 +151,7 @@ public final class Benchmark {
         return (w, n) -> n < perWorker ? bodies[w][(int) (long) n] : make.apply(w, n);
     }
 
-    private static HttpLoad.Body jsonBody(String phase, int worker, long n, int batch, int workspaces) {
+    static HttpLoad.Body jsonBody(String phase, int worker, long n, int batch, int workspaces) {
         StringBuilder body = new StringBuilder(batch * 900).append('[');
         long first = (worker * 1_000_000L + n) * batch;
         for (int i = 0; i < batch; i++) {
@@ -127,7 +172,7 @@ public final class Benchmark {
                 workspace, batch);
     }
 
-    private static Measurement log(Measurement m) {
+    static Measurement log(Measurement m) {
         System.out.printf("%-55s %10.0f events/s  p50 %7.1f ms  p99 %7.1f ms  cpu %5.1f %%  (%d requests, %d refused)%n",
                 m.name(), m.eventsPerSecond(), m.p50Millis(), m.p99Millis(), m.cpuPercent(), m.requests(), m.refused());
         return m;

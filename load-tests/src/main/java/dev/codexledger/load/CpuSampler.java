@@ -3,6 +3,7 @@ package dev.codexledger.load;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * CPU use between two samples: machine-wide from /proc/stat (in percent of all cores, and busy CPU time,
@@ -54,6 +55,24 @@ final class CpuSampler {
         long[] now = read();
         busy = now[0];
         total = now[1];
+    }
+
+    /**
+     * Waits (at most {@code atMost}) until the machine is idle: two samples a second apart each under
+     * {@code percent} busy, so work left over from a phase (flushes, compactions, garbage collection,
+     * background steps after the acks) does not land in the next one. Returns the last sample.
+     */
+    static double awaitIdle(Duration atMost, double percent) throws InterruptedException {
+        long deadline = System.nanoTime() + atMost.toNanos();
+        CpuSampler cpu = new CpuSampler();
+        int idleSamples = 0;
+        double last = Double.NaN;
+        while (idleSamples < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            last = cpu.percentSinceLast();
+            idleSamples = last < percent ? idleSamples + 1 : 0;
+        }
+        return last;
     }
 
     /** Percent busy since the previous call (or construction). */

@@ -41,6 +41,20 @@ final class HttpLoad {
      */
     Measurement run(String name, Duration duration, int workers, BiFunction<Integer, Long, Body> bodies,
                     double requestsPerSecond) throws InterruptedException {
+        return run(name, duration, workers, bodies, requestsPerSecond, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #run(String, Duration, int, BiFunction)}, but each worker stops after sending
+     * {@code requestsPerWorker} bodies, or at the end of {@code limit} if that comes first.
+     */
+    Measurement runRequests(String name, Duration limit, int workers, long requestsPerWorker,
+                            BiFunction<Integer, Long, Body> bodies) throws InterruptedException {
+        return run(name, limit, workers, bodies, 0, requestsPerWorker);
+    }
+
+    private Measurement run(String name, Duration duration, int workers, BiFunction<Integer, Long, Body> bodies,
+                            double requestsPerSecond, long requestsPerWorker) throws InterruptedException {
         AtomicLong events = new AtomicLong();
         AtomicLong requests = new AtomicLong();
         AtomicLong refused = new AtomicLong();
@@ -55,7 +69,7 @@ final class HttpLoad {
             latencies[w] = new long[1 << 16];
             Thread thread = new Thread(() -> {
                 long n = 0;
-                while (System.nanoTime() < deadline) {
+                while (n < requestsPerWorker && System.nanoTime() < deadline) {
                     if (requestsPerSecond > 0) {
                         long due = start + (long) (n * workers * 1e9 / requestsPerSecond);
                         long wait = due - System.nanoTime();

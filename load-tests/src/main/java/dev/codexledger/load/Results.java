@@ -70,7 +70,7 @@ final class Results {
         return Double.isNaN(value) ? "–" : String.format("%.0f ms", value);
     }
 
-    private static String host() {
+    static String host() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
@@ -78,7 +78,7 @@ final class Results {
         }
     }
 
-    private static long memoryGib() {
+    static long memoryGib() {
         var os = ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
             return Math.round(sun.getTotalMemorySize() / (1024.0 * 1024 * 1024));

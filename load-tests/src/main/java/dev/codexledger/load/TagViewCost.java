@@ -149,7 +149,7 @@ public final class TagViewCost {
                     Result result = run(cassandra, session, phase, phaseLength, entities, tags, pool);
                     results.add(log(result));
                     countTagged(session, result);
-                    awaitQuiet(session);
+                    Benchmark.awaitQuiet(session, Duration.ofSeconds(90));
                 }
             }
         }
@@ -163,7 +163,7 @@ public final class TagViewCost {
         if (Boolean.getBoolean("keep.data")) {
             log("Cassandra data (pid " + cassandraPid + " stopped) left in " + dataDir);
         } else {
-            deleteFolder(dataDir);
+            Benchmark.deleteFolder(dataDir);
         }
         System.exit(0);
     }
@@ -388,23 +388,6 @@ public final class TagViewCost {
         }
     }
 
-    /** Waits (at most 90 s) until Cassandra runs no flush or compaction, so phases do not pay for each other. */
-    private static void awaitQuiet(CqlSession session) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        Thread.sleep(2000);
-        int quietSamples = 0;
-        while (quietSamples < 3 && System.nanoTime() < deadline) {
-            int tasks;
-            try {
-                tasks = session.execute("SELECT * FROM system_views.sstable_tasks").all().size();
-            } catch (RuntimeException e) {
-                tasks = 0;
-            }
-            quietSamples = tasks == 0 ? quietSamples + 1 : 0;
-            Thread.sleep(1000);
-        }
-    }
-
     /** Bytes this process caused to be written to storage (/proc/PID/io write_bytes), or -1. */
     private static long cassandraWriteBytes(long pid) {
         try {
@@ -433,14 +416,6 @@ public final class TagViewCost {
             }
         }
         return sizes;
-    }
-
-    private static void deleteFolder(Path folder) throws IOException {
-        try (Stream<Path> files = Files.walk(folder)) {
-            for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(file);
-            }
-        }
     }
 
     private static long folderBytes(Path folder) throws IOException {
