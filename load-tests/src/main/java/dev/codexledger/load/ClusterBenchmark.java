@@ -138,11 +138,12 @@ public final class ClusterBenchmark {
                     CLEANUP.add(node::close);
                     System.out.printf("  ledger pid %d, Cassandra pid %d%n", node.pid(0), cassandra.pid());
                     ClusterLoad load = new ClusterLoad(KEY);
+                    Idle idle = idle(idleTime, node.pids(), List.of(cassandra.pid()));
                     load.run("warm-up", warmup, workers, bodies("warm1", batch, workspaces), (w, n) -> node.baseUrl(0));
                     one = measure(load, "one node", phase, workers, bodies("one", batch, workspaces),
                             (w, n) -> node.baseUrl(0), node.pids(), List.of(cassandra.pid()));
+                    one = one.withIdle(idle);
                     print(one);
-                    one = one.withIdle(idle(idleTime, node.pids(), List.of(cassandra.pid())));
                 } finally {
                     cassandra.kill();
                     CLEANUP.remove(stopCassandra);
@@ -169,13 +170,14 @@ public final class ClusterBenchmark {
                             ClusterLoad load = new ClusterLoad(KEY);
                             String[] bases = {nodes.baseUrl(0), nodes.baseUrl(1), nodes.baseUrl(2)};
                             step("2. CPU per million records, three nodes (RF 3, LOCAL_QUORUM), load over all three", t0);
+                            Idle idle = idle(idleTime, nodes.pids(), ringPids);
                             load.run("warm-up", warmup.multipliedBy(2), workers, bodies("warm3", batch, workspaces),
                                     (w, n) -> bases[(int) ((w + n) % 3)]);
                             if (steps.contains("2")) {
                                 three = measure(load, "three nodes", phase, workers, bodies("three", batch, workspaces),
                                         (w, n) -> bases[(int) ((w + n) % 3)], nodes.pids(), ringPids);
+                                three = three.withIdle(idle);
                                 print(three);
-                                three = three.withIdle(idle(idleTime, nodes.pids(), ringPids));
                             }
                             if (steps.contains("3")) {
                                 step("3. one hop against local", t0);
@@ -283,7 +285,11 @@ public final class ClusterBenchmark {
                 ProcessCpu.jitSeconds(cassandraPids) - cassandraJitBefore), ledgerByNode, null);
     }
 
-    /** CPU of the processes with no load for {@code duration}, right after a measured phase. */
+    /**
+     * CPU of the processes with no load for {@code duration}, before any load: the upkeep of the cluster
+     * (gossip, heartbeats, health checks, Cassandra's own tasks) apart from the JIT compilers, which are
+     * still busy after a start.
+     */
     private static Idle idle(Duration duration, List<Long> ledgerPids, List<Long> cassandraPids)
             throws InterruptedException {
         double ledger = ProcessCpu.seconds(ledgerPids);
@@ -297,8 +303,8 @@ public final class ClusterBenchmark {
                 (ProcessCpu.seconds(cassandraPids) - cassandra) / wall,
                 (ProcessCpu.jitSeconds(ledgerPids) - ledgerJit) / wall,
                 (ProcessCpu.jitSeconds(cassandraPids) - cassandraJit) / wall, wall);
-        System.out.printf("  no load for %.0f s: ledger %.2f cores, Cassandra %.2f cores%n", wall, idle.ledgerCores(),
-                idle.cassandraCores());
+        System.out.printf("  no load for %.0f s: ledger %.2f cores (JIT %.2f), Cassandra %.2f cores (JIT %.2f)%n", wall,
+                idle.ledgerCores(), idle.ledgerJitCores(), idle.cassandraCores(), idle.cassandraJitCores());
         return idle;
     }
 
@@ -401,17 +407,18 @@ public final class ClusterBenchmark {
                 System.getProperty("java.vm.name"), System.getProperty("java.version"), cassandraName,
                 org.apache.pekko.Version.current(), System.getProperty("command", "load-tests/run-cluster.sh"), minutes));
         s.append(String.format("Load for CPU: %d closed-model clients, %d Codex-sized JSON records (~850 bytes) per request,"
-                        + " %d workspaces, %d s warm-up (twice that on three nodes) then %d s measured, then %d s with no"
-                        + " load. Each ledger node is its own JVM (-Xmx%s, G1);"
+                        + " %d workspaces; first %d s with no load (upkeep), then %d s warm-up (twice that on three"
+                        + " nodes), then %d s measured. Each ledger node is its own JVM (-Xmx%s, G1);"
                         + " each Cassandra node its own JVM (%d MiB heap, commit log periodic). CPU = user + system time"
                         + " of each process from /proc/<pid>/stat over the measured phase, per million acknowledged"
                         + " records; (JIT): of which the JIT compiler threads (warm-up still under way).%n%n", workers,
-                batch, workspaces, warmup.toSeconds(), phase.toSeconds(), idleTime.toSeconds(), ledgerHeap,
+                batch, workspaces, idleTime.toSeconds(), warmup.toSeconds(), phase.toSeconds(), ledgerHeap,
                 cassandraHeap));
         if (one != null || three != null) {
             s.append("| setup | events/s | p50 ack | p99 ack | ledger CPU s / M records (JIT) | Cassandra CPU s / M"
-                    + " records (JIT) | both | load generator CPU s / M | machine busy | no load: ledger, Cassandra"
-                    + " cores | marginal CPU s / M: ledger, Cassandra | refused |\n");
+                    + " records (JIT) | both | load generator CPU s / M | machine busy | upkeep with no load, JIT"
+                    + " aside: ledger, Cassandra cores | per record without JIT and upkeep, CPU s / M: ledger,"
+                    + " Cassandra | refused |\n");
             s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             if (one != null) {
                 s.append(cpuRow("1 ledger node, 1 Cassandra node (RF 1)", one));
@@ -476,7 +483,7 @@ public final class ClusterBenchmark {
                             + " is sent again every %d ms (same ids; each attempt given up after %d ms), so a workspace's"
                             + " return is seen within ~%d ms. The killed node is then started again and the next repetition"
                             + " begins once it is ready (new workspaces go first to it, so no shards move under the next"
-                            + " measurement). %d repetitions per setting.%n%n",
+                            + " measurement). %d repetition(s) per setting.%n%n",
                     failoverHeap, fo.warmUp().toSeconds(), fo.workspaces(), fo.batch(), fo.intervalMillis(),
                     fo.steady().toSeconds(),
                     fo.hedgeMillis(), fo.attemptTimeoutMillis(), fo.hedgeMillis(), repeats));
@@ -540,7 +547,8 @@ public final class ClusterBenchmark {
                 p.perMillion(p.cpu().ledgerJit()), p.perMillion(p.cpu().cassandra()), p.perMillion(p.cpu().cassandraJit()),
                 p.perMillion(p.cpu().ledger() + p.cpu().cassandra()), p.perMillion(p.cpu().generator()),
                 100 * p.cpu().machine() / p.cpu().wall() / Runtime.getRuntime().availableProcessors(),
-                p.idle() == null ? "–" : String.format("%.2f, %.2f", p.idle().ledgerCores(), p.idle().cassandraCores()),
+                p.idle() == null ? "–" : String.format("%.2f, %.2f", p.idle().ledgerCores() - p.idle().ledgerJitCores(),
+                        p.idle().cassandraCores() - p.idle().cassandraJitCores()),
                 p.ledgerMarginal(), p.cassandraMarginal(), p.load().refused());
     }
 
@@ -552,7 +560,7 @@ public final class ClusterBenchmark {
         double utilization = 0.6;
         StringBuilder s = new StringBuilder("Cores at these CPU costs, each core busy at most 60 % (docs/capacity.md"
                 + " explains the model; \"measured\": all CPU of the phase per record, \"marginal\": without JIT and"
-                + " no-load upkeep):\n\n");
+                + " the upkeep measured with no load before the warm-up):\n\n");
         s.append("| from | CPU s / M: ledger, Cassandra | ledger cores for 100 k/s | Cassandra cores for 100 k/s |"
                 + " ledger cores for 1 M/s | Cassandra cores for 1 M/s |\n|---|---:|---:|---:|---:|---:|\n");
         for (Phase p : Stream.of(one, three).filter(x -> x != null).toList()) {
