@@ -94,15 +94,15 @@ public final class ClusterBenchmark {
         Instant started = Instant.now();
         long t0 = System.nanoTime();
         Set<String> steps = Set.of(System.getProperty("steps", "1,2,3,4").split(","));
-        Duration phase = Duration.ofSeconds(Long.getLong("phase.seconds", 40));
-        Duration warmup = Duration.ofSeconds(Long.getLong("warmup.seconds", 60));
+        Duration phase = Duration.ofSeconds(Long.getLong("phase.seconds", 30));
+        Duration warmup = Duration.ofSeconds(Long.getLong("warmup.seconds", 50));
         Duration idleTime = Duration.ofSeconds(Long.getLong("idle.seconds", 10));
         int workers = Integer.getInteger("workers", 8);
         int batch = Integer.getInteger("batch", 500);
         int workspaces = Integer.getInteger("workspaces", 50);
         int cassandraHeap = Integer.getInteger("cassandra.heap.mb", 1024);
         String ledgerHeap = System.getProperty("ledger.heap", "1g");
-        Duration hopRound = Duration.ofSeconds(Long.getLong("hop.seconds", 20));
+        Duration hopRound = Duration.ofSeconds(Long.getLong("hop.seconds", 15));
         int hopRounds = Integer.getInteger("hop.rounds", 2);
         int repeats = Integer.getInteger("failover.repeats", 5);
         String failoverHeap = System.getProperty("failover.heap", "384m");
@@ -112,7 +112,7 @@ public final class ClusterBenchmark {
                 Integer.getInteger("failover.batch", 10), Long.getLong("failover.interval.ms", 500),
                 Long.getLong("failover.hedge.ms", 200), Long.getLong("failover.attempt.timeout.ms", 2000),
                 Duration.ofSeconds(Long.getLong("failover.warmup.seconds", 20)),
-                Duration.ofSeconds(Long.getLong("failover.steady.seconds", 8)),
+                Duration.ofSeconds(Long.getLong("failover.steady.seconds", 6)),
                 Duration.ofSeconds(Long.getLong("failover.observe.seconds", 90)));
         int numberOfShards = ConfigFactory.load().getInt("pekko.cluster.sharding.number-of-shards");
         Path lib = root.resolve("modules/cassandra-runtime/target/lib");
@@ -215,6 +215,7 @@ public final class ClusterBenchmark {
             }
         } finally {
             if (!Boolean.getBoolean("keep.work")) {
+                keepLogs(work);
                 deleteRecursively(work, root);
             }
         }
@@ -379,6 +380,22 @@ public final class ClusterBenchmark {
         return pct(values.stream().filter(v -> !v.isNaN()).toList(), 0.5);
     }
 
+    /** Moves the ledger nodes' logs (small) out of the work folder before it is deleted, for a look afterwards. */
+    private static void keepLogs(Path work) {
+        Path kept = work.resolveSibling(work.getFileName() + "-logs");
+        try (Stream<Path> dirs = Files.list(work)) {
+            for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith("logs-")).toList()) {
+                Files.createDirectories(kept);
+                Files.move(dir, kept.resolve(dir.getFileName()));
+            }
+            if (Files.exists(kept)) {
+                System.out.println("ledger node logs kept in " + kept);
+            }
+        } catch (IOException e) {
+            System.out.println("could not keep the logs: " + e);
+        }
+    }
+
     private static void deleteRecursively(Path dir, Path root) throws IOException {
         if (!Files.exists(dir) || dir.startsWith(root)) {
             return;
@@ -474,16 +491,17 @@ public final class ClusterBenchmark {
         if (!failovers.isEmpty()) {
             s.append(String.format("%n**Failover** (three ledger JVMs at -Xmx%s over the same ring; the ledger cluster"
                             + " started afresh for each setting, then %d s of the same light load through all three before"
-                            + " the first kill). Each repetition: %d new workspaces, each with one client"
-                            + " sending a batch of %d records every %d ms through the two nodes that will survive; after"
-                            + " %d s, SIGKILL of a ledger node: in odd repetitions the oldest member (it runs the shard"
-                            + " coordinators, which have to move as well), in even ones the node among the others hosting"
-                            + " the most of the repetition's workspaces; per workspace the killed node hosted, the time from"
-                            + " the kill to the first 200 for an attempt sent after the kill. A batch not yet acknowledged"
+                            + " the first kill). Each repetition: %d workspaces, each with one client sending a batch of %d"
+                            + " records every %d ms through the two nodes that will survive; after %d s, SIGKILL of a"
+                            + " ledger node. Even repetitions load new workspaces and kill the node, other than the oldest,"
+                            + " hosting the most of them; odd ones kill the oldest member, which runs the shard coordinators"
+                            + " (they have to move as well), and (after the first) load earlier workspaces, half of them"
+                            + " hosted by it (new ones would all go to the node restarted last). Per workspace the killed"
+                            + " node hosted: the time from the kill to the first 200 for an attempt sent after the kill. A batch not yet acknowledged"
                             + " is sent again every %d ms (same ids; each attempt given up after %d ms), so a workspace's"
                             + " return is seen within ~%d ms. The killed node is then started again and the next repetition"
-                            + " begins once it is ready (new workspaces go first to it, so no shards move under the next"
-                            + " measurement). %d repetition(s) per setting.%n%n",
+                            + " begins once it is ready (new shards are allocated to it first, so the cluster is balanced again"
+                            + " without shards moving under the next measurement). %d repetition(s) per setting.%n%n",
                     failoverHeap, fo.warmUp().toSeconds(), fo.workspaces(), fo.batch(), fo.intervalMillis(),
                     fo.steady().toSeconds(),
                     fo.hedgeMillis(), fo.attemptTimeoutMillis(), fo.hedgeMillis(), repeats));
@@ -508,7 +526,8 @@ public final class ClusterBenchmark {
                             median(reps.stream().map(Failover.Repetition::unreachable).toList()),
                             median(reps.stream().map(Failover.Repetition::down).toList()),
                             median(reps.stream().map(Failover.Repetition::removed).toList()),
-                            reps.stream().mapToDouble(Failover.Repetition::othersLongestGap).max().orElse(Double.NaN)));
+                            reps.stream().mapToDouble(Failover.Repetition::othersLongestGap).filter(v -> !Double.isNaN(v))
+                                    .max().orElse(Double.NaN)));
                 }
             }
             s.append("\n| setting | false suspicions (a live node seen unreachable) | acknowledged records | not read back"

@@ -203,15 +203,28 @@ final class Failover {
      * most of the repetition's workspaces.
      */
     private Repetition repetition(String setting, int number) throws Exception {
+        int oldest = oldest(0);
+        boolean killOldest = number % 2 == 1;
         List<String> mine = new ArrayList<>();
-        for (int i = 0; i < settings.workspaces(); i++) {
+        if (killOldest && !workspaces.isEmpty()) {
+            // new workspaces would all go to the node started last: load earlier ones, half of them (as far
+            // as there are) on the oldest member, the rest elsewhere
+            Map<String, Integer> earlier = nodes.hosts(workspaces, numberOfShards);
+            int half = settings.workspaces() / 2;
+            earlier.entrySet().stream().filter(e -> e.getValue() == oldest).limit(half).forEach(e -> mine.add(e.getKey()));
+            earlier.entrySet().stream().filter(e -> e.getValue() >= 0 && e.getValue() != oldest)
+                    .limit(settings.workspaces() - mine.size()).forEach(e -> mine.add(e.getKey()));
+        }
+        List<String> fresh = new ArrayList<>();
+        for (int i = 0; mine.size() < settings.workspaces(); i++) {
             String workspace = prefix + "-r" + number + "-" + i;
             mine.add(workspace);
+            fresh.add(workspace);
             workspaces.add(workspace);
             clients.put(workspace, new Client(workspace));
         }
         targets = allNodes();
-        for (String workspace : mine) {
+        for (String workspace : fresh) {
             clients.get(workspace).sendOne(); // its ledger started, so its shard is allocated
         }
         Map<String, Integer> hosts = nodes.hosts(mine, numberOfShards);
@@ -221,14 +234,14 @@ final class Failover {
                 count[h]++;
             }
         });
-        int oldest = oldest(0);
         int most = -1;
         for (int i = 0; i < count.length; i++) {
             if (i != oldest && (most < 0 || count[i] > count[most])) {
                 most = i;
             }
         }
-        final int chosen = number % 2 == 1 ? oldest : most;
+        final int chosen = killOldest ? oldest : most;
+        mine.forEach(ws -> clients.get(ws).resetForKill());
         int[] survivors = new int[nodes.size() - 1];
         for (int i = 0, s = 0; i < nodes.size(); i++) {
             if (i != chosen) {
@@ -241,9 +254,10 @@ final class Failover {
         if (unmapped > 0) {
             anomalies.add(setting + " #" + number + ": " + unmapped + " workspaces on no node's shard list");
         }
-        System.out.printf("  %s #%d: kill node %d%s, hosting %d of the %d new workspaces (per node %s); steady load"
-                        + " through nodes %s%n", setting, number, chosen,
+        System.out.printf("  %s #%d: kill node %d%s, hosting %d of the %d workspaces loaded (%d new; per node %s); steady"
+                        + " load through nodes %s%n", setting, number, chosen,
                 chosen == oldest ? " (the oldest: runs the shard coordinators)" : "", onVictim.size(), mine.size(),
+                fresh.size(),
                 java.util.Arrays.toString(count), java.util.Arrays.toString(survivors));
 
         List<Thread> threads = new ArrayList<>();
@@ -271,8 +285,9 @@ final class Failover {
             killedAt = kill;
             watcher.start(kill);
             long deadline = kill + settings.observe().toNanos();
-            while (System.nanoTime() < deadline
-                    && !onVictim.stream().allMatch(ws -> clients.get(ws).recoveredAt != 0)) {
+            Watcher watching = watcher;
+            while (System.nanoTime() < deadline && (watching.removedAt == 0
+                    || !onVictim.stream().allMatch(ws -> clients.get(ws).recoveredAt != 0))) {
                 Thread.sleep(50);
             }
             // observe the others a little longer than the last recovery, then stop the load
@@ -407,6 +422,15 @@ final class Failover {
 
         Client(String workspace) {
             this.workspace = workspace;
+        }
+
+        /** Forgets what the previous repetition's kill did to this workspace. */
+        void resetForKill() {
+            recoveredAt = 0;
+            longestGapAfterKill = 0;
+            gapFrom = 0;
+            gapTo = 0;
+            retriedAfterKill.clear();
         }
 
         void runUntil(Loop loop) {
