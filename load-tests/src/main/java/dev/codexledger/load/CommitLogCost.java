@@ -38,7 +38,7 @@ import java.util.stream.Collectors;
  * Ratios are taken against the first mode and against fence off, in the same run.
  *
  * <p>Arguments: the repository root. Settings (system properties): {@code phase.seconds} (20),
- * {@code warmup.seconds} (15), {@code first.warmup.seconds} (20: the run's first warm-up also warms this JVM),
+ * {@code warmup.seconds} (12), {@code first.warmup.seconds} (20: the run's first warm-up also warms this JVM),
  * {@code rounds} (2), {@code workers} (8), {@code batch} (500),
  * {@code workspaces} (50), {@code lone.requests} (200), {@code modes} ("periodic 10s,group 15ms,batch"),
  * {@code fence} (true: measure the writer fence too), {@code cassandra.heap.mb} (3072).
@@ -103,7 +103,7 @@ public final class CommitLogCost {
                     .split(",")).map(String::trim).filter(m -> !m.isEmpty()).toList();
             modes.forEach(CommitLogSync::parse); // a mistyped mode fails before anything starts
             return new Settings(Duration.ofSeconds(Long.getLong("phase.seconds", 20)),
-                    Duration.ofSeconds(Long.getLong("warmup.seconds", 15)),
+                    Duration.ofSeconds(Long.getLong("warmup.seconds", 12)),
                     Duration.ofSeconds(Long.getLong("first.warmup.seconds", 20)), Integer.getInteger("rounds", 2),
                     Integer.getInteger("workers", 8), Integer.getInteger("batch", 500),
                     Integer.getInteger("workspaces", 50), Integer.getInteger("lone.requests", 200), modes,
@@ -186,8 +186,10 @@ public final class CommitLogCost {
     }
 
     /**
-     * Two nodes on the same Cassandra at once, each in a keyspace of its own, one with the writer fence on
-     * and one with it off, so the variants alternate phase by phase without a restart between them: ingest
+     * Two nodes on the same Cassandra at once, one with the writer fence on and one with it off, so the
+     * variants alternate phase by phase without a restart between them. Each is a cluster of its own; they
+     * share the keyspace the mode's node made (a new one took ~20 s of schema changes), each writing
+     * workspaces of its own. Ingest
      * into many workspaces (A then B), into one hot workspace (B then A), the lone writer (A then B); A is
      * the fence on in odd rounds, off in even ones.
      */
@@ -198,8 +200,7 @@ public final class CommitLogCost {
         Map<String, LedgerNode.Running> nodes = new LinkedHashMap<>();
         try {
             for (String on : ab) {
-                nodes.put(on, Benchmark.startNode(cassandra, Map.of(FENCE, on,
-                        "ledger.cassandra.keyspace", "fence_" + on + "_r" + round)));
+                nodes.put(on, Benchmark.startNode(cassandra, Map.of(FENCE, on)));
             }
             for (String on : ab) {
                 warmUp(load(nodes.get(on)), "warm-up, fence " + on,
@@ -250,9 +251,9 @@ public final class CommitLogCost {
     }
 
     /**
-     * The measured phases' request contents, made once before the first phase (making them took ~10 s a
-     * phase) and sent by every phase into workspaces of its own: a record id need only be new in its
-     * workspace. Past them, a worker makes more on the fly.
+     * The measured phases' request contents, made once before the first phase and sent by every phase
+     * into workspaces of its own: a record id need only be new in its workspace. Past them, a worker makes
+     * more on the fly.
      */
     private static byte[][] contents;
 
@@ -351,8 +352,8 @@ public final class CommitLogCost {
                 .append(" running and the machine is idle (under ").append(String.format("%.0f", IDLE_PERCENT))
                 .append(" % busy two seconds running, waited for at most ").append(IDLE_WAIT.toSeconds())
                 .append(" s). Writer fence: after the modes' phases on the Cassandra of `")
-                .append(settings.modes().get(0)).append("`, two nodes at once, fence on and fence off, each in a")
-                .append(" keyspace of its own, alternating phase by phase (no restart between them), after ")
+                .append(settings.modes().get(0)).append("`, two nodes at once, fence on and fence off, each a")
+                .append(" cluster of its own writing workspaces of its own, alternating phase by phase (no restart between them), after ")
                 .append(FENCE_WARM_UP_SECONDS).append(" s of warm-up each. Order (the order flips every round): ")
                 .append(String.join(" → ", order)).append(".\n\n");
 
