@@ -140,7 +140,7 @@ public final class Benchmark {
      * its rows beforehand: the phase then measures the node, not the making of test data. A worker that
      * uses up its bodies makes more on the fly.
      */
-    static java.util.function.BiFunction<Integer, Long, HttpLoad.Body> premade(int workers, int perWorker,
+    private static java.util.function.BiFunction<Integer, Long, HttpLoad.Body> premade(int workers, int perWorker,
             java.util.function.BiFunction<Integer, Long, HttpLoad.Body> make) {
         HttpLoad.Body[][] bodies = new HttpLoad.Body[workers][perWorker];
         for (int w = 0; w < workers; w++) {

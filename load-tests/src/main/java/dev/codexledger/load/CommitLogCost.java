@@ -38,7 +38,7 @@ import java.util.stream.Collectors;
  * Ratios are taken against the first mode and against fence off, in the same run.
  *
  * <p>Arguments: the repository root. Settings (system properties): {@code phase.seconds} (20),
- * {@code warmup.seconds} (15), {@code first.warmup.seconds} (30: the run's first warm-up also warms this JVM),
+ * {@code warmup.seconds} (12), {@code first.warmup.seconds} (20: the run's first warm-up also warms this JVM),
  * {@code rounds} (2), {@code workers} (8), {@code batch} (500),
  * {@code workspaces} (50), {@code lone.requests} (200), {@code modes} ("periodic 10s,group 15ms,batch"),
  * {@code fence} (true: measure the writer fence too), {@code cassandra.heap.mb} (3072).
@@ -51,6 +51,8 @@ public final class CommitLogCost {
 
     private static final String FENCE = "ledger.workspace.writer-fence";
     private static final Duration LONE_WARM_UP = Duration.ofSeconds(3);
+    /** Warm-up of each fence node (on a Cassandra that has run the mode's phases already). */
+    private static final long FENCE_WARM_UP_SECONDS = 3;
     /** Before a lone writer: the machine counts as idle under this much CPU, waited for at most so long. */
     private static final double IDLE_PERCENT = 25;
     private static final Duration IDLE_WAIT = Duration.ofSeconds(45);
@@ -101,8 +103,8 @@ public final class CommitLogCost {
                     .split(",")).map(String::trim).filter(m -> !m.isEmpty()).toList();
             modes.forEach(CommitLogSync::parse); // a mistyped mode fails before anything starts
             return new Settings(Duration.ofSeconds(Long.getLong("phase.seconds", 20)),
-                    Duration.ofSeconds(Long.getLong("warmup.seconds", 15)),
-                    Duration.ofSeconds(Long.getLong("first.warmup.seconds", 30)), Integer.getInteger("rounds", 2),
+                    Duration.ofSeconds(Long.getLong("warmup.seconds", 12)),
+                    Duration.ofSeconds(Long.getLong("first.warmup.seconds", 20)), Integer.getInteger("rounds", 2),
                     Integer.getInteger("workers", 8), Integer.getInteger("batch", 500),
                     Integer.getInteger("workspaces", 50), Integer.getInteger("lone.requests", 200), modes,
                     Boolean.parseBoolean(System.getProperty("fence", "true")));
@@ -122,6 +124,9 @@ public final class CommitLogCost {
         log(String.format("fsync probe (4 KiB write + fdatasync into a preallocated file, temp folder): p50 %.2f ms,"
                 + " p99 %.2f ms", fsync[0], fsync[1]));
 
+        contents(settings);
+        log("made " + settings.workers() * settings.bodiesPerWorker() + " request bodies of " + settings.batch()
+                + " records");
         Map<String, Series> ingest = new LinkedHashMap<>();
         Map<String, Series> lone = new LinkedHashMap<>();
         for (String mode : settings.modes()) {
@@ -181,8 +186,10 @@ public final class CommitLogCost {
     }
 
     /**
-     * Two nodes on the same Cassandra at once, each in a keyspace of its own, one with the writer fence on
-     * and one with it off, so the variants alternate phase by phase without a restart between them: ingest
+     * Two nodes on the same Cassandra at once, one with the writer fence on and one with it off, so the
+     * variants alternate phase by phase without a restart between them. Each is a cluster of its own; they
+     * share the keyspace the mode's node made (a new one took ~20 s of schema changes), each writing
+     * workspaces of its own. Ingest
      * into many workspaces (A then B), into one hot workspace (B then A), the lone writer (A then B); A is
      * the fence on in odd rounds, off in even ones.
      */
@@ -193,12 +200,12 @@ public final class CommitLogCost {
         Map<String, LedgerNode.Running> nodes = new LinkedHashMap<>();
         try {
             for (String on : ab) {
-                nodes.put(on, Benchmark.startNode(cassandra, Map.of(FENCE, on,
-                        "ledger.cassandra.keyspace", "fence_" + on + "_r" + round)));
+                nodes.put(on, Benchmark.startNode(cassandra, Map.of(FENCE, on)));
             }
             for (String on : ab) {
                 warmUp(load(nodes.get(on)), "warm-up, fence " + on,
-                        Duration.ofSeconds(Math.min(5, settings.warmUp().toSeconds())), settings, "f" + on + round + "w");
+                        Duration.ofSeconds(Math.min(FENCE_WARM_UP_SECONDS, settings.warmUp().toSeconds())), settings,
+                        "f" + on + round + "w");
             }
             for (String on : ab) {
                 order.add("fence " + on + " " + settings.workspaces() + " ws");
@@ -230,9 +237,37 @@ public final class CommitLogCost {
     /** Closed-model ingest: {@code workers} clients, {@code batch}-record JSON bodies, made before the clock starts. */
     private static Measurement ingest(HttpLoad load, String name, Duration length, Settings settings, String phase,
             int workspaces) throws InterruptedException {
-        BiFunction<Integer, Long, HttpLoad.Body> bodies = Benchmark.premade(settings.workers(),
-                settings.bodiesPerWorker(), (w, n) -> Benchmark.jsonBody(phase, w, n, settings.batch(), workspaces));
+        byte[][] made = contents(settings);
+        BiFunction<Integer, Long, HttpLoad.Body> bodies = (w, n) -> {
+            if (n >= settings.bodiesPerWorker()) {
+                return Benchmark.jsonBody(phase, w, n, settings.batch(), workspaces);
+            }
+            int index = (int) (w * (long) settings.bodiesPerWorker() + n);
+            String workspace = phase + "-" + ((w + n) % workspaces); // as Benchmark.jsonBody spreads them
+            return new HttpLoad.Body("/v1/workspaces/" + workspace + "/records", made[index], "application/json",
+                    workspace, settings.batch());
+        };
         return load.run(name, length, settings.workers(), bodies);
+    }
+
+    /**
+     * The measured phases' request contents, made once before the first phase and sent by every phase
+     * into workspaces of its own: a record id need only be new in its workspace. Past them, a worker makes
+     * more on the fly.
+     */
+    private static byte[][] contents;
+
+    private static synchronized byte[][] contents(Settings settings) {
+        if (contents == null) {
+            int perWorker = settings.bodiesPerWorker();
+            contents = new byte[settings.workers() * perWorker][];
+            for (int w = 0; w < settings.workers(); w++) {
+                for (int n = 0; n < perWorker; n++) {
+                    contents[w * perWorker + n] = Benchmark.jsonBody("cl", w, n, settings.batch(), 1).bytes();
+                }
+            }
+        }
+        return contents;
     }
 
     /** Ingest as {@link #ingest}, unmeasured, its bodies made on the fly. */
@@ -317,9 +352,9 @@ public final class CommitLogCost {
                 .append(" running and the machine is idle (under ").append(String.format("%.0f", IDLE_PERCENT))
                 .append(" % busy two seconds running, waited for at most ").append(IDLE_WAIT.toSeconds())
                 .append(" s). Writer fence: after the modes' phases on the Cassandra of `")
-                .append(settings.modes().get(0)).append("`, two nodes at once, fence on and fence off, each in a")
-                .append(" keyspace of its own, alternating phase by phase (no restart between them), after 5 s of")
-                .append(" warm-up each. Order (the order flips every round): ")
+                .append(settings.modes().get(0)).append("`, two nodes at once, fence on and fence off, each a")
+                .append(" cluster of its own writing workspaces of its own, alternating phase by phase (no restart between them), after ")
+                .append(FENCE_WARM_UP_SECONDS).append(" s of warm-up each. Order (the order flips every round): ")
                 .append(String.join(" → ", order)).append(".\n\n");
 
         Series base = ingest.values().iterator().next();
