@@ -14,6 +14,7 @@ public enum Endpoint {
     KEYS_LIST("GET", "/v1/admin/keys", Scope.ADMIN),
     KEYS_REVOKE("DELETE", "/v1/admin/keys/{id}", Scope.ADMIN),
     KEYS_ROTATE("POST", "/v1/admin/keys/{id}/rotate", Scope.ADMIN),
+    NODE_MEMORY("GET", "/v1/admin/node/memory", Scope.ADMIN),
     RETENTION_GET("GET", "/v1/admin/workspaces/{ws}/retention", Scope.ADMIN),
     RETENTION_SET("PUT", "/v1/admin/workspaces/{ws}/retention", Scope.ADMIN),
     COMPLIANCE_LOGS_LIST("GET", "/v1/compliance/workspaces/{ws}/logs", Scope.COMPLIANCE_READ),

@@ -112,6 +112,9 @@ public final class ApiErrors {
             return unavailable(unavailable.getMessage());
         }
         if (cause instanceof dev.codexledger.workspace.LedgerOverloaded overloaded) {
+            if (overloaded.status() == 503) {
+                return unavailable(overloaded.getMessage());
+            }
             return error(StatusCodes.TOO_MANY_REQUESTS, overloaded.getMessage(), null)
                     .addHeader(RawHeader.create("Retry-After", RETRY_AFTER_SECONDS));
         }

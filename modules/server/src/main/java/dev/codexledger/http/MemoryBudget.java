@@ -38,11 +38,27 @@ public final class MemoryBudget {
 
     /** {@code ledger.http.memory-budget}: bytes, or a fraction of the max heap such as "40%". */
     public static MemoryBudget fromConfig(Config config) {
-        String budget = config.getString("ledger.http.memory-budget").trim();
-        long capacity = budget.endsWith("%")
-                ? (long) (Runtime.getRuntime().maxMemory() * Double.parseDouble(budget.substring(0, budget.length() - 1)) / 100)
-                : config.getBytes("ledger.http.memory-budget");
-        return new MemoryBudget(capacity, config.getInt("ledger.http.body-expansion-factor"));
+        return new MemoryBudget(heapShare(config, "ledger.http.memory-budget"),
+                config.getInt("ledger.http.body-expansion-factor"));
+    }
+
+    /** A setting in bytes ("300 MiB") or as a share of the max heap ("40%"), in bytes. */
+    public static long heapShare(Config config, String path) {
+        String value = config.getString(path).trim();
+        if (!value.endsWith("%")) {
+            return config.getBytes(path);
+        }
+        double percent;
+        try {
+            percent = Double.parseDouble(value.substring(0, value.length() - 1));
+        } catch (NumberFormatException e) {
+            percent = -1;
+        }
+        if (!(percent > 0 && percent <= 100)) {
+            throw new com.typesafe.config.ConfigException.BadValue(config.origin(), path,
+                    "a share of the heap is a percentage above 0 and at most 100, not " + value);
+        }
+        return (long) (Runtime.getRuntime().maxMemory() * percent / 100);
     }
 
     public long used() {

@@ -82,6 +82,16 @@ public final class RequestBodies {
         });
     }
 
+    /**
+     * Answers with {@code refusal} (mapped by {@link ApiErrors#fromFailure}) without parsing the body: the
+     * body is read to nowhere first, so a client still sending gets the answer, not a reset connection.
+     */
+    public Route refuse(org.apache.pekko.http.javadsl.model.HttpRequest request, long maxBytes, RuntimeException refusal) {
+        return extractMaterializer(materializer -> onComplete(
+                request.entity().withSizeLimit(maxBytes).discardBytes(materializer).completionStage(),
+                drained -> complete(ApiErrors.fromFailure(refusal))));
+    }
+
     public Route strict(HttpEntity entity, long maxBytes, Duration timeout,
                         BiFunction<byte[], MemoryBudget.Reservation, Route> inner) {
         long declared = entity.getContentLengthOption().orElse(-1L);

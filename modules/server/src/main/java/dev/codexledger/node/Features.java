@@ -41,6 +41,8 @@ import dev.codexledger.records.RecordsSettings;
 import dev.codexledger.records.Retention;
 import dev.codexledger.records.RetentionRoutes;
 import dev.codexledger.storage.CassandraSettings;
+import dev.codexledger.http.HeapGuard;
+import dev.codexledger.workspace.ActiveLedgers;
 import dev.codexledger.workspace.IngestGate;
 import dev.codexledger.workspace.LedgerSettings;
 import dev.codexledger.workspace.NewRecord;
@@ -84,6 +86,7 @@ final class Features {
     private final LegalHolds holds;
     private final PriceBook prices;
     private final WorkspaceLedgers ledgers;
+    private final ActiveLedgers activeLedgers;
     private final AuthAudit.Sink recordSink;
     private final Budgets budgets;
     private final Analytics analytics;
@@ -114,9 +117,10 @@ final class Features {
         holds.refresh();
         this.prices = new PriceBook(session, keyspace, config.getConfig("ledger.budget.prices"), clock);
         prices.refresh();
+        this.activeLedgers = new ActiveLedgers(MemoryBudget.heapShare(config, "ledger.workspace.active-ledgers-memory"));
         this.ledgers = new WorkspaceLedgers(system, config.getDuration("ledger.http.ask-timeout"),
                 new IngestGate(config.getLong("ledger.workspace.max-in-flight-records"),
-                        config.getInt("ledger.workspace.max-pending-batches-per-workspace")));
+                        config.getInt("ledger.workspace.max-pending-batches-per-workspace"), heapGuard(config)));
         this.recordSink = auditSink(ledgers, recordsSettings);
         this.budgets = startBudgets();
         this.analytics = new Analytics(session, keyspace, prices, store, retention::ttlOf,
@@ -146,7 +150,15 @@ final class Features {
                 system.executionContext());
         system.log().info("after each write: {}", afterWrite.describe());
         WorkspaceLedger.init(system, afterWrite, LedgerSettings.fromConfig(config), new CassandraJournalCleanup(system),
-                writerFence());
+                writerFence(), activeLedgers);
+    }
+
+    /** Ingest is refused (503) while the heap after a collection is past {@code ledger.http.refuse-ingest-above-heap}. */
+    private static HeapGuard heapGuard(Config config) {
+        String path = "ledger.http.refuse-ingest-above-heap";
+        long max = Runtime.getRuntime().maxMemory();
+        long above = MemoryBudget.heapShare(config, path);
+        return HeapGuard.watchingThisJvm((double) Math.min(above, max) / max);
     }
 
     /** One writer per workspace, enforced in Cassandra (off only to measure what it costs). */
@@ -209,6 +221,7 @@ final class Features {
                 new OtlpRoutes(ledgers, recordsSettings, clock, access, bodies).routes(),
                 new KeysRoutes(keys, access, audit, blocking, bodies).routes(),
                 new RetentionRoutes(retention, access, audit, bodies, blocking).routes(),
+                new NodeMemoryRoutes(access, activeLedgers, ledgers.gate()).routes(),
                 new ComplianceRoutes(session, keyspace, config, access, blocking, clock).routes(),
                 erasure.routes(), holdsAdmin.routes(),
                 new PricingRoutes(prices, access, bodies, blocking).routes(),

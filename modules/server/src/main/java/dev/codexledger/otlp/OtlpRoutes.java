@@ -76,6 +76,10 @@ public final class OtlpRoutes {
             return complete(ApiErrors.error(StatusCodes.UNSUPPORTED_MEDIA_TYPE, "unsupported content type "
                     + mediaType + "; OTLP/HTTP is application/x-protobuf or application/json", "Content-Type"));
         }
+        var refusal = ledgers.gate().refusesBeforeReading(workspace);
+        if (refusal != null) {
+            return bodies.refuse(request, settings.maxBodyBytes(), new dev.codexledger.workspace.LedgerOverloaded(refusal));
+        }
         return bodies.decoded(request, settings.maxBodyBytes(), settings.maxDecompressedBytes(),
                 settings.bodyReadTimeout(), (body, reservation) -> ingest(workspace, body, encoding.get()));
     }

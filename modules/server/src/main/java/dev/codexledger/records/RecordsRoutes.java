@@ -99,6 +99,10 @@ public final class RecordsRoutes {
                                 + "; send application/json (an array of records) or application/x-ndjson",
                         "Content-Type"));
             }
+            var refusal = ledgers.gate().refusesBeforeReading(workspace);
+            if (refusal != null) {
+                return bodies.refuse(request, settings.maxBodyBytes(), new dev.codexledger.workspace.LedgerOverloaded(refusal));
+            }
             return bodies.decoded(request, settings.maxBodyBytes(), settings.maxDecompressedBytes(),
                     settings.bodyReadTimeout(), (body, reservation) -> decodeAndAppend(workspace, decoder.get(), body));
         });

@@ -79,6 +79,38 @@ public final class DedupWindow {
         return size;
     }
 
+    /**
+     * The most ids a window of at most {@code bytes} holds when full (its ring and index together).
+     *
+     * @throws IllegalArgumentException when not even one id fits
+     */
+    public static int capacityFor(long bytes) {
+        if (bytes < bytesWhenFull(1)) {
+            throw new IllegalArgumentException("a dedup window needs at least " + bytesWhenFull(1) + " bytes");
+        }
+        int low = 1;
+        int high = (int) Math.min(Integer.MAX_VALUE / 2, bytes / 12);
+        while (low < high) {
+            int middle = (int) (((long) low + high + 1) / 2);
+            if (bytesWhenFull(middle) <= bytes) {
+                low = middle;
+            } else {
+                high = middle - 1;
+            }
+        }
+        return low;
+    }
+
+    /** Bytes the arrays of a full window of {@code capacity} ids take. */
+    public static long bytesWhenFull(int capacity) {
+        return 12L * capacity + 4L * indexSlots(capacity);
+    }
+
+    /** Index slots for a ring of {@code length}: a power of two, the index at most 4/5 full when the ring is. */
+    private static int indexSlots(int length) {
+        return Integer.highestOneBit(Math.max(4, length + length / 4) - 1) << 1;
+    }
+
     /** Bytes the window's arrays take now (what {@code size()} ids cost, plus the room allocated ahead). */
     public long bytes() {
         return 8L * digests.length + 4L * seconds.length + 4L * index.length;
@@ -148,9 +180,7 @@ public final class DedupWindow {
         digests = newDigests;
         seconds = newSeconds;
         oldest = 0;
-        // at most 4/5 full when the ring is
-        int slots = Integer.highestOneBit(Math.max(4, length + length / 4) - 1) << 1;
-        index = new int[slots];
+        index = new int[indexSlots(length)];
         for (int i = 0; i < size; i++) {
             insertIntoIndex(digests[i], i);
         }

@@ -1,49 +1,158 @@
 package dev.codexledger.workspace;
 
+import dev.codexledger.http.HeapGuard;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Admission control in front of the ledgers: bounds the records a node holds in flight and the batches
- * queued per workspace, so overload is answered at once (429, retry later) instead of queueing without
- * bound until requests time out.
+ * Admission control in front of the ledgers: bounds the records a node holds in flight, shares them
+ * fairly among the workspaces sending, and stops taking work while the heap is full, so overload is
+ * answered at once (429 or 503, retry later) instead of queueing without bound until requests time out
+ * or the node runs out of memory.
+ *
+ * <p>Fairness: while the node holds more than half of {@code maxInFlightRecords}, a workspace may hold
+ * no more than an equal share of it among the workspaces with records in flight. One workspace sending
+ * flat out then fills at most its share, and a quiet workspace's batch is always under its own share,
+ * so it is admitted at once however loud the others are. A workspace past its queue bound
+ * ({@code maxPendingBatchesPerWorkspace}) is refused before its body is read ({@link #refusesBeforeReading}).
  */
 public final class IngestGate {
 
-    private final long maxInFlightRecords;
-    private final int maxPendingBatchesPerWorkspace;
-    private final AtomicLong inFlightRecords = new AtomicLong();
-    private final ConcurrentHashMap<String, AtomicInteger> pendingBatches = new ConcurrentHashMap<>();
+    /** Why a batch was not admitted. */
+    public enum Refusal {
+        /** The node holds as many records in flight as it may: 429. */
+        NODE_AT_CAPACITY(429, "ingest is at capacity on this node; retry later"),
+        /** This workspace holds its share (or its queue bound) while others wait: 429. */
+        WORKSPACE_AT_SHARE(429, "this workspace is sending more than its share of the node; retry later"),
+        /** The heap is nearly full after garbage collection: 503. */
+        HEAP_FULL(503, "the node is low on memory; retry later");
 
-    public IngestGate(long maxInFlightRecords, int maxPendingBatchesPerWorkspace) {
-        this.maxInFlightRecords = maxInFlightRecords;
-        this.maxPendingBatchesPerWorkspace = maxPendingBatchesPerWorkspace;
+        public final int status;
+        public final String message;
+
+        Refusal(int status, String message) {
+            this.status = status;
+            this.message = message;
+        }
     }
 
-    /** @return false when admitting the batch would exceed a bound; nothing is held then */
-    public boolean tryAcquire(String workspace, int records) {
+    private static final class Load {
+        long records;
+        int batches;
+    }
+
+    private final long maxInFlightRecords;
+    private final int maxPendingBatchesPerWorkspace;
+    private final HeapGuard heap;
+    private final AtomicLong inFlightRecords = new AtomicLong();
+    private final ConcurrentHashMap<String, Load> loads = new ConcurrentHashMap<>();
+    private final AtomicLong[] refused = new AtomicLong[Refusal.values().length];
+
+    public IngestGate(long maxInFlightRecords, int maxPendingBatchesPerWorkspace, HeapGuard heap) {
+        this.maxInFlightRecords = maxInFlightRecords;
+        this.maxPendingBatchesPerWorkspace = maxPendingBatchesPerWorkspace;
+        this.heap = heap;
+        for (int i = 0; i < refused.length; i++) {
+            refused[i] = new AtomicLong();
+        }
+    }
+
+    public IngestGate(long maxInFlightRecords, int maxPendingBatchesPerWorkspace) {
+        this(maxInFlightRecords, maxPendingBatchesPerWorkspace, HeapGuard.OFF);
+    }
+
+    /**
+     * What can be refused before a body is read (so a refused client costs no parsing): a full heap, or
+     * a workspace that already has as many batches queued as it may. Null when the body should be read.
+     */
+    public Refusal refusesBeforeReading(String workspace) {
+        if (heap.full()) {
+            return count(Refusal.HEAP_FULL);
+        }
+        Load load = loads.get(workspace);
+        if (load != null) {
+            synchronized (load) {
+                if (load.batches >= maxPendingBatchesPerWorkspace) {
+                    return count(Refusal.WORKSPACE_AT_SHARE);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** @return null when admitted (then {@link #release} it), else why not; nothing is held then */
+    public Refusal tryAcquire(String workspace, int records) {
+        if (heap.full()) {
+            return count(Refusal.HEAP_FULL);
+        }
         long held = inFlightRecords.addAndGet(records);
         // a batch alone is always admitted, however large: the request size limits bound it
         if (held > maxInFlightRecords && held != records) {
             inFlightRecords.addAndGet(-records);
-            return false;
+            return count(Refusal.NODE_AT_CAPACITY);
         }
-        AtomicInteger pending = pendingBatches.computeIfAbsent(workspace, w -> new AtomicInteger());
-        if (pending.incrementAndGet() > maxPendingBatchesPerWorkspace) {
-            pending.decrementAndGet();
+        Refusal refusal = null;
+        while (true) {
+            Load load = loads.computeIfAbsent(workspace, w -> new Load());
+            synchronized (load) {
+                if (loads.get(workspace) != load) {
+                    continue; // released and removed meanwhile: take the current one
+                }
+                if (load.batches >= maxPendingBatchesPerWorkspace) {
+                    refusal = Refusal.WORKSPACE_AT_SHARE;
+                } else if (held > maxInFlightRecords / 2 && load.records > 0
+                        && load.records + records > maxInFlightRecords / Math.max(1, loads.size())) {
+                    refusal = Refusal.WORKSPACE_AT_SHARE;
+                } else {
+                    load.records += records;
+                    load.batches++;
+                }
+                if (refusal != null && load.batches == 0) {
+                    loads.remove(workspace, load);
+                }
+            }
+            break;
+        }
+        if (refusal != null) {
             inFlightRecords.addAndGet(-records);
-            return false;
+            return count(refusal);
         }
-        return true;
+        return null;
     }
 
     public void release(String workspace, int records) {
         inFlightRecords.addAndGet(-records);
-        pendingBatches.computeIfPresent(workspace, (w, pending) -> pending.decrementAndGet() <= 0 ? null : pending);
+        Load load = loads.get(workspace);
+        if (load != null) {
+            synchronized (load) {
+                load.records -= records;
+                load.batches--;
+                if (load.batches <= 0) {
+                    loads.remove(workspace, load);
+                }
+            }
+        }
+    }
+
+    private Refusal count(Refusal refusal) {
+        refused[refusal.ordinal()].incrementAndGet();
+        return refusal;
     }
 
     public long inFlightRecords() {
         return inFlightRecords.get();
+    }
+
+    /** Workspaces with records in flight now. */
+    public int sendingWorkspaces() {
+        return loads.size();
+    }
+
+    public long refused(Refusal refusal) {
+        return refused[refusal.ordinal()].get();
+    }
+
+    public HeapGuard heap() {
+        return heap;
     }
 }

@@ -31,7 +31,7 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
     private final int dedupWindowSize;
 
     public LedgerSerializer(ExtendedActorSystem system) {
-        this(system.settings().config().getInt("ledger.workspace.dedup-window-size"));
+        this(LedgerSettings.dedupWindowIds(system.settings().config()));
     }
 
     LedgerSerializer(int dedupWindowSize) {

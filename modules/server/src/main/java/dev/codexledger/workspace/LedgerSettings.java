@@ -6,7 +6,8 @@ import java.time.Clock;
 /**
  * Settings of the workspace ledgers, from the {@code ledger.workspace} config block.
  *
- * @param dedupWindowSize ids of recent records each ledger keeps in memory to spot re-sends
+ * @param dedupWindowSize ids of recent records each ledger keeps in memory to spot re-sends: as many as
+ *                        {@code dedup-window-bytes} hold ({@link DedupWindow#capacityFor})
  * @param snapshotEvery   a snapshot every this many batches; older journal rows are then deleted
  * @param keepSnapshots   snapshots kept (journal rows are kept back to the oldest of them)
  * @param maxCoalescedRecords queued appends are persisted together up to this many records
@@ -18,12 +19,22 @@ public record LedgerSettings(int dedupWindowSize, int snapshotEvery, int keepSna
     public static LedgerSettings fromConfig(Config config) {
         Config block = config.getConfig("ledger.workspace");
         return new LedgerSettings(
-                block.getInt("dedup-window-size"),
+                dedupWindowIds(config),
                 block.getInt("snapshot-every"),
                 block.getInt("keep-snapshots"),
                 block.getInt("max-coalesced-records"),
                 block.getBytes("max-coalesced-bytes"),
                 Clock.systemUTC());
+    }
+
+    /** The ids a full dedup window holds within {@code ledger.workspace.dedup-window-bytes}. */
+    public static int dedupWindowIds(Config config) {
+        String path = "ledger.workspace.dedup-window-bytes";
+        try {
+            return DedupWindow.capacityFor(config.getBytes(path));
+        } catch (IllegalArgumentException e) {
+            throw new com.typesafe.config.ConfigException.BadValue(config.origin(), path, e.getMessage());
+        }
     }
 
     public LedgerSettings withClock(Clock value) {

@@ -14,6 +14,11 @@ public record LedgerState(long nextSeq, Digest headHash, RecordsAppended lastBat
         return new LedgerState(1, Digest.ZERO, RecordsAppended.NONE, DedupWindow.empty(dedupWindowSize));
     }
 
+    /** Heap the ledger holds for this state: its dedup window and its last batch (see {@link ActiveLedgers}). */
+    public long heapBytes() {
+        return window.bytes() + lastBatch.heapBytes();
+    }
+
     /** The acceptance time for a new batch: the clock, but never before the previous batch. */
     public long acceptanceTime(long nowMicros) {
         return Math.max(nowMicros, lastBatch.acceptedAtMicros());

@@ -34,6 +34,24 @@ public record RecordsAppended(long acceptedAtMicros, List<LedgerRecord> records)
         return new RecordsAppended(acceptedAtMicros, kept);
     }
 
+    /**
+     * Heap the batch holds, estimated: each record's content plus {@link #RECORD_OVERHEAD_BYTES} for its
+     * objects (ids, type, user, two digests, decoded facts).
+     */
+    public long heapBytes() {
+        long bytes = 0;
+        for (LedgerRecord record : records) {
+            bytes += RECORD_OVERHEAD_BYTES + record.content().size();
+        }
+        return bytes;
+    }
+
+    /**
+     * Besides the content: the record and its facts objects, the strings of its id, type and user, two
+     * 32-byte digests, the content's ByteString: about 400 bytes for a Codex event, rounded up.
+     */
+    static final int RECORD_OVERHEAD_BYTES = 512;
+
     public long firstSeq() {
         return records.get(0).seq();
     }

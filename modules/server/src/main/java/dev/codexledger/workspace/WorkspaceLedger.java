@@ -14,6 +14,7 @@ import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -51,9 +52,10 @@ public final class WorkspaceLedger
             EntityTypeKey.create(Command.class, "WorkspaceLedger");
 
     public static void init(ActorSystem<?> system, LedgerReadModel readModel, LedgerSettings settings,
-                            JournalCleanup cleanup, WriterFence fence) {
+                            JournalCleanup cleanup, WriterFence fence, ActiveLedgers active) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-                entityContext -> create(entityContext.getEntityId(), readModel, settings, cleanup, fence))
+                entityContext -> create(entityContext.getEntityId(), readModel, settings, cleanup, fence, active,
+                        entityContext.getShard()))
                 .withStopMessage(HandOver.INSTANCE));
     }
 
@@ -99,6 +101,9 @@ public final class WorkspaceLedger
 
     private enum Drain implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
+    /** Asked by {@link ActiveLedgers} to give its memory back: it asks its shard to passivate it. */
+    private enum Passivate implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
     /** Sharding's stop message (passivation, rebalancing, shutdown): finish, hand over, stop. */
     enum HandOver implements Command { INSTANCE }
 
@@ -123,9 +128,18 @@ public final class WorkspaceLedger
 
     // ---------------------------------------------------------------- factory
 
+    /** A ledger outside sharding (tests): never passivated for memory. */
     public static Behavior<Command> create(String workspace, LedgerReadModel readModel, LedgerSettings settings,
                                            JournalCleanup cleanup, WriterFence fence) {
-        return Behaviors.setup(context -> new WorkspaceLedger(context, workspace, readModel, settings, cleanup, fence));
+        return create(workspace, readModel, settings, cleanup, fence, ActiveLedgers.UNBOUNDED, null);
+    }
+
+    /** @param shard the shard hosting it, asked to passivate it when {@code active} says so */
+    public static Behavior<Command> create(String workspace, LedgerReadModel readModel, LedgerSettings settings,
+                                           JournalCleanup cleanup, WriterFence fence, ActiveLedgers active,
+                                           ActorRef<ClusterSharding.ShardCommand> shard) {
+        return Behaviors.setup(context -> new WorkspaceLedger(context, workspace, readModel, settings, cleanup, fence,
+                active, shard));
     }
 
     private final ActorContext<Command> context;
@@ -134,6 +148,10 @@ public final class WorkspaceLedger
     private final LedgerSettings settings;
     private final JournalCleanup cleanup;
     private final WriterFence fence;
+    private final ActiveLedgers active;
+    private final ActorRef<ClusterSharding.ShardCommand> shard;
+    /** Not state: this actor in {@link ActiveLedgers} (a later actor of the workspace is another one). */
+    private final Object activeToken = new Object();
     /** Not state: this incarnation's claim on the workspace ({@link WriterFence}); valid once claimed. */
     private long epoch;
     /** Not state: erasures waiting for their snapshot and journal cleanup. */
@@ -152,7 +170,8 @@ public final class WorkspaceLedger
     private final ArrayDeque<Append> queued = new ArrayDeque<>();
 
     private WorkspaceLedger(ActorContext<Command> context, String workspace, LedgerReadModel readModel,
-                            LedgerSettings settings, JournalCleanup cleanup, WriterFence fence) {
+                            LedgerSettings settings, JournalCleanup cleanup, WriterFence fence,
+                            ActiveLedgers active, ActorRef<ClusterSharding.ShardCommand> shard) {
         super(PersistenceId.of(ENTITY_TYPE_KEY.name(), workspace),
                 SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
         this.context = context;
@@ -161,6 +180,8 @@ public final class WorkspaceLedger
         this.settings = settings;
         this.cleanup = cleanup;
         this.fence = fence;
+        this.active = active;
+        this.shard = shard;
     }
 
     @Override
@@ -184,6 +205,7 @@ public final class WorkspaceLedger
     public SignalHandler<LedgerState> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), this::claim)
+                .onSignal(PostStop.instance(), state -> active.stopped(workspace, activeToken))
                 .onSignal(SnapshotCompleted.class, (state, done) -> cleanUpAfter(done.metadata().sequenceNr()))
                 .onSignal(SnapshotFailed.class, (state, failed) -> {
                     List<AwaitingCleanup> due = due(failed.metadata().sequenceNr());
@@ -223,6 +245,7 @@ public final class WorkspaceLedger
             return Effect().stop().thenNoReply();
         }
         epoch = claimed.epoch();
+        reportUse(state);
         if (!state.lastBatch().isEmpty()) {
             int current = incarnation;
             context.pipeToSelf(readModel.rewrite(workspace, state.lastBatch()),
@@ -270,13 +293,29 @@ public final class WorkspaceLedger
                 .onCommand(Forget.class, this::onForget)
                 .onCommand(JournalCleaned.class, this::onJournalCleaned)
                 .onCommand(HandOver.class, (state, stop) -> onHandOver(state))
+                .onCommand(Passivate.class, (state, passivate) -> onPassivate())
                 .onCommand(HandedOver.class, (state, done) -> onHandedOver())
                 .build();
     }
 
     private ReplyEffect<LedgerEvent, LedgerState> onAppend(LedgerState state, Append append) {
+        reportUse(state);
         queued.add(append);
         return busy ? Effect().noReply() : startNext(state);
+    }
+
+    /** Tells {@link ActiveLedgers} it was used and what it holds now; it may ask others to passivate. */
+    private void reportUse(LedgerState state) {
+        ActorRef<Command> self = context.getSelf();
+        active.used(workspace, activeToken, state.heapBytes(), () -> self.tell(Passivate.INSTANCE));
+    }
+
+    /** Sharding then sends {@link HandOver}, and holds back messages for it until it has stopped. */
+    private ReplyEffect<LedgerEvent, LedgerState> onPassivate() {
+        if (shard != null && !stopping) {
+            shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
+        }
+        return Effect().noReply();
     }
 
     /** Appends that reached it while it handed over (sharding normally holds them back) are refused: re-sent, they reach the next incarnation. */
@@ -431,6 +470,7 @@ public final class WorkspaceLedger
             return Effect().stop().thenNoReply();
         }
         done.replies().forEach(p -> p.replyTo().tell(p.result()));
+        reportUse(state);
         return startNext(state);
     }
 

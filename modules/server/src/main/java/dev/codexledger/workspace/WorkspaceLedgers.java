@@ -26,8 +26,9 @@ public final class WorkspaceLedgers {
      * {@link java.util.concurrent.TimeoutException} when it does not answer in time.
      */
     public CompletionStage<Appended> append(String workspace, List<NewRecord> records) {
-        if (!gate.tryAcquire(workspace, records.size())) {
-            return CompletableFuture.failedFuture(new LedgerOverloaded("ingest is at capacity; retry later"));
+        IngestGate.Refusal refusal = gate.tryAcquire(workspace, records.size());
+        if (refusal != null) {
+            return CompletableFuture.failedFuture(new LedgerOverloaded(refusal));
         }
         return sharding.entityRefFor(WorkspaceLedger.ENTITY_TYPE_KEY, workspace)
                 .<WorkspaceLedger.AppendResult>ask(replyTo -> new WorkspaceLedger.Append(records, replyTo), askTimeout)
@@ -44,6 +45,18 @@ public final class WorkspaceLedgers {
             return new Appended.Conflict(conflict.index(), conflict.eventId());
         }
         throw new LedgerUnavailable(((WorkspaceLedger.Unavailable) result).reason());
+    }
+
+    /** Refuses at once, before the body is read, what {@link IngestGate#refusesBeforeReading} would. */
+    public void checkBeforeReading(String workspace) {
+        IngestGate.Refusal refusal = gate.refusesBeforeReading(workspace);
+        if (refusal != null) {
+            throw new LedgerOverloaded(refusal);
+        }
+    }
+
+    public IngestGate gate() {
+        return gate;
     }
 
     /** See {@link WorkspaceLedger.Forget}; {@code timeout}: snapshot and journal cleanup take longer than an append. */

@@ -104,7 +104,8 @@ class IsolationIT {
                         cells++;
                         LedgerClient.Reply reply = call(endpoint, clients.get(scope), target);
                         boolean success = reply.status() / 100 == 2;
-                        boolean orgLevel = endpoint == Endpoint.PRICING_LIST || endpoint == Endpoint.PRICING_SET;
+                        boolean orgLevel = endpoint == Endpoint.PRICING_LIST || endpoint == Endpoint.PRICING_SET
+                                || endpoint == Endpoint.NODE_MEMORY;
                         boolean allowed = scope == endpoint.scope() && (binding == Binding.ORG_WIDE
                                 || (target == Target.OWN && !orgLevel));
                         String cell = binding + " key with " + scope.wireName() + " → " + endpoint + " on " + target;
@@ -195,6 +196,7 @@ class IsolationIT {
             case ERASURE -> client.post("/v1/compliance/workspaces/" + workspace + "/erasures", "application/json",
                     "{\"user_id\":\"nobody-" + IDS.incrementAndGet() + "\"}");
             case PRICING_LIST -> client.get("/v1/admin/pricing");
+            case NODE_MEMORY -> client.get("/v1/admin/node/memory");
             case PRICING_SET -> client.send("PUT", "/v1/admin/pricing/probe-model", Map.of("Content-Type",
                     "application/json"), "{\"input\":1,\"cached_input\":0.1,\"output\":4,\"reasoning\":4}"
                     .getBytes(StandardCharsets.UTF_8));

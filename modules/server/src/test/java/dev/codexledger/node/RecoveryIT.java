@@ -28,7 +28,7 @@ class RecoveryIT {
         // snapshots every 3 batches, a window of 5 ids: the restart recovers from a snapshot, and the
         // re-sent old batch can only be recognised by reading the records table
         Map<String, Object> small = Map.of("ledger.workspace.snapshot-every", 3,
-                "ledger.workspace.dedup-window-size", 5);
+                "ledger.workspace.dedup-window-bytes", 92);
         List<String> sent = new ArrayList<>();
         LedgerNode.Running first = TestNodes.start(SharedCassandra.contactPoint(), keyspace, small);
         LedgerClient client = new LedgerClient(first.httpAddress(), TestNodes.ADMIN_KEY);

@@ -2,6 +2,7 @@ package dev.codexledger.workspace;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -86,6 +87,22 @@ class DedupWindowTest {
         assertTrue(window.bytes() <= 1_000_000, "a full window takes " + window.bytes() + " bytes");
         assertTrue(perId <= 18.0, perId + " bytes per id");
         assertTrue(DedupWindow.empty(50_000).bytes() == 0, "an empty window allocates nothing");
+    }
+
+    @Test
+    void aWindowSizedInBytesHoldsAsManyIdsAsFitAndNoMore() {
+        assertEquals(52_429, DedupWindow.capacityFor(1 << 20), "the default 1 MiB");
+        for (long bytes : new long[] {28, 92, 1000, 65_536, 1 << 20, 10L << 20}) {
+            int capacity = DedupWindow.capacityFor(bytes);
+            assertTrue(DedupWindow.bytesWhenFull(capacity) <= bytes, bytes + " bytes: " + capacity + " ids");
+            assertTrue(DedupWindow.bytesWhenFull(capacity + 1) > bytes, bytes + " bytes: room for one more");
+            DedupWindow window = DedupWindow.empty(capacity);
+            for (int i = 0; i < capacity + 10; i++) {
+                window.add(accepted("id-" + i, 1_750_000_000_000_000L + i));
+            }
+            assertEquals(DedupWindow.bytesWhenFull(capacity), window.bytes(), "what a full window really allocates");
+        }
+        assertThrows(IllegalArgumentException.class, () -> DedupWindow.capacityFor(27));
     }
 
     @Test

@@ -252,12 +252,14 @@ class WorkspaceLedgerTest {
         long epoch;
         long fencedSeq;
         final List<Long> advanced = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** Claims answer once this completes (a test sends its commands first). */
+        java.util.concurrent.CompletableFuture<Void> claimsAnswered = java.util.concurrent.CompletableFuture.completedFuture(null);
 
         @Override
         public synchronized java.util.concurrent.CompletionStage<Long> claim(String workspace, long recoveredSeq,
                                                                           Digest recoveredHead) {
             if (fencedSeq > recoveredSeq) {
-                return java.util.concurrent.CompletableFuture.failedFuture(new Refused("behind"));
+                return claimsAnswered.thenCompose(ok -> java.util.concurrent.CompletableFuture.failedFuture(new Refused("behind")));
             }
             fencedSeq = recoveredSeq;
             return java.util.concurrent.CompletableFuture.completedFuture(++epoch);
@@ -311,10 +313,13 @@ class WorkspaceLedgerTest {
     void aRecoveryThatMissedAnAcknowledgedBatchIsRefusedAndAnswersNothing() {
         EpochFence fence = new EpochFence();
         fence.fencedSeq = 5; // acknowledged by an earlier incarnation, not (yet) seen by this recovery
+        fence.claimsAnswered = new java.util.concurrent.CompletableFuture<>();
         ActorRef<WorkspaceLedger.Command> ledger = testKit.spawn(
                 WorkspaceLedger.create("behind", readModel, SETTINGS, JournalCleanup.NONE, fence));
         TestProbe<WorkspaceLedger.AppendResult> probe = testKit.createTestProbe();
         ledger.tell(new WorkspaceLedger.Append(batch("a", 1), probe.getRef()));
+        // the claim is answered after the append is in the mailbox: the refused ledger answers it, not drops it
+        fence.claimsAnswered.complete(null);
         assertInstanceOf(WorkspaceLedger.Unavailable.class, probe.receiveMessage());
         probe.expectTerminated(ledger);
         assertTrue(readModel.writes.isEmpty(), "nothing written over seq 1..5");

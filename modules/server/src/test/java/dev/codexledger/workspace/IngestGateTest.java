@@ -1,0 +1,74 @@
+package dev.codexledger.workspace;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.codexledger.http.HeapGuard;
+import org.junit.jupiter.api.Test;
+
+class IngestGateTest {
+
+    @Test
+    void aWorkspaceAloneMayFillTheNodeButNotPastIt() {
+        IngestGate gate = new IngestGate(1000, 64);
+        for (int i = 0; i < 10; i++) {
+            assertNull(gate.tryAcquire("loud", 100), "batch " + i);
+        }
+        assertEquals(IngestGate.Refusal.NODE_AT_CAPACITY, gate.tryAcquire("loud", 100));
+        assertEquals(1000, gate.inFlightRecords());
+        gate.release("loud", 100);
+        assertNull(gate.tryAcquire("loud", 100));
+    }
+
+    @Test
+    void onceContendedALoudWorkspaceKeepsToItsShareAndAQuietOneIsAdmittedAtOnce() {
+        IngestGate gate = new IngestGate(1000, 64);
+        for (int i = 0; i < 6; i++) {
+            assertNull(gate.tryAcquire("loud", 100));
+        }
+        // past half the node, the quiet workspace's first batch is always admitted...
+        assertNull(gate.tryAcquire("quiet", 100));
+        // ...and the loud one, holding 600 of an equal share of 500 between two, is refused
+        assertEquals(IngestGate.Refusal.WORKSPACE_AT_SHARE, gate.tryAcquire("loud", 100));
+        assertEquals(IngestGate.Refusal.WORKSPACE_AT_SHARE, gate.refusesBeforeReading("loud") == null
+                ? gate.tryAcquire("loud", 1) : null);
+        assertEquals(2, gate.sendingWorkspaces());
+        assertEquals(2, gate.refused(IngestGate.Refusal.WORKSPACE_AT_SHARE));
+        // the quiet one may go on up to its own share
+        assertNull(gate.tryAcquire("quiet", 100));
+        for (int i = 0; i < 6; i++) {
+            gate.release("loud", 100);
+        }
+        assertNull(gate.tryAcquire("loud", 100), "below half the node again: no shares");
+        assertEquals(300, gate.inFlightRecords());
+    }
+
+    @Test
+    void aWorkspaceWithAFullQueueIsRefusedBeforeItsBodyIsRead() {
+        IngestGate gate = new IngestGate(1_000_000, 3);
+        assertNull(gate.refusesBeforeReading("w"));
+        for (int i = 0; i < 3; i++) {
+            assertNull(gate.tryAcquire("w", 1));
+        }
+        assertEquals(IngestGate.Refusal.WORKSPACE_AT_SHARE, gate.refusesBeforeReading("w"));
+        assertEquals(IngestGate.Refusal.WORKSPACE_AT_SHARE, gate.tryAcquire("w", 1));
+        assertNull(gate.refusesBeforeReading("other"));
+        gate.release("w", 1);
+        assertNull(gate.refusesBeforeReading("w"));
+    }
+
+    @Test
+    void aFullHeapRefusesEverythingWith503UntilACollectionFreesIt() {
+        HeapGuard heap = new HeapGuard(1000, 850);
+        IngestGate gate = new IngestGate(1_000_000, 64, heap);
+        heap.collected(800);
+        assertNull(gate.tryAcquire("w", 10));
+        heap.collected(900);
+        assertEquals(IngestGate.Refusal.HEAP_FULL, gate.refusesBeforeReading("other"));
+        assertEquals(IngestGate.Refusal.HEAP_FULL, gate.tryAcquire("w", 10));
+        assertEquals(503, new LedgerOverloaded(IngestGate.Refusal.HEAP_FULL).status());
+        assertEquals(10, gate.inFlightRecords(), "a refusal holds nothing");
+        heap.collected(500);
+        assertNull(gate.tryAcquire("w", 10));
+    }
+}
