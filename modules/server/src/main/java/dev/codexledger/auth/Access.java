@@ -1,6 +1,7 @@
 package dev.codexledger.auth;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
 import static org.apache.pekko.http.javadsl.server.Directives.extractClientIP;
 import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByType;
 
@@ -25,10 +26,10 @@ import org.apache.pekko.http.javadsl.server.Route;
 public final class Access {
 
     private final ApiKeys keys;
-    private final RateLimits rateLimits;
+    private final ClusterRateLimits rateLimits;
     private final AuthAudit audit;
 
-    public Access(ApiKeys keys, RateLimits rateLimits, AuthAudit audit) {
+    public Access(ApiKeys keys, ClusterRateLimits rateLimits, AuthAudit audit) {
         this.keys = keys;
         this.rateLimits = rateLimits;
         this.audit = audit;
@@ -67,8 +68,24 @@ public final class Access {
     public Route authorize(ApiKey key, Endpoint endpoint, String workspace, Supplier<Route> inner) {
         return extractClientIP(ip -> {
             Optional<HttpResponse> refusal = check(key, endpoint, workspace, remote(ip));
-            return refusal.isPresent() ? complete(refusal.get()) : inner.get();
+            if (refusal.isPresent()) {
+                return complete(refusal.get());
+            }
+            var decision = rateLimits.acquire(key.id(), endpoint.scope()).toCompletableFuture();
+            if (decision.isDone() && !decision.isCompletedExceptionally()) {
+                return limited(decision.join(), endpoint, inner); // decided on this node: no asynchronous step
+            }
+            return onSuccess(decision, decided -> limited(decided, endpoint, inner));
         });
+    }
+
+    private static Route limited(RateLimits.Decision decision, Endpoint endpoint, Supplier<Route> inner) {
+        if (decision.allowed()) {
+            return inner.get();
+        }
+        return complete(ApiErrors.error(StatusCodes.TOO_MANY_REQUESTS, "rate limit of this key for scope "
+                        + endpoint.scope().wireName() + " exceeded; retry later", null)
+                .addHeader(RawHeader.create("Retry-After", Long.toString(decision.retryAfterSeconds()))));
     }
 
     private Optional<HttpResponse> check(ApiKey key, Endpoint endpoint, String workspace, String remote) {
@@ -87,12 +104,6 @@ public final class Access {
             String auditWorkspace = WorkspaceId.isReadable(workspace) ? workspace : WorkspaceId.ORG;
             audit.denied(auditWorkspace, new AuthAudit.Caller(key.id(), key.name(), remote), 403, problem, endpoint);
             return Optional.of(ApiErrors.error(StatusCodes.FORBIDDEN, problem, field));
-        }
-        RateLimits.Decision decision = rateLimits.tryAcquire(key.id(), endpoint.scope());
-        if (!decision.allowed()) {
-            return Optional.of(ApiErrors.error(StatusCodes.TOO_MANY_REQUESTS, "rate limit of this key for scope "
-                            + endpoint.scope().wireName() + " exceeded; retry later", null)
-                    .addHeader(RawHeader.create("Retry-After", Long.toString(decision.retryAfterSeconds()))));
         }
         return Optional.empty();
     }

@@ -7,9 +7,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * Per-key request rate limits: one token bucket per key and scope, sized per scope from config
- * ({@code ledger.auth.rate-limits}). Limits are per node: behind a load balancer over N nodes a key gets
- * up to N times the rate.
+ * Per-key request rate limits of one node: one token bucket per key and scope, sized per scope from
+ * config ({@code ledger.auth.rate-limits}). On their own they hold per node (N nodes would give a key N
+ * times the rate): {@link ClusterRateLimits} holds them across the cluster, and falls back to these
+ * while the cluster's bucket of a key cannot be reached.
  */
 public final class RateLimits {
 
@@ -21,7 +22,7 @@ public final class RateLimits {
 
     private final Map<Scope, Limit> limits;
     private final LongSupplier nanoTime;
-    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final Map<String, TokenBucket> buckets = new ConcurrentHashMap<>();
 
     public RateLimits(Map<Scope, Limit> limits, LongSupplier nanoTime) {
         this.limits = Map.copyOf(limits);
@@ -42,33 +43,27 @@ public final class RateLimits {
 
     public Decision tryAcquire(String keyId, Scope scope) {
         Limit limit = limits.get(scope);
-        Bucket bucket = buckets.computeIfAbsent(keyId + " " + scope.wireName(), k -> new Bucket(limit, nanoTime.getAsLong()));
-        return bucket.take(limit, nanoTime.getAsLong());
+        long now = nanoTime.getAsLong();
+        TokenBucket bucket = buckets.computeIfAbsent(keyId + " " + scope.wireName(), k -> new TokenBucket(limit.burst(), now));
+        if (bucket.take(limit, now, 1) == 1) {
+            return ALLOWED;
+        }
+        return refused(bucket.nanosUntilOne(limit, now));
+    }
+
+    static final Decision ALLOWED = new Decision(true, 0);
+
+    /** Refused, with Retry-After in whole seconds, at least 1. */
+    static Decision refused(long nanosUntilAdmitted) {
+        return new Decision(false, Math.max(1, (long) Math.ceil(nanosUntilAdmitted / 1e9)));
+    }
+
+    Limit limit(Scope scope) {
+        return limits.get(scope);
     }
 
     /** Forgets the buckets of keys that no longer exist (called when keys are re-read). */
     public void retainKeys(java.util.Set<String> keyIds) {
         buckets.keySet().removeIf(k -> !keyIds.contains(k.substring(0, k.indexOf(' '))));
-    }
-
-    private static final class Bucket {
-        private double tokens;
-        private long updatedAt;
-
-        Bucket(Limit limit, long now) {
-            this.tokens = limit.burst();
-            this.updatedAt = now;
-        }
-
-        synchronized Decision take(Limit limit, long now) {
-            tokens = Math.min(limit.burst(), tokens + (now - updatedAt) / 1e9 * limit.perSecond());
-            updatedAt = now;
-            if (tokens >= 1) {
-                tokens -= 1;
-                return new Decision(true, 0);
-            }
-            double wait = (1 - tokens) / limit.perSecond();
-            return new Decision(false, Math.max(1, (long) Math.ceil(wait)));
-        }
     }
 }

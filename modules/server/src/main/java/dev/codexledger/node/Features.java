@@ -13,6 +13,8 @@ import dev.codexledger.auth.Access;
 import dev.codexledger.auth.ApiKeys;
 import dev.codexledger.auth.AuthAudit;
 import dev.codexledger.auth.KeysRoutes;
+import dev.codexledger.auth.ClusterRateLimits;
+import dev.codexledger.auth.KeyRateLimiter;
 import dev.codexledger.auth.RateLimits;
 import dev.codexledger.budget.BudgetAdminRoutes;
 import dev.codexledger.budget.BudgetDecisionRoutes;
@@ -41,8 +43,8 @@ import dev.codexledger.records.RecordsSettings;
 import dev.codexledger.records.Retention;
 import dev.codexledger.records.RetentionRoutes;
 import dev.codexledger.storage.CassandraSettings;
-import dev.codexledger.http.HeapGuard;
 import dev.codexledger.workspace.ActiveLedgers;
+import dev.codexledger.workspace.HeapGuard;
 import dev.codexledger.workspace.IngestGate;
 import dev.codexledger.workspace.LedgerSettings;
 import dev.codexledger.workspace.NewRecord;
@@ -129,7 +131,11 @@ final class Features {
         system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(2), Duration.ofSeconds(2), analytics::tick,
                 system.executionContext());
         startLedgers(windows);
-        RateLimits rateLimits = RateLimits.fromConfig(config);
+        KeyRateLimiter.init(system);
+        ClusterRateLimits rateLimits = new ClusterRateLimits(RateLimits.fromConfig(config),
+                ClusterRateLimits.sharded(system, config.getDuration("ledger.auth.rate-limit-lease.timeout")),
+                System::nanoTime, config.getDuration("ledger.auth.rate-limit-lease.validity"),
+                config.getDuration("ledger.auth.rate-limit-lease.fallback"));
         this.audit = new AuthAudit(recordSink, clock, config.getInt("ledger.auth.max-denial-kinds"));
         this.access = new Access(keys, rateLimits, audit);
         LedgerNode.scheduleAuthTasks(system, config, keys, rateLimits, audit, () -> {

@@ -10,7 +10,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.typesafe.config.Config;
 import dev.codexledger.auth.ApiKeys;
 import dev.codexledger.auth.AuthAudit;
-import dev.codexledger.auth.RateLimits;
+import dev.codexledger.auth.ClusterRateLimits;
 import dev.codexledger.http.HttpServer;
 import dev.codexledger.http.HttpSettings;
 import dev.codexledger.records.RecordsSettings;
@@ -102,7 +102,7 @@ public final class LedgerNode {
 
     /** Keys re-read on every node each refresh interval (revocations spread); denials written each second. */
     static void scheduleAuthTasks(ActorSystem<Void> system, Config config, ApiKeys keys,
-                                          RateLimits rateLimits, AuthAudit audit, Runnable rereadSettings) {
+                                          ClusterRateLimits rateLimits, AuthAudit audit, Runnable rereadSettings) {
         Duration refresh = config.getDuration("ledger.auth.refresh-interval");
         scala.concurrent.ExecutionContextExecutor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         org.apache.pekko.actor.Cancellable rereads = system.scheduler().scheduleWithFixedDelay(refresh, refresh, () -> {

@@ -1,6 +1,5 @@
 package dev.codexledger.workspace;
 
-import dev.codexledger.http.HeapGuard;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -66,6 +66,7 @@ public final class TwoNodes implements AutoCloseable {
                 .withFallback(ConfigFactory.parseResources("ledger-workspace.conf"))
                 .withFallback(ConfigFactory.parseResources("ledger-records.conf"))
                 .withFallback(ConfigFactory.parseResources("ledger-budget.conf"))
+                .withFallback(ConfigFactory.parseResources("ledger-auth.conf"))
                 .withFallback(ConfigFactory.defaultReference())
                 .resolve();
     }

@@ -3,7 +3,6 @@ package dev.codexledger.workspace;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.codexledger.http.HeapGuard;
 import org.junit.jupiter.api.Test;
 
 class IngestGateTest {

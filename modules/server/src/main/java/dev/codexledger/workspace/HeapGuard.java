@@ -1,4 +1,4 @@
-package dev.codexledger.http;
+package dev.codexledger.workspace;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 import java.lang.management.ManagementFactory;
@@ -13,7 +13,7 @@ import javax.management.openmbean.CompositeData;
 
 /**
  * Watches the heap that is still in use after each garbage collection, and says when it is past the
- * share above which the node refuses new work ({@code ledger.http.refuse-above-heap}). Heap in use after
+ * share above which the node refuses new work ({@code ledger.http.refuse-ingest-above-heap}). Heap in use after
  * a collection is what the node really holds; the heap in use at any moment is mostly garbage and says
  * nothing. Past the share, ingest is answered 503 + Retry-After at once, before its body is read, so the
  * node slows its clients down instead of running out of memory; it admits again once a collection finds
