@@ -245,7 +245,7 @@ public final class TenantsBenchmark {
             step("ledger pid " + pid + ", Cassandra pid " + cassandra.pid(), t0);
             AtomicBoolean stop = new AtomicBoolean();
             Client client = new Client(node.baseUrl(0), s.retryCapMillis(), stop, () -> n.isAlive(0));
-            report.idle = sample(node, pid, 0, 0, 0, t0);
+            report.idle = sample("idle", node, pid, 0, 0, 0, t0);
             step(String.format("idle node: heap after GC %s, RSS %s", mb(report.idle.heapUsedKb()), mb(report.idle.rssKb())), t0);
 
             if (s.phases().contains("ingest")) {
@@ -276,7 +276,7 @@ public final class TenantsBenchmark {
                 }
             }
             if (node.isAlive(0)) {
-                report.end = sample(node, pid, (System.nanoTime() - t0) / 1e9, 0, 0, t0);
+                report.end = sample("after all phases", node, pid, (System.nanoTime() - t0) / 1e9, -1, 0, t0);
             }
             report.alive = node.isAlive(0);
         } finally {
@@ -407,7 +407,7 @@ public final class TenantsBenchmark {
                 }
                 if (System.nanoTime() >= nextSampleAt) {
                     double rate = (now - lastAcked) / Math.max(1e-9, at - lastAt);
-                    Sample sample = TenantsBenchmark.sample(node, pid, at, now, rate, t0);
+                    Sample sample = TenantsBenchmark.sample("ingest", node, pid, at, now, rate, t0);
                     samples.add(sample);
                     lastAcked = now;
                     lastAt = at;
@@ -419,7 +419,7 @@ public final class TenantsBenchmark {
             }
             seconds = (System.nanoTime() - start) / 1e9;
             if (node.isAlive(0)) {
-                samples.add(TenantsBenchmark.sample(node, pid, seconds, acked.get(),
+                samples.add(TenantsBenchmark.sample("ingest", node, pid, seconds, acked.get(),
                         (acked.get() - lastAcked) / Math.max(1e-9, seconds - lastAt), t0));
             } else if (diedAtSeconds < 0) {
                 diedAtSeconds = seconds;
@@ -467,7 +467,7 @@ public final class TenantsBenchmark {
     // ------------------------------------------------------------------------------------------- sampling
 
     /** A full GC of the node, then its heap, RSS and live entities; prints a progress line. */
-    static Sample sample(LedgerNodes node, long pid, double at, long acked, double rate, long t0) {
+    static Sample sample(String what, LedgerNodes node, long pid, double at, long acked, double rate, long t0) {
         boolean alive = node.isAlive(0);
         long[] heap = alive ? heapAfterGc(pid) : new long[] {-1, -1};
         long rss = rssKb(pid);
@@ -482,8 +482,8 @@ public final class TenantsBenchmark {
             }
         }
         Sample sample = new Sample(at, acked, rate, heap[1], heap[0], rss, entities, alive);
-        step(String.format("  %6.0f s  acked %,12d  %8.0f records/s  heap after GC %8s of %s  RSS %8s  ledgers in memory %s%s",
-                at, acked, rate, mb(heap[1]), mb(heap[0]), mb(rss), entities, alive ? "" : "  NODE GONE"), t0);
+        step(String.format("  %s %6.0f s  acked %,12d  %8.0f records/s  heap after GC %8s of %s  RSS %8s  ledgers in memory %s%s",
+                what, at, Math.max(0, acked), rate, mb(heap[1]), mb(heap[0]), mb(rss), entities, alive ? "" : "  NODE GONE"), t0);
         return sample;
     }
 
@@ -499,7 +499,7 @@ public final class TenantsBenchmark {
     static List<String> histogram(long pid, int top) {
         List<String> lines = new ArrayList<>();
         for (String line : jcmd(pid, "GC.class_histogram").split("\n")) {
-            if (line.trim().matches("\\d+:.*")) {
+            if (line.trim().matches("\\d+:\\s+\\d+\\s.*")) {
                 lines.add(line.trim());
                 if (lines.size() == top) {
                     break;
@@ -549,7 +549,9 @@ public final class TenantsBenchmark {
     /** Acknowledged batches sent again: batch 0 of the first workspaces, the last acknowledged batch of the last ones. */
     static Resend resend(Settings s, Ingest ingest, Client client, LedgerNodes node, long t0) throws Exception {
         List<int[]> picks = new ArrayList<>(); // {workspace, batch}
-        for (int w = 0; w < s.workspaces() && picks.size() < s.resendEarly(); w++) {
+        // a small run keeps room for the recent ones
+        int early = Math.min(s.resendEarly(), Math.max(0, s.workspaces() - s.resendRecent()));
+        for (int w = 0; w < s.workspaces() && picks.size() < early; w++) {
             if (ingest.ackedBatches.get(w) > 0) {
                 picks.add(new int[] {w, 0});
             }
@@ -557,7 +559,7 @@ public final class TenantsBenchmark {
         int recent = 0;
         for (int w = s.workspaces() - 1; w >= 0 && recent < s.resendRecent(); w--) {
             long batches = ingest.ackedBatches.get(w);
-            if (batches > 1 && w >= s.resendEarly()) {
+            if (batches > 1 && w >= early) {
                 picks.add(new int[] {w, (int) batches - 1});
                 recent++;
             }
@@ -903,6 +905,11 @@ public final class TenantsBenchmark {
                 renderNoisy(r);
             } else if (s.phases().contains("noisy")) {
                 r.append("### Noisy neighbour\n\nNot run: the node was gone (run it alone with `PHASES=noisy`).\n\n");
+            }
+            if (end != null) {
+                r.append(String.format("%nThe node after all phases: heap after GC %s (idle at the start: %s), RSS %s, %d ledgers"
+                                + " in memory, %s.%n", mb(end.heapUsedKb()), idle == null ? "–" : mb(idle.heapUsedKb()),
+                        mb(end.rssKb()), end.entities(), alive ? "alive" : "gone"));
             }
             return r.toString();
         }
