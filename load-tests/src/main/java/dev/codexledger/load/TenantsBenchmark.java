@@ -79,7 +79,7 @@ public final class TenantsBenchmark {
                     String nodeOpts, boolean exitOnOom, Set<String> phases, int phaseSeconds, int warmupSeconds,
                     int noisyClients, int quietBatch, int noisyBatch, long retryCapMillis, int stallSeconds,
                     int resendEarly, int resendRecent, int idleBeforeResendSeconds, int verifyRowsSample,
-                    int verifyApiSample, int cassandraHeapMb, String command) {
+                    int verifyApiSample, int quietWaitSeconds, int cassandraHeapMb, String command) {
 
         static Settings fromSystemProperties() {
             return new Settings(Integer.getInteger("workspaces", 1000), Integer.getInteger("records", 50_000),
@@ -94,6 +94,7 @@ public final class TenantsBenchmark {
                     Integer.getInteger("stall.seconds", 300), Integer.getInteger("resend.early", 20),
                     Integer.getInteger("resend.recent", 5), Integer.getInteger("idle.before.resend.seconds", 0),
                     Integer.getInteger("verify.rows.sample", 50), Integer.getInteger("verify.api.sample", 2),
+                    Integer.getInteger("quiet.wait.seconds", 120),
                     Integer.getInteger("cassandra.heap.mb", 1024),
                     System.getProperty("command", "load-tests/run-tenants.sh"));
         }
@@ -270,7 +271,7 @@ public final class TenantsBenchmark {
             }
             if (s.phases().contains("noisy")) {
                 if (node.isAlive(0)) {
-                    report.noisy = noisy(s, client, node, t0);
+                    report.noisy = noisy(s, client, cassandra, t0);
                 } else {
                     step("noisy neighbour: skipped, the node is gone (run it alone: PHASES=noisy)", t0);
                 }
@@ -736,7 +737,7 @@ public final class TenantsBenchmark {
         }
     }
 
-    static Noisy noisy(Settings s, Client client, LedgerNodes node, long t0) throws Exception {
+    static Noisy noisy(Settings s, Client client, LocalCassandra cassandra, long t0) throws Exception {
         String quietKey = workspaceKey(client, "quiet");
         String noisyKey = workspaceKey(client, "noisy");
         boolean ownKeys = !quietKey.equals(KEY) && !noisyKey.equals(KEY);
@@ -750,6 +751,14 @@ public final class TenantsBenchmark {
             warmStop.set(true);
             for (Thread t : flood) {
                 t.join();
+            }
+        }
+        if (s.quietWaitSeconds() > 0) {
+            // after a long ingest Cassandra flushes and compacts for a while: not while the quiet workspace is measured alone
+            step("noisy neighbour: waiting (at most " + s.quietWaitSeconds() + " s) until Cassandra runs no flush or compaction", t0);
+            try (CqlSession session = CqlSession.builder().addContactPoint(cassandra.contactPoint())
+                    .withLocalDatacenter(LocalCassandra.DATACENTER).build()) {
+                Benchmark.awaitQuiet(session, Duration.ofSeconds(s.quietWaitSeconds()));
             }
         }
         step("noisy neighbour: the quiet workspace alone, " + s.phaseSeconds() + " s of " + s.quietBatch()
@@ -991,7 +1000,9 @@ public final class TenantsBenchmark {
                             + " clients send %d-record batches to workspace `noisy` as fast as they are answered (retrying"
                             + " 429/503 after Retry-After)%s; %s. Latency: from the first try to the 200, retries included.%n%n",
                     s.quietBatch(), s.phaseSeconds(), s.phaseSeconds(), s.noisyClients(), s.noisyBatch(),
-                    s.warmupSeconds() > 0 ? ", after a " + s.warmupSeconds() + " s warm-up on other workspaces" : "",
+                    (s.warmupSeconds() > 0 ? ", after a " + s.warmupSeconds() + " s warm-up on other workspaces" : "")
+                            + (s.quietWaitSeconds() > 0 ? " and a wait (at most " + s.quietWaitSeconds()
+                            + " s) until Cassandra ran no flush or compaction" : ""),
                     n.ownKeys() ? "each workspace with its own ingest key" : "both with the admin key"));
             r.append("| quiet workspace | requests | p50 | p99 | max | refused |\n|---|---:|---:|---:|---:|---:|\n");
             r.append(String.format("| alone | %d | %.1f ms | %.1f ms | %.1f ms | %d |%n", n.alone().requests(), n.alone().p50(),
