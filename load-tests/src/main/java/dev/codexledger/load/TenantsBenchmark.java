@@ -79,7 +79,7 @@ public final class TenantsBenchmark {
                     String nodeOpts, boolean exitOnOom, Set<String> phases, int phaseSeconds, int warmupSeconds,
                     int noisyClients, int quietBatch, int noisyBatch, long retryCapMillis, int stallSeconds,
                     int resendEarly, int resendRecent, int idleBeforeResendSeconds, int verifyRowsSample,
-                    int verifyApiSample, int quietWaitSeconds, int cassandraHeapMb, String command) {
+                    int verifyApiSample, int quietWaitSeconds, int noisyRounds, int cassandraHeapMb, String command) {
 
         static Settings fromSystemProperties() {
             return new Settings(Integer.getInteger("workspaces", 1000), Integer.getInteger("records", 50_000),
@@ -94,7 +94,7 @@ public final class TenantsBenchmark {
                     Integer.getInteger("stall.seconds", 300), Integer.getInteger("resend.early", 20),
                     Integer.getInteger("resend.recent", 5), Integer.getInteger("idle.before.resend.seconds", 0),
                     Integer.getInteger("verify.rows.sample", 50), Integer.getInteger("verify.api.sample", 2),
-                    Integer.getInteger("quiet.wait.seconds", 120),
+                    Integer.getInteger("quiet.wait.seconds", 120), Integer.getInteger("noisy.rounds", 1),
                     Integer.getInteger("cassandra.heap.mb", 1024),
                     System.getProperty("command", "load-tests/run-tenants.sh"));
         }
@@ -742,7 +742,6 @@ public final class TenantsBenchmark {
         String noisyKey = workspaceKey(client, "noisy");
         boolean ownKeys = !quietKey.equals(KEY) && !noisyKey.equals(KEY);
         AtomicLong ids = new AtomicLong();
-        AtomicBoolean noStop = new AtomicBoolean();
         if (s.warmupSeconds() > 0) {
             step("noisy neighbour: " + s.warmupSeconds() + " s warm-up (both kinds of load, other workspaces)", t0);
             AtomicBoolean warmStop = new AtomicBoolean();
@@ -761,42 +760,60 @@ public final class TenantsBenchmark {
                 Benchmark.awaitQuiet(session, Duration.ofSeconds(s.quietWaitSeconds()));
             }
         }
-        step("noisy neighbour: the quiet workspace alone, " + s.phaseSeconds() + " s of " + s.quietBatch()
-                + "-record batches one at a time", t0);
+        List<Long> aloneNanos = new ArrayList<>();
+        List<Long> noiseNanos = new ArrayList<>();
         Counters quietAloneCounters = new Counters();
-        Latencies alone = Latencies.of(quiet(s, client, quietKey, "quiet", ids, Duration.ofSeconds(s.phaseSeconds()),
-                quietAloneCounters), quietAloneCounters.refused429.get() + quietAloneCounters.refused503.get());
-        step(String.format("  alone: %d requests, p50 %.1f ms, p99 %.1f ms, max %.1f ms, %s", alone.requests(), alone.p50(),
-                alone.p99(), alone.max(), quietAloneCounters.describe()), t0);
-        step("noisy neighbour: the same with " + s.noisyClients() + " clients flooding workspace noisy with "
-                + s.noisyBatch() + "-record batches", t0);
-        AtomicBoolean stop = new AtomicBoolean();
-        Counters noisyCounters = new Counters();
-        AtomicLong noisyRecords = new AtomicLong();
-        List<Thread> flood = flood(s, client, noisyKey, "noisy", ids, stop, noisyCounters, noisyRecords);
-        Thread.sleep(3000); // the flood builds up before the quiet client is measured
-        long floodFrom = noisyRecords.get();
-        long refusedFrom = noisyCounters.refused429.get();
-        long refused503From = noisyCounters.refused503.get();
-        long start = System.nanoTime();
         Counters quietCounters = new Counters();
-        Latencies withNoise = Latencies.of(quiet(s, client, quietKey, "quiet", ids, Duration.ofSeconds(s.phaseSeconds()),
-                quietCounters), quietCounters.refused429.get() + quietCounters.refused503.get());
-        double seconds = (System.nanoTime() - start) / 1e9;
-        long flooded = noisyRecords.get() - floodFrom;
         Counters during = new Counters();
-        during.refused429.set(noisyCounters.refused429.get() - refusedFrom);
-        during.refused503.set(noisyCounters.refused503.get() - refused503From);
-        during.connectionErrors.set(noisyCounters.connectionErrors.get());
-        during.otherErrors.set(noisyCounters.otherErrors.get());
-        during.firstError = noisyCounters.firstError;
-        stop.set(true);
-        for (Thread t : flood) {
-            t.join();
+        long flooded = 0;
+        double seconds = 0;
+        for (int round = 1; round <= s.noisyRounds(); round++) {
+            String of = s.noisyRounds() > 1 ? " (round " + round + " of " + s.noisyRounds() + ")" : "";
+            step("noisy neighbour: the quiet workspace alone, " + s.phaseSeconds() + " s of " + s.quietBatch()
+                    + "-record batches one at a time" + of, t0);
+            List<Long> alone = quiet(s, client, quietKey, "quiet", ids, Duration.ofSeconds(s.phaseSeconds()), quietAloneCounters);
+            aloneNanos.addAll(alone);
+            Latencies a = Latencies.of(alone, 0);
+            step(String.format("  alone: %d requests, p50 %.1f ms, p99 %.1f ms, max %.1f ms", a.requests(), a.p50(), a.p99(),
+                    a.max()), t0);
+            step("noisy neighbour: the same with " + s.noisyClients() + " clients flooding workspace noisy with "
+                    + s.noisyBatch() + "-record batches" + of, t0);
+            AtomicBoolean stop = new AtomicBoolean();
+            Counters noisyCounters = new Counters();
+            AtomicLong noisyRecords = new AtomicLong();
+            List<Thread> flood = flood(s, client, noisyKey, "noisy", ids, stop, noisyCounters, noisyRecords);
+            Thread.sleep(3000); // the flood builds up before the quiet client is measured
+            long floodFrom = noisyRecords.get();
+            long refusedFrom = noisyCounters.refused429.get();
+            long refused503From = noisyCounters.refused503.get();
+            long start = System.nanoTime();
+            List<Long> withNoise = quiet(s, client, quietKey, "quiet", ids, Duration.ofSeconds(s.phaseSeconds()), quietCounters);
+            double roundSeconds = (System.nanoTime() - start) / 1e9;
+            long roundFlooded = noisyRecords.get() - floodFrom;
+            during.refused429.addAndGet(noisyCounters.refused429.get() - refusedFrom);
+            during.refused503.addAndGet(noisyCounters.refused503.get() - refused503From);
+            stop.set(true);
+            for (Thread t : flood) {
+                t.join();
+            }
+            during.connectionErrors.addAndGet(noisyCounters.connectionErrors.get());
+            during.otherErrors.addAndGet(noisyCounters.otherErrors.get());
+            if (during.firstError == null) {
+                during.firstError = noisyCounters.firstError;
+            }
+            noiseNanos.addAll(withNoise);
+            flooded += roundFlooded;
+            seconds += roundSeconds;
+            Latencies w = Latencies.of(withNoise, 0);
+            step(String.format("  with noise: %d requests, p50 %.1f ms, p99 %.1f ms, max %.1f ms; noisy: %.0f records/s;"
+                            + " p99 ratio %.2f×", w.requests(), w.p50(), w.p99(), w.max(), roundFlooded / roundSeconds,
+                    w.p99() / a.p99()), t0);
         }
+        Latencies alone = Latencies.of(aloneNanos, quietAloneCounters.refused429.get() + quietAloneCounters.refused503.get());
+        Latencies withNoise = Latencies.of(noiseNanos, quietCounters.refused429.get() + quietCounters.refused503.get());
         Noisy noisy = new Noisy(alone, withNoise, flooded / seconds, during, flooded, seconds, ownKeys);
-        step(String.format("  with noise: %d requests, p50 %.1f ms, p99 %.1f ms, max %.1f ms, %s; noisy: %.0f records/s, %s;"
-                        + " p99 ratio %.2f×", withNoise.requests(), withNoise.p50(), withNoise.p99(), withNoise.max(),
+        step(String.format("  in all: quiet alone p99 %.1f ms (%s), with noise p99 %.1f ms (%s); noisy %.0f records/s, %s;"
+                        + " p99 ratio %.2f×", alone.p99(), quietAloneCounters.describe(), withNoise.p99(),
                 quietCounters.describe(), noisy.noisyRecordsPerSecond(), during.describe(), noisy.ratio()), t0);
         return noisy;
     }
@@ -829,10 +846,13 @@ public final class TenantsBenchmark {
         while (System.nanoTime() < end) {
             byte[] body = smallBatch(workspace, ids, base, s.quietBatch());
             Sent sent = own.send(workspace, key, body, counters);
-            if (!sent.ok()) {
-                throw new IllegalStateException("quiet workspace: " + sent.error());
+            if (sent.ok()) {
+                nanos.add(sent.nanos());
+            } else if (sent.status() == 0) {
+                break; // the node is gone
+            } else {
+                sleep(100); // counted in other errors; the report names the first
             }
-            nanos.add(sent.nanos());
         }
         return nanos;
     }
@@ -899,7 +919,9 @@ public final class TenantsBenchmark {
                     .append(org.apache.pekko.Version.current()).append("; commit `").append(commit).append("`.\n\n");
             r.append("Command: `").append(s.command()).append("`\n\n");
             r.append("One ledger node in its own JVM: `-Xmx").append(s.nodeHeap()).append(' ')
-                    .append(System.getProperty("ledger.jvm.options", "")).append("`; ").append(s.workspaces())
+                    .append(System.getProperty("ledger.jvm.options", "")).append("`").append(ingest == null ? ".\n\n" : "; ");
+            if (ingest != null) {
+                r.append(s.workspaces())
                     .append(" workspaces × ").append(s.records()).append(" records (~190 bytes each, synthetic ids) in batches of ")
                     .append(s.batch()).append(", ").append(s.clients()).append(" clients, each cycling through its share of the"
                             + " workspaces (one batch each per round). Refused requests (429/503) and connection errors are"
@@ -907,7 +929,6 @@ public final class TenantsBenchmark {
                     .append(" ms, jitter 0.5–1.5×). Heap after GC: `jcmd <pid> GC.run`, then `jcmd <pid> GC.heap_info`, every ")
                     .append(s.sampleSeconds()).append(" s (the full GC pauses the node briefly each time); ledgers in memory:"
                             + " the sum of `numEntities` of `GET /cluster/shards/WorkspaceLedger` on the management port.\n\n");
-            if (ingest != null) {
                 renderIngest(r);
             }
             if (noisy != null) {
@@ -998,7 +1019,9 @@ public final class TenantsBenchmark {
             r.append("### Noisy neighbour\n\n");
             r.append(String.format("Workspace `quiet`: one client, one %d-record batch at a time, %d s alone, then %d s while %d"
                             + " clients send %d-record batches to workspace `noisy` as fast as they are answered (retrying"
-                            + " 429/503 after Retry-After)%s; %s. Latency: from the first try to the 200, retries included.%n%n",
+                            + " 429/503 after Retry-After)%s; %s. Latency: from the first try to the 200, retries included."
+                            + (s.noisyRounds() > 1 ? " " + s.noisyRounds() + " such rounds, alternating, their latencies"
+                            + " pooled." : "") + "%n%n",
                     s.quietBatch(), s.phaseSeconds(), s.phaseSeconds(), s.noisyClients(), s.noisyBatch(),
                     (s.warmupSeconds() > 0 ? ", after a " + s.warmupSeconds() + " s warm-up on other workspaces" : "")
                             + (s.quietWaitSeconds() > 0 ? " and a wait (at most " + s.quietWaitSeconds()
