@@ -22,6 +22,8 @@
 #   PHASES [ingest,noisy] (PHASES=noisy: the noisy neighbour alone)  PHASE_SECONDS [30]  WARMUP_SECONDS [10]
 #   NOISY_CLIENTS [8]  QUIET_BATCH [10]  NOISY_BATCH [500]  QUIET_WAIT_SECONDS [120] longest wait, before the quiet
 #     workspace is measured alone, for Cassandra to finish its flushes and compactions
+#   HISTOGRAM_AT_PEAK [true] a class histogram of the node's heap each time its heap after GC reaches a new high
+#     (10 % over the last; one more full GC each time)
 #   NOISY_ROUNDS [1] alone/with-noise rounds, alternating, latencies pooled (3 or more: a steadier p99 ratio)
 #   RETRY_CAP_MS [5000] longest wait before a retry  STALL_SECONDS [300] stop when nothing is acknowledged this long
 #   RESEND_EARLY [20] RESEND_RECENT [5] batches sent again  IDLE_BEFORE_RESEND_SECONDS [0] wait first (idle passivation)
@@ -37,7 +39,7 @@ fi
 COMMAND="load-tests/run-tenants.sh"
 for option in WORKSPACES RECORDS BATCH CLIENTS SAMPLE_SECONDS NODE_HEAP NODE_OPTS EXIT_ON_OOM PHASES PHASE_SECONDS \
     WARMUP_SECONDS NOISY_CLIENTS QUIET_BATCH NOISY_BATCH RETRY_CAP_MS STALL_SECONDS RESEND_EARLY RESEND_RECENT \
-    IDLE_BEFORE_RESEND_SECONDS VERIFY_ROWS_SAMPLE VERIFY_API_SAMPLE QUIET_WAIT_SECONDS NOISY_ROUNDS CASSANDRA_HEAP_MB; do
+    IDLE_BEFORE_RESEND_SECONDS VERIFY_ROWS_SAMPLE VERIFY_API_SAMPLE QUIET_WAIT_SECONDS NOISY_ROUNDS HISTOGRAM_AT_PEAK CASSANDRA_HEAP_MB; do
   if [ -n "${!option:-}" ]; then
     if [[ "${!option}" == *" "* ]]; then COMMAND="$option='${!option}' $COMMAND"; else COMMAND="$option=${!option} $COMMAND"; fi
   fi
@@ -51,6 +53,7 @@ exec java -Xmx1g -Djava.util.concurrent.ForkJoinPool.common.parallelism=4 \
   -Dresend.early="${RESEND_EARLY:-20}" -Dresend.recent="${RESEND_RECENT:-5}" \
   -Didle.before.resend.seconds="${IDLE_BEFORE_RESEND_SECONDS:-0}" -Dverify.rows.sample="${VERIFY_ROWS_SAMPLE:-50}" \
   -Dverify.api.sample="${VERIFY_API_SAMPLE:-2}" \
-  -Dquiet.wait.seconds="${QUIET_WAIT_SECONDS:-120}" -Dnoisy.rounds="${NOISY_ROUNDS:-1}" -Dcassandra.heap.mb="${CASSANDRA_HEAP_MB:-1024}" -Dcommand="$COMMAND" \
+  -Dquiet.wait.seconds="${QUIET_WAIT_SECONDS:-120}" -Dnoisy.rounds="${NOISY_ROUNDS:-1}" \
+  -Dhistogram.at.peak="${HISTOGRAM_AT_PEAK:-true}" -Dcassandra.heap.mb="${CASSANDRA_HEAP_MB:-1024}" -Dcommand="$COMMAND" \
   -cp "load-tests/target/load-tests-0.1.0-SNAPSHOT.jar:load-tests/target/lib/*" \
   dev.codexledger.load.TenantsBenchmark "$ROOT"

@@ -79,7 +79,7 @@ public final class TenantsBenchmark {
                     String nodeOpts, boolean exitOnOom, Set<String> phases, int phaseSeconds, int warmupSeconds,
                     int noisyClients, int quietBatch, int noisyBatch, long retryCapMillis, int stallSeconds,
                     int resendEarly, int resendRecent, int idleBeforeResendSeconds, int verifyRowsSample,
-                    int verifyApiSample, int quietWaitSeconds, int noisyRounds, int cassandraHeapMb, String command) {
+                    int verifyApiSample, int quietWaitSeconds, int noisyRounds, boolean histogramAtPeak, int cassandraHeapMb, String command) {
 
         static Settings fromSystemProperties() {
             return new Settings(Integer.getInteger("workspaces", 1000), Integer.getInteger("records", 50_000),
@@ -95,6 +95,7 @@ public final class TenantsBenchmark {
                     Integer.getInteger("resend.recent", 5), Integer.getInteger("idle.before.resend.seconds", 0),
                     Integer.getInteger("verify.rows.sample", 50), Integer.getInteger("verify.api.sample", 2),
                     Integer.getInteger("quiet.wait.seconds", 120), Integer.getInteger("noisy.rounds", 1),
+                    Boolean.parseBoolean(System.getProperty("histogram.at.peak", "true")),
                     Integer.getInteger("cassandra.heap.mb", 1024),
                     System.getProperty("command", "load-tests/run-tenants.sh"));
         }
@@ -357,6 +358,9 @@ public final class TenantsBenchmark {
         volatile long ackedAtDeath = -1;
         volatile double stalledAtSeconds = -1;
         volatile String stopReason = "complete";
+        long peakHeapKb;
+        volatile List<String> peakHistogram = List.of();
+        volatile Sample peakHistogramAt;
 
         Ingest(Settings s) {
             this.s = s;
@@ -410,6 +414,12 @@ public final class TenantsBenchmark {
                     double rate = (now - lastAcked) / Math.max(1e-9, at - lastAt);
                     Sample sample = TenantsBenchmark.sample("ingest", node, pid, at, now, rate, t0);
                     samples.add(sample);
+                    if (s.histogramAtPeak() && sample.heapUsedKb() > peakHeapKb * 1.1 && sample.alive()) {
+                        // a new peak: what fills the heap (one more full GC)
+                        peakHeapKb = sample.heapUsedKb();
+                        peakHistogram = histogram(pid, 12);
+                        peakHistogramAt = sample;
+                    }
                     lastAcked = now;
                     lastAt = at;
                     nextSampleAt = System.nanoTime() + s.sampleSeconds() * 1_000_000_000L;
@@ -544,7 +554,7 @@ public final class TenantsBenchmark {
 
     // ------------------------------------------------------------------------------------------ duplicates
 
-    record Resend(int batches, long records, long accepted, long duplicates, List<String> wrong, long entitiesBefore,
+    record Resend(int early, int recent, int batches, long records, long accepted, long duplicates, List<String> wrong, long entitiesBefore,
                   long entitiesAfter, double p50Millis, double maxMillis, List<String> workspaces) {}
 
     /** Acknowledged batches sent again: batch 0 of the first workspaces, the last acknowledged batch of the last ones. */
@@ -590,7 +600,7 @@ public final class TenantsBenchmark {
         }
         long after = node.entities(0, "WorkspaceLedger");
         Arrays.sort(nanos);
-        Resend resend = new Resend(picks.size(), records, accepted, duplicates, wrong, before, after,
+        Resend resend = new Resend(picks.size() - recent, recent, picks.size(), records, accepted, duplicates, wrong, before, after,
                 nanos.length == 0 ? Double.NaN : nanos[nanos.length / 2] / 1e6,
                 nanos.length == 0 ? Double.NaN : nanos[nanos.length - 1] / 1e6, names);
         step(String.format("  %d batches (%d records) sent again: %d duplicates, %d accepted, %d wrong; ledgers in memory"
@@ -976,6 +986,13 @@ public final class TenantsBenchmark {
             if (rows.size() < in.samples.size()) {
                 r.append("\n(").append(rows.size()).append(" of ").append(in.samples.size()).append(" samples shown.)\n");
             }
+            if (!in.peakHistogram.isEmpty()) {
+                r.append(String.format("%nBiggest classes on the node's heap at the highest sample (%.0f s, %,d records acknowledged,"
+                        + " heap after GC %s; `jcmd GC.class_histogram`: #, instances, bytes, class):%n%n```%n",
+                        in.peakHistogramAt.seconds(), in.peakHistogramAt.acked(), mb(in.peakHistogramAt.heapUsedKb())));
+                in.peakHistogram.forEach(line -> r.append(line).append('\n'));
+                r.append("```\n");
+            }
             if (!histogram.isEmpty()) {
                 r.append("\nBiggest classes on the node's heap after ingest (`jcmd GC.class_histogram`: #, instances, bytes,"
                         + " class):\n\n```\n");
@@ -991,7 +1008,7 @@ public final class TenantsBenchmark {
                                 + " %,d and 0)%s. Ledgers in memory before / after: %d / %d of %d (fewer than the workspaces"
                                 + " before means some had been passivated; the re-send recovers them). Ack of a re-sent batch:"
                                 + " p50 %.0f ms, max %.0f ms.%n%n",
-                        resend.batches(), resend.records(), Math.min(s.resendEarly(), s.workspaces()), s.resendRecent(),
+                        resend.batches(), resend.records(), resend.early(), resend.recent(),
                         s.idleBeforeResendSeconds() > 0 ? ", after " + s.idleBeforeResendSeconds() + " s without load" : "",
                         resend.duplicates(), resend.accepted(), resend.records(),
                         resend.wrong().isEmpty() ? ": **all caught**" : ": **" + resend.wrong().size() + " batches wrong**: "
