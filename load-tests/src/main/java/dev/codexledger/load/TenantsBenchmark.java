@@ -281,6 +281,7 @@ public final class TenantsBenchmark {
                 report.end = sample("after all phases", node, pid, (System.nanoTime() - t0) / 1e9, -1, 0, t0);
             }
             report.alive = node.isAlive(0);
+            report.oomInLog = grep(node.logFile(0), "OutOfMemoryError");
         } finally {
             if (node != null) {
                 try {
@@ -741,7 +742,7 @@ public final class TenantsBenchmark {
     }
 
     record Noisy(Latencies alone, Latencies withNoise, double noisyRecordsPerSecond, Counters noisyCounters,
-                 long noisyRecords, double seconds, boolean ownKeys) {
+                 long noisyRecords, double seconds, boolean ownKeys, boolean nodeDied) {
         double ratio() {
             return withNoise.p99() / alone.p99();
         }
@@ -777,6 +778,7 @@ public final class TenantsBenchmark {
         Counters during = new Counters();
         long flooded = 0;
         double seconds = 0;
+        boolean died = false;
         for (int round = 1; round <= s.noisyRounds(); round++) {
             String of = s.noisyRounds() > 1 ? " (round " + round + " of " + s.noisyRounds() + ")" : "";
             step("noisy neighbour: the quiet workspace alone, " + s.phaseSeconds() + " s of " + s.quietBatch()
@@ -814,6 +816,11 @@ public final class TenantsBenchmark {
             noiseNanos.addAll(withNoise);
             flooded += roundFlooded;
             seconds += roundSeconds;
+            if (!client.nodeAlive.getAsBoolean()) {
+                step("  THE NODE DIED during the noisy neighbour phase (round " + round + ")", t0);
+                died = true;
+                break;
+            }
             Latencies w = Latencies.of(withNoise, 0);
             step(String.format("  with noise: %d requests, p50 %.1f ms, p99 %.1f ms, max %.1f ms; noisy: %.0f records/s;"
                             + " p99 ratio %.2f×", w.requests(), w.p50(), w.p99(), w.max(), roundFlooded / roundSeconds,
@@ -821,7 +828,7 @@ public final class TenantsBenchmark {
         }
         Latencies alone = Latencies.of(aloneNanos, quietAloneCounters.refused429.get() + quietAloneCounters.refused503.get());
         Latencies withNoise = Latencies.of(noiseNanos, quietCounters.refused429.get() + quietCounters.refused503.get());
-        Noisy noisy = new Noisy(alone, withNoise, flooded / seconds, during, flooded, seconds, ownKeys);
+        Noisy noisy = new Noisy(alone, withNoise, flooded / seconds, during, flooded, seconds, ownKeys, died);
         step(String.format("  in all: quiet alone p99 %.1f ms (%s), with noise p99 %.1f ms (%s); noisy %.0f records/s, %s;"
                         + " p99 ratio %.2f×", alone.p99(), quietAloneCounters.describe(), withNoise.p99(),
                 quietCounters.describe(), noisy.noisyRecordsPerSecond(), during.describe(), noisy.ratio()), t0);
@@ -946,6 +953,9 @@ public final class TenantsBenchmark {
             } else if (s.phases().contains("noisy")) {
                 r.append("### Noisy neighbour\n\nNot run: the node was gone (run it alone with `PHASES=noisy`).\n\n");
             }
+            if (end == null && !alive) {
+                r.append(String.format("%nThe node was gone at the end%s.%n", oomInLog ? " (OutOfMemoryError in its log)" : ""));
+            }
             if (end != null) {
                 r.append(String.format("%nThe node after all phases: heap after GC %s (idle at the start: %s), RSS %s, %d ledgers"
                                 + " in memory, %s.%n", mb(end.heapUsedKb()), idle == null ? "–" : mb(idle.heapUsedKb()),
@@ -968,7 +978,7 @@ public final class TenantsBenchmark {
             r.append("| refused and retried | ").append(in.counters.describe()).append(" |\n");
             r.append("| node | ").append(died ? String.format("**died** at %.0f s of ingest, after %,d records acknowledged",
                     in.diedAtSeconds, in.ackedAtDeath) : "alive at the end").append(" |\n");
-            r.append("| OutOfMemoryError in the node's log | ").append(oomInLog ? "**yes**" : "no").append(" |\n");
+            r.append("| OutOfMemoryError in the node's log (any phase) | ").append(oomInLog ? "**yes**" : "no").append(" |\n");
             r.append("| heap after GC: idle / peak / end of ingest | ").append(idle == null ? "–" : mb(idle.heapUsedKb()))
                     .append(" / **").append(mb(peakHeap)).append("** / ").append(last == null ? "–" : mb(last.heapUsedKb()))
                     .append(" (of ").append(last == null ? "–" : mb(last.heapTotalKb())).append(" committed) |\n");
@@ -1052,8 +1062,12 @@ public final class TenantsBenchmark {
                     n.withNoise().refused()));
             r.append(String.format("Noisy workspace meanwhile: **%.0f records/s**, %s.%n%n", n.noisyRecordsPerSecond(),
                     n.noisyCounters().describe()));
-            r.append(String.format("**Noisy-neighbour ratio (quiet p99 with noise / alone): %.2f×** (goal ≤ 2×: %s).%n",
-                    n.ratio(), n.ratio() <= 2 ? "met" : "**not met**"));
+            if (n.nodeDied()) {
+                r.append("**The node died during this phase** (see the node's log): no ratio.\n");
+            } else {
+                r.append(String.format("**Noisy-neighbour ratio (quiet p99 with noise / alone): %.2f×** (goal ≤ 2×: %s).%n",
+                        n.ratio(), n.ratio() <= 2 ? "met" : "**not met**"));
+            }
         }
     }
 
