@@ -8,11 +8,12 @@
 # on another workspace / alone). Prints a markdown section and writes it to load-tests/target/tenants-*.md
 # (not RESULTS.md). On the shared build machine run it under the build lock:
 #   flock /tmp/ledger-build.lock load-tests/run-tenants.sh
-# How long: the full size (1,000 x 50,000 = 50 M records) is ingest-bound: 50 M / (records/s the node sustains)
-# -- at the ~10-20 k records/s of a 2-core machine, 45-90 minutes -- plus about 2 minutes of start, 2-5 minutes
-# of checks and 2 x PHASE_SECONDS + WARMUP_SECONDS + ~10 s for the noisy neighbour. A small look,
+# How long: the full size (1,000 x 50,000 = 50 M records) is ingest-bound: 50 M / (records/s the node sustains);
+# on the 2-core build machine 200 workspaces ingested at 11-14 k records/s, so about 60-80 minutes if the node
+# lasts (it stops early if the node dies), plus ~1 minute of start, 2-5 minutes of checks and
+# 2 x PHASE_SECONDS + WARMUP_SECONDS + up to QUIET_WAIT_SECONDS for the noisy neighbour. A small look,
 #   WORKSPACES=20 RECORDS=2000 PHASE_SECONDS=10 load-tests/run-tenants.sh
-# takes about 3 minutes.
+# takes about 2.5 minutes.
 # Options (environment, defaults in brackets):
 #   WORKSPACES [1000]  RECORDS [50000] per workspace  BATCH [500]  CLIENTS [8]  SAMPLE_SECONDS [30]
 #   NODE_HEAP [1g]  NODE_OPTS [] extra JVM options of the node, e.g. config as system properties:

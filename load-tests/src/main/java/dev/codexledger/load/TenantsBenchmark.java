@@ -1035,7 +1035,10 @@ public final class TenantsBenchmark {
                                 + " highest seq) of %d workspaces; and `GET /v1/workspaces/{ws}/records` paged through for %d"
                                 + " (%.0f s in all)%s. Resent batches included (they must not have moved a head). Result: %s%n%n",
                         verify.workspaces(), verify.storedHeadTotal(), verify.rowsChecked(), verify.apiChecked(),
-                        verify.seconds(), verify.note().isEmpty() ? "" : "; " + verify.note(),
+                        verify.seconds(), (verify.note().isEmpty() ? "" : "; " + verify.note())
+                                + (verify.storedHeadTotal() != in.acked.get() ? String.format("; %,d records stored beyond"
+                                + " those acknowledged (batches unanswered when the run stopped: allowed)",
+                                verify.storedHeadTotal() - in.acked.get()) : ""),
                         wrong.isEmpty() ? "**every acknowledged record stored, nothing more**."
                                 : "**" + wrong.size() + " mismatches**: " + String.join("; ", first(wrong, 10)) + "."));
             }
