@@ -111,7 +111,7 @@ public final class TenantsBenchmark {
 
     /** One sample of the node during ingest. */
     record Sample(double seconds, long acked, double rate, long heapUsedKb, long heapTotalKb, long rssKb,
-                  long entities, boolean alive) {}
+                  long entities, boolean alive, String nodeMemory) {}
 
     /** The answer to one batch, after any retries. */
     record Sent(int status, int accepted, int duplicates, long lastSeq, long nanos, String error) {
@@ -493,10 +493,33 @@ public final class TenantsBenchmark {
                 Thread.currentThread().interrupt();
             }
         }
-        Sample sample = new Sample(at, acked, rate, heap[1], heap[0], rss, entities, alive);
-        step(String.format("  %s %6.0f s  acked %,12d  %8.0f records/s  heap after GC %8s of %s  RSS %8s  ledgers in memory %s%s",
-                what, at, Math.max(0, acked), rate, mb(heap[1]), mb(heap[0]), mb(rss), entities, alive ? "" : "  NODE GONE"), t0);
+        String memory = alive ? nodeMemory(node) : null;
+        Sample sample = new Sample(at, acked, rate, heap[1], heap[0], rss, entities, alive, memory);
+        step(String.format("  %s %6.0f s  acked %,12d  %8.0f records/s  heap after GC %8s of %s  RSS %8s  ledgers in memory %s%s%s",
+                what, at, Math.max(0, acked), rate, mb(heap[1]), mb(heap[0]), mb(rss), entities, alive ? "" : "  NODE GONE",
+                memory == null ? "" : "\n             GET /v1/admin/node/memory: " + memory), t0);
         return sample;
+    }
+
+    private static final HttpClient ADMIN_HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    /**
+     * {@code GET /v1/admin/node/memory} when the node has it (its own view of its memory bounds: active ledgers,
+     * passivations for memory, refusals), compact JSON; null when it has not (404) or does not answer.
+     */
+    static String nodeMemory(LedgerNodes node) {
+        try {
+            HttpResponse<String> response = ADMIN_HTTP.send(HttpRequest.newBuilder(URI.create(node.baseUrl(0)
+                            + "/v1/admin/node/memory")).header("Authorization", "Bearer " + KEY)
+                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? JSON.readTree(response.body()).toString() : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     /** {@code jcmd <pid> GC.run}, then {@code jcmd <pid> GC.heap_info}: {total, used} in KiB, -1 if unknown. */
@@ -960,6 +983,9 @@ public final class TenantsBenchmark {
                 r.append(String.format("%nThe node after all phases: heap after GC %s (idle at the start: %s), RSS %s, %d ledgers"
                                 + " in memory, %s.%n", mb(end.heapUsedKb()), idle == null ? "–" : mb(idle.heapUsedKb()),
                         mb(end.rssKb()), end.entities(), alive ? "alive" : "gone"));
+                if (end.nodeMemory() != null) {
+                    r.append("`GET /v1/admin/node/memory`: `").append(end.nodeMemory()).append("`\n");
+                }
             }
             return r.toString();
         }
@@ -985,7 +1011,18 @@ public final class TenantsBenchmark {
             r.append("| node RSS: idle / peak | ").append(idle == null ? "–" : mb(idle.rssKb())).append(" / ").append(mb(peakRss))
                     .append(" |\n");
             r.append("| ledgers in memory at the end of ingest | ").append(last == null ? "–" : last.entities()).append(" of ")
-                    .append(s.workspaces()).append(" |\n\n");
+                    .append(s.workspaces()).append(" |\n");
+            Sample lastMemory = null;
+            for (Sample x : in.samples) {
+                if (x.nodeMemory() != null) {
+                    lastMemory = x;
+                }
+            }
+            if (lastMemory != null) {
+                r.append(String.format("| `GET /v1/admin/node/memory` at %.0f s | `%s` |%n", lastMemory.seconds(),
+                        lastMemory.nodeMemory().replace("|", "\\|")));
+            }
+            r.append('\n');
             r.append("| elapsed | acknowledged | records/s | heap after GC | RSS | ledgers in memory |\n");
             r.append("|---:|---:|---:|---:|---:|---:|\n");
             List<Sample> rows = thin(in.samples, 24);
