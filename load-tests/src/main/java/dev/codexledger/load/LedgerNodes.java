@@ -258,6 +258,26 @@ final class LedgerNodes implements AutoCloseable {
         return shards;
     }
 
+    /** {@code GET /cluster/shards/{type}}: how many entities of that type this node's region holds in memory. */
+    long entities(int node, String type) throws IOException, InterruptedException {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + ports.get(node).management() + "/cluster/shards/" + type))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException("/cluster/shards/" + type + " of node " + node + ": " + response.statusCode());
+        }
+        long entities = 0;
+        for (JsonNode region : JSON.readTree(response.body()).path("regions")) {
+            entities += region.path("numEntities").asLong();
+        }
+        return entities;
+    }
+
+    /** The file of a node's current log. */
+    Path logFile(int node) {
+        return logs.resolve("node-" + node + "." + incarnations[node] + ".log");
+    }
+
     /**
      * Which running node hosts each of these workspaces' {@code WorkspaceLedger} shard (shard id as
      * sharding's default extractor computes it: |hashCode| mod number-of-shards); -1 when no node lists it.
