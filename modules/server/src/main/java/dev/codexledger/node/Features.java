@@ -122,7 +122,8 @@ final class Features {
         this.activeLedgers = new ActiveLedgers(MemoryBudget.heapShare(config, "ledger.workspace.active-ledgers-memory"));
         this.ledgers = new WorkspaceLedgers(system, config.getDuration("ledger.http.ask-timeout"),
                 new IngestGate(config.getLong("ledger.workspace.max-in-flight-records"),
-                        config.getInt("ledger.workspace.max-pending-batches-per-workspace"), heapGuard(config)));
+                        config.getInt("ledger.workspace.max-pending-batches-per-workspace"),
+                        config.getLong("ledger.workspace.contended-share-records"), heapGuard(config), System::nanoTime));
         this.recordSink = auditSink(ledgers, recordsSettings);
         this.budgets = startBudgets();
         this.analytics = new Analytics(session, keyspace, prices, store, retention::ttlOf,

@@ -49,6 +49,7 @@ final class NodeMemoryRoutes {
                    @JsonProperty("passivated_for_memory") long passivated) {}
 
     record Ingest(@JsonProperty("in_flight_records") long inFlight, @JsonProperty("sending_workspaces") int sending,
+                  @JsonProperty("recently_sending_workspaces") int recentlySending,
                   @JsonProperty("refused_node_at_capacity") long nodeAtCapacity,
                   @JsonProperty("refused_workspace_at_share") long workspaceAtShare,
                   @JsonProperty("refused_heap_full") long heapFull) {}
@@ -61,7 +62,7 @@ final class NodeMemoryRoutes {
                 new Heap(Runtime.getRuntime().maxMemory(), heap.usedAfterGcBytes(), heap.refuseAboveBytes(), heap.full(),
                         heap.collections()),
                 new Ledgers(ledgers.active(), ledgers.totalBytes(), ledgers.budgetBytes(), ledgers.passivations()),
-                new Ingest(gate.inFlightRecords(), gate.sendingWorkspaces(),
+                new Ingest(gate.inFlightRecords(), gate.sendingWorkspaces(), gate.recentlySending(),
                         gate.refused(IngestGate.Refusal.NODE_AT_CAPACITY),
                         gate.refused(IngestGate.Refusal.WORKSPACE_AT_SHARE),
                         gate.refused(IngestGate.Refusal.HEAP_FULL)));

@@ -9,11 +9,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * answered at once (429 or 503, retry later) instead of queueing without bound until requests time out
  * or the node runs out of memory.
  *
- * <p>Fairness: while the node holds more than half of {@code maxInFlightRecords}, a workspace may hold
- * no more than an equal share of it among the workspaces with records in flight. One workspace sending
- * flat out then fills at most its share, and a quiet workspace's batch is always under its own share,
- * so it is admitted at once however loud the others are. A workspace past its queue bound
- * ({@code maxPendingBatchesPerWorkspace}) is refused before its body is read ({@link #refusesBeforeReading}).
+ * <p>Fairness: while other workspaces have sent within the last {@value #RECENT_SECONDS} seconds, a
+ * workspace may hold no more than {@code contendedShareRecords} in flight (its first batch is always
+ * admitted). One workspace sending flat out then keeps the node only as busy as that share makes it,
+ * and a quiet workspace's batch, under its own share, is admitted at once. While the node holds more
+ * than half of {@code maxInFlightRecords}, a workspace may also hold no more than an equal share of it
+ * among the workspaces with records in flight. A workspace past its share or its queue bound
+ * ({@code maxPendingBatchesPerWorkspace}) is refused before its body is read ({@link #refusesBeforeReading}),
+ * so refusing it costs no parsing.
  */
 public final class IngestGate {
 
@@ -40,24 +43,53 @@ public final class IngestGate {
         int batches;
     }
 
+    static final int RECENT_SECONDS = 2;
+
     private final long maxInFlightRecords;
     private final int maxPendingBatchesPerWorkspace;
+    private final long contendedShareRecords;
     private final HeapGuard heap;
+    private final java.util.function.LongSupplier nanoTime;
+    /** When each workspace last sent (pruned to the last {@value #RECENT_SECONDS} s now and then). */
+    private final ConcurrentHashMap<String, Long> lastSent = new ConcurrentHashMap<>();
+    private volatile long prunedAt;
+    private volatile int recentlySending;
     private final AtomicLong inFlightRecords = new AtomicLong();
     private final ConcurrentHashMap<String, Load> loads = new ConcurrentHashMap<>();
     private final AtomicLong[] refused = new AtomicLong[Refusal.values().length];
 
-    public IngestGate(long maxInFlightRecords, int maxPendingBatchesPerWorkspace, HeapGuard heap) {
+    public IngestGate(long maxInFlightRecords, int maxPendingBatchesPerWorkspace, long contendedShareRecords,
+                      HeapGuard heap, java.util.function.LongSupplier nanoTime) {
         this.maxInFlightRecords = maxInFlightRecords;
         this.maxPendingBatchesPerWorkspace = maxPendingBatchesPerWorkspace;
+        this.contendedShareRecords = contendedShareRecords;
         this.heap = heap;
+        this.nanoTime = nanoTime;
+        this.prunedAt = nanoTime.getAsLong();
         for (int i = 0; i < refused.length; i++) {
             refused[i] = new AtomicLong();
         }
     }
 
     public IngestGate(long maxInFlightRecords, int maxPendingBatchesPerWorkspace) {
-        this(maxInFlightRecords, maxPendingBatchesPerWorkspace, HeapGuard.OFF);
+        this(maxInFlightRecords, maxPendingBatchesPerWorkspace, maxInFlightRecords, HeapGuard.OFF, System::nanoTime);
+    }
+
+    /** Notes that {@code workspace} sends now; now and then forgets those that have not sent lately. */
+    private void sending(String workspace) {
+        long now = nanoTime.getAsLong();
+        lastSent.put(workspace, now);
+        long recent = java.util.concurrent.TimeUnit.SECONDS.toNanos(RECENT_SECONDS);
+        if (now - prunedAt > recent / 4) {
+            prunedAt = now;
+            lastSent.values().removeIf(at -> now - at > recent);
+        }
+        recentlySending = lastSent.size();
+    }
+
+    /** True while other workspaces than this one sent lately: then shares apply. */
+    private boolean contended() {
+        return recentlySending > 1;
     }
 
     /**
@@ -68,10 +100,12 @@ public final class IngestGate {
         if (heap.full()) {
             return count(Refusal.HEAP_FULL);
         }
+        sending(workspace);
         Load load = loads.get(workspace);
         if (load != null) {
             synchronized (load) {
-                if (load.batches >= maxPendingBatchesPerWorkspace) {
+                if (load.batches >= maxPendingBatchesPerWorkspace
+                        || (contended() && load.records >= contendedShareRecords)) {
                     return count(Refusal.WORKSPACE_AT_SHARE);
                 }
             }
@@ -84,6 +118,7 @@ public final class IngestGate {
         if (heap.full()) {
             return count(Refusal.HEAP_FULL);
         }
+        sending(workspace);
         long held = inFlightRecords.addAndGet(records);
         // a batch alone is always admitted, however large: the request size limits bound it
         if (held > maxInFlightRecords && held != records) {
@@ -98,6 +133,8 @@ public final class IngestGate {
                     continue; // released and removed meanwhile: take the current one
                 }
                 if (load.batches >= maxPendingBatchesPerWorkspace) {
+                    refusal = Refusal.WORKSPACE_AT_SHARE;
+                } else if (contended() && load.records > 0 && load.records + records > contendedShareRecords) {
                     refusal = Refusal.WORKSPACE_AT_SHARE;
                 } else if (held > maxInFlightRecords / 2 && load.records > 0
                         && load.records + records > maxInFlightRecords / Math.max(1, loads.size())) {
@@ -140,6 +177,11 @@ public final class IngestGate {
 
     public long inFlightRecords() {
         return inFlightRecords.get();
+    }
+
+    /** Workspaces that sent within the last {@value #RECENT_SECONDS} seconds (about). */
+    public int recentlySending() {
+        return recentlySending;
     }
 
     /** Workspaces with records in flight now. */

@@ -43,6 +43,27 @@ class IngestGateTest {
     }
 
     @Test
+    void whileOthersSendALoudWorkspaceKeepsToItsContendedShare() {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        IngestGate gate = new IngestGate(1_000_000, 64, 1000, HeapGuard.OFF, now::get);
+        for (int i = 0; i < 5; i++) {
+            assertNull(gate.tryAcquire("loud", 500), "alone, no share: batch " + i);
+        }
+        assertNull(gate.tryAcquire("quiet", 10), "the quiet one is admitted at once");
+        gate.release("quiet", 10);
+        assertEquals(IngestGate.Refusal.WORKSPACE_AT_SHARE, gate.refusesBeforeReading("loud"),
+                "2,500 in flight, past its share of 1,000 while another sends: refused before reading");
+        for (int i = 0; i < 4; i++) {
+            gate.release("loud", 500);
+        }
+        assertNull(gate.tryAcquire("loud", 500), "500 + 500 within its share");
+        assertEquals(IngestGate.Refusal.WORKSPACE_AT_SHARE, gate.tryAcquire("loud", 500));
+        now.addAndGet(java.util.concurrent.TimeUnit.SECONDS.toNanos(3));
+        assertNull(gate.tryAcquire("loud", 500), "the quiet one has not sent for 3 s: alone again");
+        assertEquals(1, gate.recentlySending());
+    }
+
+    @Test
     void aWorkspaceWithAFullQueueIsRefusedBeforeItsBodyIsRead() {
         IngestGate gate = new IngestGate(1_000_000, 3);
         assertNull(gate.refusesBeforeReading("w"));
