@@ -80,7 +80,7 @@ class IngestGateTest {
     @Test
     void aFullHeapRefusesEverythingWith503UntilACollectionFreesIt() {
         HeapGuard heap = new HeapGuard(1000, 850);
-        IngestGate gate = new IngestGate(1_000_000, 64, heap);
+        IngestGate gate = new IngestGate(1_000_000, 64, 1_000_000, heap, System::nanoTime);
         heap.collected(800);
         assertNull(gate.tryAcquire("w", 10));
         heap.collected(900);
