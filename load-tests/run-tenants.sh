@@ -17,7 +17,7 @@
 # Options (environment, defaults in brackets):
 #   WORKSPACES [1000]  RECORDS [50000] per workspace  BATCH [500]  CLIENTS [8]  SAMPLE_SECONDS [30]
 #   NODE_HEAP [1g]  NODE_OPTS [] extra JVM options of the node, e.g. config as system properties:
-#     NODE_OPTS='-Dledger.workspace.dedup-window-size=10000 -Dpekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout=20s'
+#     NODE_OPTS='-Dledger.workspace.dedup-window-bytes=256k -Dpekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout=20s'
 #   EXIT_ON_OOM [true] (-XX:+ExitOnOutOfMemoryError on the node, so an OutOfMemoryError ends the ingest as a death;
 #     heap dumps on OutOfMemoryError are always off)
 #   PHASES [ingest,noisy] (PHASES=noisy: the noisy neighbour alone)  PHASE_SECONDS [30]  WARMUP_SECONDS [10]

@@ -36,6 +36,11 @@ public record LedgerRecord(long seq, String eventId, String eventType, long time
         return java.util.Objects.hash(seq, eventId, eventType, timestampMicros, userId, content, contentHash, chainHash);
     }
 
+    /** The facts if the record carries them decoded (null for one recovered from the journal). */
+    RecordFacts factsIfDecoded() {
+        return facts;
+    }
+
     public String contentText() {
         return content.toStringUtf8();
     }

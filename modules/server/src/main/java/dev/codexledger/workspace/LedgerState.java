@@ -33,7 +33,7 @@ public record LedgerState(long nextSeq, Digest headHash, RecordsAppended lastBat
         DedupWindow next = lastBatch.isEmpty() ? window.emptyCopy() : window;
         event.records().forEach(next::add);
         LedgerRecord last = event.records().get(event.records().size() - 1);
-        return new LedgerState(last.seq() + 1, last.chainHash(), event, next);
+        return new LedgerState(last.seq() + 1, last.chainHash(), event.withoutFacts(), next);
     }
 
     /** Applies an erasure: the last batch loses the erased records' content (sequence and chain unchanged). */
