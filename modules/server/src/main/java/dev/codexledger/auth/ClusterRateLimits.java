@@ -19,8 +19,8 @@ import java.util.function.LongSupplier;
  * <p>Leased tokens not used within {@code lease-validity} are dropped (a node does not sit on tokens
  * another could use), so a key spread over nodes gets slightly less than its limit, never more. While the
  * bucket cannot be reached (its node died and the entity is moving), the node falls back to its own
- * per-node limits ({@link RateLimits}) for {@code fallback} and then tries the bucket again: rate limiting
- * never makes the API wait on a failover.
+ * per-node limits ({@link RateLimits}) for {@code fallback} and then tries the bucket again: a failover
+ * makes a key's requests wait at most the lease {@code timeout}, once per {@code fallback}.
  */
 public final class ClusterRateLimits {
 
@@ -42,8 +42,9 @@ public final class ClusterRateLimits {
     /** A node's tokens of one key and scope. Guarded by itself. */
     private static final class Allowance {
         long tokens;
-        long expiresAt;
-        long refusedUntil;
+        // nanoTime values may be negative: "never" is the smallest long
+        long expiresAt = Long.MIN_VALUE;
+        long refusedUntil = Long.MIN_VALUE;
         long fallbackUntil = Long.MIN_VALUE;
         CompletableFuture<Void> leasing;
     }
@@ -116,24 +117,32 @@ public final class ClusterRateLimits {
         RateLimits.Limit limit = local.limit(scope);
         CompletableFuture<Void> done = new CompletableFuture<>();
         allowance.leasing = done;
-        leases.lease(id, limit, leaseSize(limit))
-                .whenComplete((granted, failure) -> {
-                    long now = nanoTime.getAsLong();
-                    synchronized (allowance) {
-                        allowance.leasing = null;
-                        if (failure != null) {
-                            allowance.fallbackUntil = now + fallbackNanos;
-                        } else {
-                            if (granted.tokens() > 0) {
-                                allowance.tokens = (now > allowance.expiresAt ? 0 : allowance.tokens) + granted.tokens();
-                                allowance.expiresAt = now + validityNanos;
-                            }
-                            // short of a whole lease: through these tokens, refuse until the bucket has one again
-                            allowance.refusedUntil = now + granted.retryAfterMillis() * 1_000_000;
+        CompletionStage<KeyRateLimiter.Granted> asked;
+        try {
+            asked = leases.lease(id, limit, leaseSize(limit));
+        } catch (RuntimeException e) {
+            asked = CompletableFuture.failedFuture(e);
+        }
+        asked.whenComplete((granted, failure) -> {
+            long now = nanoTime.getAsLong();
+            try {
+                synchronized (allowance) {
+                    allowance.leasing = null;
+                    if (failure != null) {
+                        allowance.fallbackUntil = now + fallbackNanos;
+                    } else {
+                        if (granted.tokens() > 0) {
+                            allowance.tokens = (now > allowance.expiresAt ? 0 : allowance.tokens) + granted.tokens();
+                            allowance.expiresAt = now + validityNanos;
                         }
+                        // short of a whole lease: through these tokens, refuse until the bucket has one again
+                        allowance.refusedUntil = now + granted.retryAfterMillis() * 1_000_000;
                     }
-                    done.complete(null);
-                });
+                }
+            } finally {
+                done.complete(null); // whatever happened, the requests waiting on this lease go on
+            }
+        });
         return done;
     }
 

@@ -120,10 +120,13 @@ final class Features {
         this.prices = new PriceBook(session, keyspace, config.getConfig("ledger.budget.prices"), clock);
         prices.refresh();
         this.activeLedgers = new ActiveLedgers(MemoryBudget.heapShare(config, "ledger.workspace.active-ledgers-memory"));
+        HeapGuard heap = heapGuard(config);
+        // a full heap makes the ledgers give back half their budget at once, not only refuse new work
+        heap.whenFull(() -> activeLedgers.passivateDownTo(activeLedgers.budgetBytes() / 2));
         this.ledgers = new WorkspaceLedgers(system, config.getDuration("ledger.http.ask-timeout"),
                 new IngestGate(config.getLong("ledger.workspace.max-in-flight-records"),
                         config.getInt("ledger.workspace.max-pending-batches-per-workspace"),
-                        config.getLong("ledger.workspace.contended-share-records"), heapGuard(config), System::nanoTime));
+                        config.getLong("ledger.workspace.contended-share-records"), heap, System::nanoTime));
         this.recordSink = auditSink(ledgers, recordsSettings);
         this.budgets = startBudgets();
         this.analytics = new Analytics(session, keyspace, prices, store, retention::ttlOf,
@@ -259,7 +262,7 @@ final class Features {
         return (workspace, trees) -> {
             List<NewRecord> records = new ArrayList<>(trees.size());
             trees.forEach(tree -> records.add(parser.fromTree(tree, records.size())));
-            return ledgers.append(workspace, records);
+            return ledgers.appendInternal(workspace, records);
         };
     }
 }

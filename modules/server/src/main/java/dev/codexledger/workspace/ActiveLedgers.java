@@ -84,6 +84,28 @@ public final class ActiveLedgers {
         toAsk.forEach(Runnable::run);
     }
 
+    /**
+     * Asks the least recently used ledgers to passivate until the rest hold at most {@code bytes} (the
+     * heap is nearly full: {@link HeapGuard}). Ledgers already asked count as leaving.
+     */
+    public void passivateDownTo(long bytes) {
+        List<Runnable> toAsk = new ArrayList<>();
+        synchronized (this) {
+            long releasing = 0;
+            for (Iterator<Entry> eldest = entries.values().iterator();
+                 totalBytes - releasing > bytes && eldest.hasNext(); ) {
+                Entry candidate = eldest.next();
+                releasing += candidate.bytes;
+                if (!candidate.asked) {
+                    candidate.asked = true;
+                    passivations++;
+                    toAsk.add(candidate.passivate);
+                }
+            }
+        }
+        toAsk.forEach(Runnable::run);
+    }
+
     /** The ledger stopped: its heap is free (a later incarnation's entry is left alone). */
     public synchronized void stopped(String workspace, Object incarnation) {
         Entry entry = entries.get(workspace);

@@ -28,6 +28,7 @@ public final class HeapGuard {
     private final long refuseAboveBytes;
     private volatile long usedAfterGcBytes;
     private volatile long collections;
+    private volatile Runnable whenFull = () -> { };
 
     public HeapGuard(long maxHeapBytes, long refuseAboveBytes) {
         this.maxHeapBytes = maxHeapBytes;
@@ -68,6 +69,17 @@ public final class HeapGuard {
     public void collected(long usedBytes) {
         usedAfterGcBytes = usedBytes;
         collections++;
+        if (full()) {
+            whenFull.run();
+        }
+    }
+
+    /**
+     * Run after each collection that leaves the heap full: something that frees memory (the node
+     * passivates ledgers), since refusing ingest alone frees nothing that is already held.
+     */
+    public void whenFull(Runnable action) {
+        this.whenFull = action;
     }
 
     /** True while the last collection left more heap in use than the node admits new work with. */

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Fairness: while other workspaces have sent within the last {@value #RECENT_SECONDS} seconds, a
  * workspace may hold no more than {@code contendedShareRecords} in flight (its first batch is always
  * admitted). One workspace sending flat out then keeps the node only as busy as that share makes it,
- * and a quiet workspace's batch, under its own share, is admitted at once. While the node holds more
+ * and a quiet workspace's first batch is never refused by a share (only by the node-wide bounds). While the node holds more
  * than half of {@code maxInFlightRecords}, a workspace may also hold no more than an equal share of it
  * among the workspaces with records in flight. A workspace past its share or its queue bound
  * ({@code maxPendingBatchesPerWorkspace}) is refused before its body is read ({@link #refusesBeforeReading}),
@@ -118,7 +118,22 @@ public final class IngestGate {
         if (heap.full()) {
             return count(Refusal.HEAP_FULL);
         }
-        sending(workspace);
+        return acquire(workspace, records, false);
+    }
+
+    /**
+     * For the ledger's own records (AUTH_LOG, BUDGET_LOG): the audit of what happened is never refused
+     * for a workspace's share or a full heap, only when the node holds as much in flight as it may. Its
+     * records are few and small; refusing them would lose the audit of an action already taken.
+     */
+    public Refusal tryAcquireInternal(String workspace, int records) {
+        return acquire(workspace, records, true);
+    }
+
+    private Refusal acquire(String workspace, int records, boolean internal) {
+        if (!internal) {
+            sending(workspace);
+        }
         long held = inFlightRecords.addAndGet(records);
         // a batch alone is always admitted, however large: the request size limits bound it
         if (held > maxInFlightRecords && held != records) {
@@ -132,7 +147,10 @@ public final class IngestGate {
                 if (loads.get(workspace) != load) {
                     continue; // released and removed meanwhile: take the current one
                 }
-                if (load.batches >= maxPendingBatchesPerWorkspace) {
+                if (internal) {
+                    load.records += records;
+                    load.batches++;
+                } else if (load.batches >= maxPendingBatchesPerWorkspace) {
                     refusal = Refusal.WORKSPACE_AT_SHARE;
                 } else if (contended() && load.records > 0 && load.records + records > contendedShareRecords) {
                     refusal = Refusal.WORKSPACE_AT_SHARE;

@@ -29,6 +29,11 @@ public record LedgerSettings(int dedupWindowSize, int snapshotEvery, int keepSna
 
     /** The ids a full dedup window holds within {@code ledger.workspace.dedup-window-bytes}. */
     public static int dedupWindowIds(Config config) {
+        if (config.hasPath("ledger.workspace.dedup-window-size")) {
+            throw new com.typesafe.config.ConfigException.BadPath("ledger.workspace.dedup-window-size",
+                    "renamed: the window is sized in bytes, ledger.workspace.dedup-window-bytes (LEDGER_DEDUP_WINDOW_BYTES),"
+                            + " about 17 bytes an id");
+        }
         String path = "ledger.workspace.dedup-window-bytes";
         try {
             return DedupWindow.capacityFor(config.getBytes(path));

@@ -26,7 +26,17 @@ public final class WorkspaceLedgers {
      * {@link java.util.concurrent.TimeoutException} when it does not answer in time.
      */
     public CompletionStage<Appended> append(String workspace, List<NewRecord> records) {
-        IngestGate.Refusal refusal = gate.tryAcquire(workspace, records.size());
+        return append(workspace, records, false);
+    }
+
+    /** The ledger's own records (the audit of access and of budgets): see {@link IngestGate#tryAcquireInternal}. */
+    public CompletionStage<Appended> appendInternal(String workspace, List<NewRecord> records) {
+        return append(workspace, records, true);
+    }
+
+    private CompletionStage<Appended> append(String workspace, List<NewRecord> records, boolean internal) {
+        IngestGate.Refusal refusal = internal ? gate.tryAcquireInternal(workspace, records.size())
+                : gate.tryAcquire(workspace, records.size());
         if (refusal != null) {
             return CompletableFuture.failedFuture(new LedgerOverloaded(refusal));
         }
@@ -45,14 +55,6 @@ public final class WorkspaceLedgers {
             return new Appended.Conflict(conflict.index(), conflict.eventId());
         }
         throw new LedgerUnavailable(((WorkspaceLedger.Unavailable) result).reason());
-    }
-
-    /** Refuses at once, before the body is read, what {@link IngestGate#refusesBeforeReading} would. */
-    public void checkBeforeReading(String workspace) {
-        IngestGate.Refusal refusal = gate.refusesBeforeReading(workspace);
-        if (refusal != null) {
-            throw new LedgerOverloaded(refusal);
-        }
     }
 
     public IngestGate gate() {

@@ -51,4 +51,19 @@ class ActiveLedgersTest {
         use("b", new Object(), 400); // over the budget alone: the others go, it stays
         assertEquals(List.of("a"), asked);
     }
+
+    @Test
+    void aFullHeapPassivatesTheLeastRecentlyUsedDownToAMark() {
+        HeapGuard heap = new HeapGuard(1000, 850);
+        heap.whenFull(() -> active.passivateDownTo(active.budgetBytes() / 2));
+        use("a", new Object(), 100);
+        use("b", new Object(), 100);
+        use("c", new Object(), 100);
+        heap.collected(800);
+        assertEquals(List.of(), asked, "below the heap's share: nothing");
+        heap.collected(900);
+        assertEquals(List.of("a", "b"), asked, "down to half the budget (150): a and b go, c stays");
+        heap.collected(900);
+        assertEquals(List.of("a", "b"), asked, "asked once");
+    }
 }

@@ -91,4 +91,23 @@ class IngestGateTest {
         heap.collected(500);
         assertNull(gate.tryAcquire("w", 10));
     }
+
+    @Test
+    void theLedgersOwnAuditRecordsAreNotRefusedForAShareOrAFullHeap() {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        HeapGuard heap = new HeapGuard(1000, 850);
+        IngestGate gate = new IngestGate(2000, 64, 500, heap, now::get);
+        assertNull(gate.tryAcquire("loud", 500));
+        assertNull(gate.tryAcquire("other", 10));
+        assertEquals(IngestGate.Refusal.WORKSPACE_AT_SHARE, gate.tryAcquire("loud", 100), "past its share");
+        assertNull(gate.tryAcquireInternal("loud", 1), "but a key.revoke record of that workspace is written");
+        heap.collected(900);
+        assertEquals(IngestGate.Refusal.HEAP_FULL, gate.tryAcquire("other", 10));
+        assertNull(gate.tryAcquireInternal("other", 1), "and a denial record while the heap is full");
+        assertEquals(IngestGate.Refusal.NODE_AT_CAPACITY, gate.tryAcquireInternal("loud", 2000),
+                "only the node's bound refuses it");
+        gate.release("loud", 1);
+        gate.release("other", 1);
+        assertEquals(510, gate.inFlightRecords());
+    }
 }
