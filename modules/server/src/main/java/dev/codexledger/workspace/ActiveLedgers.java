@@ -66,20 +66,7 @@ public final class ActiveLedgers {
             totalBytes += bytes - entry.bytes;
             entry.bytes = bytes;
             entry.asked = false;
-            long releasing = 0;
-            for (Iterator<Entry> eldest = entries.values().iterator();
-                 totalBytes - releasing > budgetBytes && eldest.hasNext(); ) {
-                Entry candidate = eldest.next();
-                if (candidate == entry) {
-                    break;
-                }
-                releasing += candidate.bytes;
-                if (!candidate.asked) {
-                    candidate.asked = true;
-                    passivations++;
-                    toAsk.add(candidate.passivate);
-                }
-            }
+            askEldest(budgetBytes, entry, toAsk);
         }
         toAsk.forEach(Runnable::run);
     }
@@ -91,19 +78,29 @@ public final class ActiveLedgers {
     public void passivateDownTo(long bytes) {
         List<Runnable> toAsk = new ArrayList<>();
         synchronized (this) {
-            long releasing = 0;
-            for (Iterator<Entry> eldest = entries.values().iterator();
-                 totalBytes - releasing > bytes && eldest.hasNext(); ) {
-                Entry candidate = eldest.next();
-                releasing += candidate.bytes;
-                if (!candidate.asked) {
-                    candidate.asked = true;
-                    passivations++;
-                    toAsk.add(candidate.passivate);
-                }
-            }
+            askEldest(bytes, null, toAsk);
         }
         toAsk.forEach(Runnable::run);
+    }
+
+    /**
+     * From the least recently used on (up to {@code keep}, never asked itself), collects the passivation of
+     * ledgers until the others hold at most {@code bytes}; ledgers already asked count as leaving.
+     */
+    private void askEldest(long bytes, Entry keep, List<Runnable> toAsk) {
+        long releasing = 0;
+        for (Iterator<Entry> eldest = entries.values().iterator(); totalBytes - releasing > bytes && eldest.hasNext(); ) {
+            Entry candidate = eldest.next();
+            if (candidate == keep) {
+                break;
+            }
+            releasing += candidate.bytes;
+            if (!candidate.asked) {
+                candidate.asked = true;
+                passivations++;
+                toAsk.add(candidate.passivate);
+            }
+        }
     }
 
     /** The ledger stopped: its heap is free (a later incarnation's entry is left alone). */
