@@ -126,7 +126,8 @@ final class Features {
         this.ledgers = new WorkspaceLedgers(system, config.getDuration("ledger.http.ask-timeout"),
                 new IngestGate(config.getLong("ledger.workspace.max-in-flight-records"),
                         config.getInt("ledger.workspace.max-pending-batches-per-workspace"),
-                        config.getLong("ledger.workspace.contended-share-records"), heap, System::nanoTime));
+                        config.getLong("ledger.workspace.contended-share-records"),
+                        config.getLong("ledger.workspace.contended-records-per-second"), heap, System::nanoTime));
         this.recordSink = auditSink(ledgers, recordsSettings);
         this.budgets = startBudgets();
         this.analytics = new Analytics(session, keyspace, prices, store, retention::ttlOf,

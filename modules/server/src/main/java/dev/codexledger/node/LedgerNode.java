@@ -52,8 +52,21 @@ public final class LedgerNode {
         Config baseConfig = ClusterFormation.configure(nodeConfig);
         Storage storage = Storage.connect(baseConfig);
         Config config = storage.driverConfig(baseConfig);
-        CqlSession session = storage.openSession(config);
-        LedgerSchema.create(session, storage.settings(), RecordsSettings.fromConfig(config).ttl());
+        CqlSession session = null;
+        try {
+            long started = System.nanoTime();
+            session = storage.openSession(config);
+            long connected = System.nanoTime();
+            LedgerSchema.create(session, storage.settings(), RecordsSettings.fromConfig(config).ttl());
+            org.slf4j.LoggerFactory.getLogger(LedgerNode.class).info("Cassandra session open in {} ms, schema ready"
+                    + " {} ms later", (connected - started) / 1_000_000, (System.nanoTime() - connected) / 1_000_000);
+        } catch (Exception | Error e) {
+            if (session != null) {
+                session.close();
+            }
+            storage.stopLocal();
+            throw e;
+        }
 
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "codex-ledger", config);
         addShutdownTasks(system, session, storage);

@@ -86,10 +86,30 @@ record Storage(CassandraSettings settings, Optional<LocalCassandra> local) {
         }
     }
 
-    CqlSession openSession(Config driverConfig) {
-        CqlSessionBuilder builder = CqlSession.builder()
-                .withConfigLoader(new DefaultDriverConfigLoader(() -> driverConfig.getConfig("datastax-java-driver")));
-        return builder.build();
+    /**
+     * The node's own session, once a contact point answers. Tries again every few seconds for
+     * {@code ledger.cassandra.connect-wait} (a node started with its Cassandra waits for it), then fails
+     * the start with the last error: a node never hangs in start-up because its Cassandra is gone. The
+     * persistence plugin's session, opened later and lazily, keeps the driver's reconnect-on-init.
+     */
+    CqlSession openSession(Config driverConfig) throws InterruptedException {
+        java.time.Duration wait = driverConfig.getDuration("ledger.cassandra.connect-wait");
+        Config once = driverConfig.getConfig("datastax-java-driver")
+                .withValue("advanced.reconnect-on-init", ConfigValueFactory.fromAnyRef(false));
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            try {
+                CqlSessionBuilder builder = CqlSession.builder()
+                        .withConfigLoader(new DefaultDriverConfigLoader(() -> once));
+                return builder.build();
+            } catch (com.datastax.oss.driver.api.core.AllNodesFailedException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new IllegalStateException("no Cassandra node answered at " + settings.contactPointStrings()
+                            + " within " + wait + " (ledger.cassandra.connect-wait): " + e.getMessage(), e);
+                }
+                Thread.sleep(Math.min(2_000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            }
+        }
     }
 
     void stopLocal() {

@@ -1,6 +1,7 @@
 package dev.codexledger.storage;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.metadata.Metadata;
 import com.datastax.oss.driver.api.core.DriverTimeoutException;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
@@ -28,6 +29,9 @@ public final class LedgerSchema {
      * ago), is tried again once the schema agrees.
      */
     private static void ddl(CqlSession session, String cql) {
+        if (alreadyApplied(session.getMetadata(), cql)) {
+            return;
+        }
         SimpleStatement statement = SimpleStatement.newInstance(cql).setTimeout(DDL_TIMEOUT).setIdempotent(true);
         for (int attempt = 1; ; attempt++) {
             try {
@@ -55,11 +59,47 @@ public final class LedgerSchema {
         }
     }
 
+    private static final java.util.regex.Pattern CREATE_KEYSPACE = java.util.regex.Pattern.compile(
+            "^\\s*CREATE KEYSPACE IF NOT EXISTS (\\w+)\\b");
+    private static final java.util.regex.Pattern CREATE_TABLE = java.util.regex.Pattern.compile(
+            "^\\s*CREATE TABLE IF NOT EXISTS (\\w+)\\.(\\w+)\\b");
+    private static final java.util.regex.Pattern ADD_COLUMN = java.util.regex.Pattern.compile(
+            "^\\s*ALTER TABLE (\\w+)\\.(\\w+) ADD IF NOT EXISTS (\\w+)\\b");
+
+    /**
+     * True when the driver's schema metadata already shows what an {@code IF NOT EXISTS} statement would
+     * create. A restarting node then sends no schema statement at all: each one waits for every Cassandra
+     * node to agree, which on a loaded ring took most of a minute per start. Metadata that lags only means
+     * the statement is sent, as before.
+     */
+    static boolean alreadyApplied(Metadata metadata, String cql) {
+        java.util.regex.Matcher keyspace = CREATE_KEYSPACE.matcher(cql);
+        if (keyspace.find()) {
+            return metadata.getKeyspace(keyspace.group(1)).isPresent();
+        }
+        java.util.regex.Matcher table = CREATE_TABLE.matcher(cql);
+        if (table.find()) {
+            return metadata.getKeyspace(table.group(1)).flatMap(k -> k.getTable(table.group(2))).isPresent();
+        }
+        java.util.regex.Matcher column = ADD_COLUMN.matcher(cql);
+        if (column.find()) {
+            return metadata.getKeyspace(column.group(1)).flatMap(k -> k.getTable(column.group(2)))
+                    .flatMap(t -> t.getColumn(column.group(3))).isPresent();
+        }
+        return false;
+    }
+
     private static void awaitAgreement(CqlSession session) {
         long deadline = System.nanoTime() + DDL_TIMEOUT.toNanos();
         while (!session.checkSchemaAgreement()) {
             if (System.nanoTime() - deadline > 0) {
                 LOG.warn("the Cassandra nodes still disagree on the schema after {}", DDL_TIMEOUT);
+                return;
+            }
+            try {
+                Thread.sleep(200); // each check reads every node's schema version: not in a tight loop
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 return;
             }
         }

@@ -17,6 +17,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * among the workspaces with records in flight. A workspace past its share or its queue bound
  * ({@code maxPendingBatchesPerWorkspace}) is refused before its body is read ({@link #refusesBeforeReading}),
  * so refusing it costs no parsing.
+ *
+ * <p>A share of records in flight bounds how much of the node one workspace holds at a time, not how
+ * fast it goes: one large batch after another still keeps 2 cores busy. So while others send, a workspace
+ * may also add no more than {@code contendedRecordsPerSecond} records a second (a token bucket holding one
+ * second's worth; a batch is admitted while any are left). Alone, a workspace is paced by nothing but the
+ * node-wide bounds.
  */
 public final class IngestGate {
 
@@ -43,11 +49,19 @@ public final class IngestGate {
         int batches;
     }
 
+    /** A workspace's records/s while contended: tokens refill at the rate, up to one second's worth. */
+    private static final class Pace {
+        double tokens;
+        long refilledAt;
+    }
+
     static final int RECENT_SECONDS = 2;
 
     private final long maxInFlightRecords;
     private final int maxPendingBatchesPerWorkspace;
     private final long contendedShareRecords;
+    private final long contendedRecordsPerSecond;
+    private final ConcurrentHashMap<String, Pace> paces = new ConcurrentHashMap<>();
     private final HeapGuard heap;
     private final java.util.function.LongSupplier nanoTime;
     /** When each workspace last sent (pruned to the last {@value #RECENT_SECONDS} s now and then). */
@@ -60,9 +74,16 @@ public final class IngestGate {
 
     public IngestGate(long maxInFlightRecords, int maxPendingBatchesPerWorkspace, long contendedShareRecords,
                       HeapGuard heap, java.util.function.LongSupplier nanoTime) {
+        this(maxInFlightRecords, maxPendingBatchesPerWorkspace, contendedShareRecords, 0, heap, nanoTime);
+    }
+
+    /** @param contendedRecordsPerSecond records/s one workspace may add while others send (0: no such limit) */
+    public IngestGate(long maxInFlightRecords, int maxPendingBatchesPerWorkspace, long contendedShareRecords,
+                      long contendedRecordsPerSecond, HeapGuard heap, java.util.function.LongSupplier nanoTime) {
         this.maxInFlightRecords = maxInFlightRecords;
         this.maxPendingBatchesPerWorkspace = maxPendingBatchesPerWorkspace;
         this.contendedShareRecords = contendedShareRecords;
+        this.contendedRecordsPerSecond = contendedRecordsPerSecond;
         this.heap = heap;
         this.nanoTime = nanoTime;
         this.prunedAt = nanoTime.getAsLong();
@@ -83,6 +104,7 @@ public final class IngestGate {
         if (now - prunedAt > recent / 4) {
             prunedAt = now;
             lastSent.values().removeIf(at -> now - at > recent);
+            paces.keySet().removeIf(w -> !lastSent.containsKey(w));
         }
         recentlySending = lastSent.size();
     }
@@ -90,6 +112,49 @@ public final class IngestGate {
     /** True while other workspaces than this one sent lately: then shares apply. */
     private boolean contended() {
         return recentlySending > 1;
+    }
+
+    /** True while others send and this workspace has used its records/s (its pace is spent). */
+    private boolean overPace(String workspace) {
+        if (contendedRecordsPerSecond <= 0 || !contended()) {
+            return false;
+        }
+        Pace pace = paces.get(workspace);
+        if (pace == null) {
+            return false;
+        }
+        synchronized (pace) {
+            refill(pace);
+            return pace.tokens <= 0;
+        }
+    }
+
+    /**
+     * Counts an admitted batch against its workspace's pace while others send (alone, a workspace is not
+     * paced). A batch is admitted while any of the second's records are left, so its pace may go into
+     * debt by up to one second's worth, paid back before its next batch.
+     */
+    private void spend(String workspace, int records) {
+        if (contendedRecordsPerSecond <= 0 || !contended()) {
+            return;
+        }
+        Pace pace = paces.computeIfAbsent(workspace, w -> {
+            Pace fresh = new Pace();
+            fresh.tokens = contendedRecordsPerSecond;
+            fresh.refilledAt = nanoTime.getAsLong();
+            return fresh;
+        });
+        synchronized (pace) {
+            refill(pace);
+            pace.tokens = Math.max(-contendedRecordsPerSecond, pace.tokens - records);
+        }
+    }
+
+    private void refill(Pace pace) {
+        long now = nanoTime.getAsLong();
+        pace.tokens = Math.min(contendedRecordsPerSecond,
+                pace.tokens + (now - pace.refilledAt) * contendedRecordsPerSecond / 1e9);
+        pace.refilledAt = now;
     }
 
     /**
@@ -101,6 +166,9 @@ public final class IngestGate {
             return count(Refusal.HEAP_FULL);
         }
         sending(workspace);
+        if (overPace(workspace)) {
+            return count(Refusal.WORKSPACE_AT_SHARE);
+        }
         Load load = loads.get(workspace);
         if (load != null) {
             synchronized (load) {
@@ -154,6 +222,8 @@ public final class IngestGate {
                     refusal = Refusal.WORKSPACE_AT_SHARE;
                 } else if (contended() && load.records > 0 && load.records + records > contendedShareRecords) {
                     refusal = Refusal.WORKSPACE_AT_SHARE;
+                } else if (overPace(workspace)) {
+                    refusal = Refusal.WORKSPACE_AT_SHARE;
                 } else if (held > maxInFlightRecords / 2 && load.records > 0
                         && load.records + records > maxInFlightRecords / Math.max(1, loads.size())) {
                     refusal = Refusal.WORKSPACE_AT_SHARE;
@@ -170,6 +240,9 @@ public final class IngestGate {
         if (refusal != null) {
             inFlightRecords.addAndGet(-records);
             return count(refusal);
+        }
+        if (!internal) {
+            spend(workspace, records);
         }
         return null;
     }

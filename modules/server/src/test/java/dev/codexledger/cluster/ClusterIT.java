@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -44,6 +46,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * is gap-free with a verifying chain, and analytics and budget spend equal the sum of what was acknowledged.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 12, unit = TimeUnit.MINUTES)
 class ClusterIT {
 
     private static final int WORKSPACES = 30;
@@ -74,6 +77,11 @@ class ClusterIT {
         }
     }
 
+    /** Six exporter-like clients, 20 records a batch, each pausing 500 ms after an acknowledgement. */
+    private static IngestLoad load(List<String> workspaces) {
+        return new IngestLoad(cluster, workspaces, 6, 20, Duration.ofMillis(500)).start();
+    }
+
     private static List<String> workspaces(String prefix) {
         return IntStream.range(0, WORKSPACES).mapToObj(i -> prefix + "-" + i).toList();
     }
@@ -94,6 +102,7 @@ class ClusterIT {
      * acknowledged, and the analytics and budget spend of each workspace equal to its acknowledged records.
      */
     private static void verify(IngestLoad load, List<String> workspaces) throws Exception {
+        long started = System.nanoTime();
         assertEquals(List.of(), load.anomalies, "answers a client may not retry");
         Map<String, Long> stored = load.verify(cluster.client(0));
         for (String workspace : workspaces) {
@@ -119,6 +128,8 @@ class ClusterIT {
                 assertEquals(120 * acknowledged, input, workspace + ": analytics input tokens");
             });
         }
+        System.out.printf("[verify] %d workspaces, %d records checked in %.1f s%n", workspaces.size(),
+                load.acknowledgedRecords(), (System.nanoTime() - started) / 1e9);
     }
 
     @Test
@@ -126,7 +137,7 @@ class ClusterIT {
     void aKilledNodesWorkspacesMoveAndNothingAcknowledgedIsLostOrCountedTwice() throws Exception {
         List<String> workspaces = workspaces("kill");
         budgets(workspaces);
-        IngestLoad load = new IngestLoad(cluster, workspaces, 6, 20).start();
+        IngestLoad load = load(workspaces);
         try {
             load.awaitMore(600, Duration.ofMinutes(2));
             cluster.kill(2);
@@ -144,7 +155,7 @@ class ClusterIT {
     void aCassandraNodeKilledDuringIngestLosesNothingAndReadsSeeEverythingOnceItIsBack() throws Exception {
         List<String> workspaces = workspaces("ring");
         budgets(workspaces);
-        IngestLoad load = new IngestLoad(cluster, workspaces, 6, 20).start();
+        IngestLoad load = load(workspaces);
         var victim = ring.node(3);
         try {
             load.awaitMore(400, Duration.ofMinutes(2));
@@ -172,7 +183,7 @@ class ClusterIT {
     void aFrozenNodeThatWasDownedAcknowledgesNothingWhenItWakesUp() throws Exception {
         List<String> workspaces = workspaces("zombie");
         budgets(workspaces);
-        IngestLoad load = new IngestLoad(cluster, workspaces, 6, 20).start();
+        IngestLoad load = load(workspaces);
         int frozen = 1;
         try {
             load.awaitMore(600, Duration.ofMinutes(2));
@@ -196,7 +207,7 @@ class ClusterIT {
     void aRollingRestartLosesNothingAndFailsNoRequestAClientMayNotRetry() throws Exception {
         List<String> workspaces = workspaces("rolling");
         budgets(workspaces);
-        IngestLoad load = new IngestLoad(cluster, workspaces, 6, 20).start();
+        IngestLoad load = load(workspaces);
         try {
             load.awaitMore(400, Duration.ofMinutes(2));
             for (int node = 0; node < cluster.size(); node++) {

@@ -116,8 +116,10 @@ public final class LedgerCluster implements AutoCloseable {
         if (isAlive(node)) {
             throw new IllegalStateException("node " + node + " still runs");
         }
+        long started = System.nanoTime();
         launch(node);
         awaitReady(node, Duration.ofMinutes(3));
+        System.out.printf("[cluster] node %d ready %.1f s after its restart%n", node, (System.nanoTime() - started) / 1e9);
     }
 
     /** SIGKILL: no shutdown of any kind. */

@@ -30,6 +30,11 @@ public final class SharedCassandra implements BeforeAllCallback, AfterAllCallbac
 
     private static synchronized void start(ExtensionContext context) throws Exception {
         if (node != null) {
+            if (!node.isRunning()) {
+                // said once, loudly, with the node's own last words; every later class fails at once
+                throw new IllegalStateException("the shared Cassandra (pid " + node.pid() + ", " + node.contactPoint()
+                        + ") is gone; its logs end:\n" + logTail(node.dataDir()));
+            }
             return;
         }
         node = startNode("shared");
@@ -39,6 +44,22 @@ public final class SharedCassandra implements BeforeAllCallback, AfterAllCallbac
                     started.close();
                     deleteRecursively(started.dataDir());
                 });
+    }
+
+    /** The last lines of a node's console and system logs, to say why it stopped. */
+    public static String logTail(Path dataDir) {
+        StringBuilder tail = new StringBuilder();
+        for (String name : new String[] {"console.log", "system.log"}) {
+            Path log = dataDir.resolve("logs").resolve(name);
+            try {
+                java.util.List<String> lines = Files.readAllLines(log);
+                tail.append("--- ").append(log).append('\n');
+                lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(l -> tail.append(l).append('\n'));
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                tail.append("--- ").append(log).append(": ").append(e).append('\n');
+            }
+        }
+        return tail.toString();
     }
 
     /** Test data of a stopped node: a build would otherwise keep ~100 MB per run under target/. */

@@ -110,4 +110,34 @@ class IngestGateTest {
         gate.release("other", 1);
         assertEquals(510, gate.inFlightRecords());
     }
+    @Test
+    void whileOthersSendALoudWorkspaceIsPacedToItsRecordsPerSecondAndAloneItIsNot() {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+        IngestGate gate = new IngestGate(1_000_000, 64, 1_000_000, 1000, HeapGuard.OFF, now::get);
+        for (int i = 0; i < 10; i++) { // alone: 5,000 records in no time, nothing paced
+            assertNull(gate.tryAcquire("loud", 500));
+            gate.release("loud", 500);
+        }
+        assertNull(gate.tryAcquire("quiet", 10));
+        gate.release("quiet", 10);
+        // contended now: a second's worth (1,000) goes through, the batch that crosses it included
+        assertNull(gate.tryAcquire("loud", 600));
+        gate.release("loud", 600);
+        assertNull(gate.tryAcquire("loud", 600), "400 were left: admitted, 200 into debt");
+        gate.release("loud", 600);
+        assertEquals(IngestGate.Refusal.WORKSPACE_AT_SHARE, gate.tryAcquire("loud", 10));
+        assertEquals(IngestGate.Refusal.WORKSPACE_AT_SHARE, gate.refusesBeforeReading("loud"), "refused unread");
+        assertNull(gate.tryAcquire("quiet", 10), "the quiet one is within its own pace");
+        gate.release("quiet", 10);
+        now.addAndGet(150_000_000L); // 150 ms: 150 back, still 50 in debt
+        assertEquals(IngestGate.Refusal.WORKSPACE_AT_SHARE, gate.tryAcquire("loud", 10));
+        now.addAndGet(100_000_000L); // 100 ms more: 50 left
+        assertNull(gate.tryAcquire("loud", 10));
+        gate.release("loud", 10);
+        now.addAndGet(3_000_000_000L); // the quiet one stopped sending 3 s ago: alone again
+        for (int i = 0; i < 10; i++) {
+            assertNull(gate.tryAcquire("loud", 500), "alone, not paced");
+            gate.release("loud", 500);
+        }
+    }
 }
