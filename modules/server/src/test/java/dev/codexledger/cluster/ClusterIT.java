@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -77,6 +79,19 @@ class ClusterIT {
         }
     }
 
+    private static long phaseStarted = System.nanoTime();
+
+    @BeforeEach
+    void startPhase(TestInfo test) {
+        phaseStarted = System.nanoTime();
+        step("phase " + test.getDisplayName());
+    }
+
+    /** Where a phase's time goes, in the test's output. */
+    private static void step(String what) {
+        System.out.printf("[ClusterIT +%.1f s] %s%n", (System.nanoTime() - phaseStarted) / 1e9, what);
+    }
+
     /** Six exporter-like clients, 20 records a batch, each pausing 500 ms after an acknowledgement. */
     private static IngestLoad load(List<String> workspaces) {
         return new IngestLoad(cluster, workspaces, 6, 20, Duration.ofMillis(500)).start();
@@ -87,14 +102,24 @@ class ClusterIT {
     }
 
     /** A month budget on every workspace, so its spend is reported. */
-    private static void budgets(List<String> workspaces) {
+    private static void budgets(List<String> workspaces) throws Exception {
         LedgerClient admin = cluster.client(0);
-        for (String workspace : workspaces) {
-            Eventually.assertThat(Duration.ofSeconds(30), () -> assertEquals(200,
-                    admin.send("PUT", "/v1/admin/workspaces/" + workspace + "/budgets/org",
-                            Map.of("Content-Type", "application/json"),
-                            "{\"window\":\"month\",\"cap\":100000}".getBytes()).status()));
+        ExecutorService pool = Executors.newFixedThreadPool(10); // each a new entity: recovery, then a write
+        try {
+            List<Future<?>> set = new ArrayList<>();
+            for (String workspace : workspaces) {
+                set.add(pool.submit(() -> Eventually.assertThat(Duration.ofSeconds(30), () -> assertEquals(200,
+                        admin.send("PUT", "/v1/admin/workspaces/" + workspace + "/budgets/org",
+                                Map.of("Content-Type", "application/json"),
+                                "{\"window\":\"month\",\"cap\":100000}".getBytes()).status()))));
+            }
+            for (Future<?> done : set) {
+                done.get(2, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
         }
+        step("budgets set on " + workspaces.size() + " workspaces");
     }
 
     /**
@@ -141,11 +166,13 @@ class ClusterIT {
         try {
             load.awaitMore(600, Duration.ofMinutes(2));
             cluster.kill(2);
+            step("node 2 killed");
             load.awaitMore(600, Duration.ofMinutes(2));
             cluster.restart(2);
             load.awaitMore(300, Duration.ofMinutes(2));
         } finally {
             load.close();
+            step("load closed");
         }
         verify(load, workspaces);
     }
@@ -160,8 +187,10 @@ class ClusterIT {
         try {
             load.awaitMore(400, Duration.ofMinutes(2));
             victim.kill();
+            step("Cassandra node 3 killed");
             load.awaitMore(400, Duration.ofMinutes(3));
             ring.awaitSeenDown(victim, Duration.ofMinutes(1));
+            step("seen down");
             load.awaitMore(400, Duration.ofMinutes(3));
             try (CqlSession session = ring.session()) {
                 assertThrows(UnavailableException.class, () -> session.execute(SimpleStatement.newInstance(
@@ -169,11 +198,14 @@ class ClusterIT {
                         .setConsistencyLevel(DefaultConsistencyLevel.ALL)), "ALL needs the node that is down");
             }
             load.verify(cluster.client(1)); // LOCAL_QUORUM reads see every acknowledged record while it is down
+            step("verified while it is down");
             victim.restart();
             ring.awaitAllUp(Duration.ofMinutes(2));
+            step("Cassandra node 3 back");
             load.awaitMore(200, Duration.ofMinutes(2));
         } finally {
             load.close();
+            step("load closed");
         }
         verify(load, workspaces);
     }
@@ -188,16 +220,20 @@ class ClusterIT {
         try {
             load.awaitMore(600, Duration.ofMinutes(2));
             cluster.pause(frozen);
+            step("node 1 paused");
             Eventually.assertThat(Duration.ofSeconds(60), () -> assertFalse(
                     cluster.members(0).containsKey(cluster.address(frozen)), "node 1 downed and removed"));
             load.awaitMore(600, Duration.ofMinutes(2));
+            step("node 1 removed");
             cluster.resume(frozen);
             assertTrue(cluster.awaitExit(frozen, Duration.ofSeconds(60)), "woken up downed, it leaves its JVM");
+            step("node 1 exited");
             load.awaitMore(300, Duration.ofMinutes(2));
             cluster.restart(frozen);
             load.awaitMore(300, Duration.ofMinutes(2));
         } finally {
             load.close();
+            step("load closed");
         }
         verify(load, workspaces);
     }
@@ -212,12 +248,14 @@ class ClusterIT {
             load.awaitMore(400, Duration.ofMinutes(2));
             for (int node = 0; node < cluster.size(); node++) {
                 cluster.stop(node, Duration.ofSeconds(60));
+                step("node " + node + " stopped");
                 load.awaitMore(200, Duration.ofMinutes(2));
                 cluster.restart(node);
                 load.awaitMore(200, Duration.ofMinutes(2));
             }
         } finally {
             load.close();
+            step("load closed");
         }
         verify(load, workspaces);
     }
