@@ -49,6 +49,7 @@ public final class Analytics implements AfterWrite.Follower {
     private final Executor executor;
     private final java.util.function.Function<String, java.time.Duration> retention;
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
+    private final KnownThreads knownThreads;
 
     /** A handed-over batch, as the facts it adds. */
     private record Counted(long firstSeq, long lastSeq, long acceptedAtMicros, List<Fact> facts) {}
@@ -77,6 +78,14 @@ public final class Analytics implements AfterWrite.Follower {
     public Analytics(CqlSession session, String keyspace, Pricing prices, RecordStore records,
                      java.util.function.Function<String, java.time.Duration> retention, Executor executor,
                      java.time.Duration coalesce) {
+        this(session, keyspace, prices, records, retention, executor, coalesce, 100_000);
+    }
+
+    /** @param knownThreads conversations the node remembers as counted, for all its workspaces together */
+    public Analytics(CqlSession session, String keyspace, Pricing prices, RecordStore records,
+                     java.util.function.Function<String, java.time.Duration> retention, Executor executor,
+                     java.time.Duration coalesce, int knownThreads) {
+        this.knownThreads = new KnownThreads(knownThreads);
         this.retention = retention;
         this.executor = executor;
         this.delayed = coalesce.isZero() ? executor
@@ -85,6 +94,20 @@ public final class Analytics implements AfterWrite.Follower {
         this.store = new AnalyticsStore(session, keyspace);
         this.prices = prices;
         this.records = records;
+    }
+
+    /** Conversations the node holds as counted (for every workspace together), and how many it may. */
+    public int knownThreadsHeld() {
+        return knownThreads.size();
+    }
+
+    public int knownThreadsCapacity() {
+        return knownThreads.capacity();
+    }
+
+    /** The most heap the held conversations take (an estimate per entry, see KnownThreads). */
+    public long knownThreadsMaxBytes() {
+        return (long) knownThreads.capacity() * KnownThreads.BYTES_PER_ENTRY;
     }
 
     /**
@@ -209,7 +232,7 @@ public final class Analytics implements AfterWrite.Follower {
     private void count(Lane lane, long firstSeq, long lastSeq, long acceptedAtMicros, List<Fact> batch) {
         try {
             if (lane.state == null) {
-                lane.state = new WorkspaceAnalytics(lane.workspace, store, retention.apply(lane.workspace));
+                lane.state = new WorkspaceAnalytics(lane.workspace, store, retention.apply(lane.workspace), knownThreads);
                 lane.evicted = false;
             }
             WorkspaceAnalytics state = lane.state;
@@ -218,7 +241,7 @@ public final class Analytics implements AfterWrite.Follower {
             }
             if (firstSeq > state.countedThrough() + 1) {
                 // counted elsewhere meanwhile (another node owned the workspace), or never handed over
-                state = lane.state = new WorkspaceAnalytics(lane.workspace, store, retention.apply(lane.workspace));
+                state = lane.state = new WorkspaceAnalytics(lane.workspace, store, retention.apply(lane.workspace), knownThreads);
                 if (firstSeq > state.countedThrough() + 1) {
                     readBack(state, firstSeq - 1);
                 }

@@ -2,8 +2,8 @@ package dev.codexledger.analytics;
 
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,7 +23,6 @@ import java.util.concurrent.CompletableFuture;
 final class WorkspaceAnalytics {
 
     private static final int DAYS_KEPT = 40;
-    private static final int THREADS_KEPT = 100_000;
 
     private final String workspace;
     private final AnalyticsStore store;
@@ -34,13 +33,8 @@ final class WorkspaceAnalytics {
             return size() > DAYS_KEPT;
         }
     };
-    /** Conversations known to be counted (recently seen ones; the others are looked up). */
-    private final Set<String> knownThreads = Collections.newSetFromMap(new LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > THREADS_KEPT;
-        }
-    });
+    /** Conversations known to be counted, for the node's workspaces together (the others are looked up). */
+    private final KnownThreads knownThreads;
 
     private static final class Day {
         final Map<Fact.RowKey, long[]> counts = new HashMap<>();
@@ -57,9 +51,10 @@ final class WorkspaceAnalytics {
     /** Rows live as long as the workspace's records (its retention), from their last update. */
     private final int ttlSeconds;
 
-    WorkspaceAnalytics(String workspace, AnalyticsStore store, java.time.Duration retention) {
+    WorkspaceAnalytics(String workspace, AnalyticsStore store, java.time.Duration retention, KnownThreads knownThreads) {
         this.workspace = workspace;
         this.store = store;
+        this.knownThreads = knownThreads;
         this.ttlSeconds = (int) Math.min(Integer.MAX_VALUE, retention.toSeconds());
         this.progress = store.progress(workspace);
     }
@@ -81,7 +76,7 @@ final class WorkspaceAnalytics {
      * records at or below a row's counted sequence number are skipped) and stores the result.
      */
     void count(List<Fact> facts, long throughSeq, long acceptedAtMicros) {
-        lookUpThreads(facts);
+        Set<String> threads = threadsCountedBefore(facts);
         Map<LocalDate, Map<Fact.RowKey, Boolean>> touched = new HashMap<>();
         Map<String, LocalDate> newThreads = new LinkedHashMap<>();
         Map<LocalDate, Day> used = new HashMap<>();
@@ -89,7 +84,7 @@ final class WorkspaceAnalytics {
             Day day = used.computeIfAbsent(fact.day(), this::day);
             boolean counts = fact.seq() > day.through.getOrDefault(fact.row(), 0L);
             touched.computeIfAbsent(fact.day(), d -> new HashMap<>()).merge(fact.row(), counts, Boolean::logicalOr);
-            boolean newThread = fact.conversation() != null && knownThreads.add(fact.conversation());
+            boolean newThread = fact.conversation() != null && threads.add(fact.conversation());
             if (newThread) {
                 newThreads.put(fact.conversation(), fact.day());
             }
@@ -121,24 +116,32 @@ final class WorkspaceAnalytics {
         join(threadWrites);
         progress = new AnalyticsStore.Progress(throughSeq, Math.max(progress.acceptedAtMicros(), acceptedAtMicros));
         store.setProgress(workspace, progress);
+        knownThreads.addAll(workspace, threads); // all stored now: the ones known before and the new ones
     }
 
-    /** Marks the batch's conversations that {@code analytics_threads} knows as known (parallel point reads). */
-    private void lookUpThreads(List<Fact> facts) {
+    /**
+     * The batch's conversations that were counted before it: held in the node's hint, or found in
+     * {@code analytics_threads} (parallel point reads). Decided once per call, so an entry the node's
+     * hint lets go meanwhile (other workspaces count at the same time) cannot make a thread count twice.
+     */
+    private Set<String> threadsCountedBefore(List<Fact> facts) {
+        Set<String> known = new HashSet<>();
         Set<String> unknown = new LinkedHashSet<>();
         for (Fact fact : facts) {
-            if (fact.conversation() != null && !knownThreads.contains(fact.conversation())) {
-                unknown.add(fact.conversation());
+            String conversation = fact.conversation();
+            if (conversation != null && !known.contains(conversation) && !unknown.contains(conversation)) {
+                (knownThreads.contains(workspace, conversation) ? known : unknown).add(conversation);
             }
         }
         Map<String, CompletableFuture<Boolean>> lookups = new HashMap<>();
         unknown.forEach(conversation -> lookups.put(conversation, store.threadKnown(workspace, conversation)));
         join(new ArrayList<>(lookups.values()));
-        lookups.forEach((conversation, known) -> {
-            if (known.join()) {
-                knownThreads.add(conversation);
+        lookups.forEach((conversation, stored) -> {
+            if (stored.join()) {
+                known.add(conversation);
             }
         });
+        return known;
     }
 
     private Day day(LocalDate date) {

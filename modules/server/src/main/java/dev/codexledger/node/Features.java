@@ -132,7 +132,7 @@ final class Features {
         this.budgets = startBudgets();
         this.analytics = new Analytics(session, keyspace, prices, store, retention::ttlOf,
                 system.dispatchers().lookup(DispatcherSelector.fromConfig("ledger.analytics.dispatcher")),
-                config.getDuration("ledger.analytics.coalesce"));
+                config.getDuration("ledger.analytics.coalesce"), config.getInt("ledger.analytics.known-threads"));
         system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(2), Duration.ofSeconds(2), analytics::tick,
                 system.executionContext());
         startLedgers(windows);
@@ -232,7 +232,7 @@ final class Features {
                 new OtlpRoutes(ledgers, recordsSettings, clock, access, bodies).routes(),
                 new KeysRoutes(keys, access, audit, blocking, bodies).routes(),
                 new RetentionRoutes(retention, access, audit, bodies, blocking).routes(),
-                new NodeMemoryRoutes(access, activeLedgers, ledgers.gate()).routes(),
+                new NodeMemoryRoutes(access, activeLedgers, ledgers.gate(), analytics).routes(),
                 new ComplianceRoutes(session, keyspace, config, access, blocking, clock).routes(),
                 erasure.routes(), holdsAdmin.routes(),
                 new PricingRoutes(prices, access, bodies, blocking).routes(),

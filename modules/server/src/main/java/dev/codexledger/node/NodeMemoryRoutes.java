@@ -26,9 +26,11 @@ final class NodeMemoryRoutes {
 
     private final Access access;
     private final ActiveLedgers ledgers;
+    private final dev.codexledger.analytics.Analytics analytics;
     private final IngestGate gate;
 
-    NodeMemoryRoutes(Access access, ActiveLedgers ledgers, IngestGate gate) {
+    NodeMemoryRoutes(Access access, ActiveLedgers ledgers, IngestGate gate, dev.codexledger.analytics.Analytics analytics) {
+        this.analytics = analytics;
         this.access = access;
         this.ledgers = ledgers;
         this.gate = gate;
@@ -54,7 +56,11 @@ final class NodeMemoryRoutes {
                   @JsonProperty("refused_workspace_at_share") long workspaceAtShare,
                   @JsonProperty("refused_heap_full") long heapFull) {}
 
-    record View(Heap heap, Ledgers ledgers, Ingest ingest) {}
+    /** The analytics' node-wide hint of counted conversations (bounded for the node, not per workspace). */
+    record AnalyticsThreads(@JsonProperty("known_threads") int held, @JsonProperty("known_threads_capacity") int capacity,
+                            @JsonProperty("known_threads_max_bytes") long maxBytes) {}
+
+    record View(Heap heap, Ledgers ledgers, Ingest ingest, AnalyticsThreads analytics) {}
 
     View view() {
         HeapGuard heap = gate.heap();
@@ -65,6 +71,8 @@ final class NodeMemoryRoutes {
                 new Ingest(gate.inFlightRecords(), gate.sendingWorkspaces(), gate.recentlySending(),
                         gate.refused(IngestGate.Refusal.NODE_AT_CAPACITY),
                         gate.refused(IngestGate.Refusal.WORKSPACE_AT_SHARE),
-                        gate.refused(IngestGate.Refusal.HEAP_FULL)));
+                        gate.refused(IngestGate.Refusal.HEAP_FULL)),
+                new AnalyticsThreads(analytics.knownThreadsHeld(), analytics.knownThreadsCapacity(),
+                        analytics.knownThreadsMaxBytes()));
     }
 }

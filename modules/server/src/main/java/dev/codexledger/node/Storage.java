@@ -45,7 +45,11 @@ record Storage(CassandraSettings settings, Optional<LocalCassandra> local) {
      */
     Config driverConfig(Config config) {
         Config overrides = ConfigFactory.empty().withValue("datastax-java-driver.basic.contact-points",
-                ConfigValueFactory.fromIterable(settings.contactPointStrings()));
+                ConfigValueFactory.fromIterable(settings.contactPointStrings()))
+                // the driver keeps (and refreshes after every schema change) the metadata of our keyspace
+                // only, not of every keyspace the cluster holds
+                .withValue("datastax-java-driver.advanced.metadata.schema.refreshed-keyspaces",
+                        ConfigValueFactory.fromIterable(java.util.List.of(settings.keyspace())));
         overrides = withConsistency(overrides, "datastax-java-driver.basic.request");
         if (config.hasPath(PROFILES)) {
             for (String profile : config.getConfig(PROFILES).root().keySet()) {

@@ -1,6 +1,7 @@
 package dev.codexledger.analytics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.google.protobuf.ByteString;
@@ -100,5 +101,42 @@ class AnalyticsHandOverIT {
         first.follow(prompts(8, 8));
         first.handOver(WORKSPACE).toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertEquals(8, turns(first), "it counts on from the stored progress, not from what it knew before");
+    }
+    @Test
+    void aNodeThatRemembersOneConversationStillCountsEachThreadOnce() throws Exception {
+        String workspace = "threads-hint";
+        Analytics small = new Analytics(session, keyspace, Pricing.FREE, store, w -> Duration.ofDays(30), threads,
+                Duration.ZERO, 1);
+        long seq = 0;
+        for (int batch = 0; batch < 4; batch++) { // c1..c3 in every batch, in a rotated order
+            List<LedgerRecord> records = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                seq++;
+                String conversation = "c" + (1 + (batch + i) % 3);
+                ByteString content = ByteString.copyFromUtf8("{\"event_id\":\"t" + seq + "\",\"event_type\":\"CODEX_LOG\","
+                        + "\"model\":\"gpt-5-codex\",\"prompt\":\"turn\",\"surface\":\"cli\",\"conversation_id\":\""
+                        + conversation + "\"}");
+                records.add(new LedgerRecord(seq, "t" + seq, "CODEX_LOG", NOON + seq, "ana", content,
+                        Digest.sha256(content), Digest.sha256(content)));
+            }
+            small.follow(PricedBatch.of(workspace, new RecordsAppended(NOON + seq, records), Pricing.FREE));
+            long through = seq;
+            dev.codexledger.testing.Eventually.assertThat(Duration.ofSeconds(10), () -> assertEquals(through,
+                    threadsAndTurns(small, workspace)[1], "counted through batch"));
+        }
+        small.handOver(workspace).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(3, threadsAndTurns(small, workspace)[0], "three conversations, each counted once");
+        assertEquals(1, small.knownThreadsCapacity());
+        assertEquals(1, small.knownThreadsHeld(), "the node's hint stays in its bound");
+    }
+
+    private static long[] threadsAndTurns(Analytics analytics, String workspace) {
+        LocalDate day = LocalDate.of(2026, 11, 2);
+        long[] sums = new long[2];
+        for (var row : analytics.rows(workspace, day, day)) {
+            sums[0] += row.counts()[Metric.THREADS.ordinal()];
+            sums[1] += row.counts()[Metric.TURNS.ordinal()];
+        }
+        return sums;
     }
 }
