@@ -51,15 +51,20 @@ public final class LedgerNode {
     public static Running start(Config nodeConfig) throws Exception {
         Config baseConfig = ClusterFormation.configure(nodeConfig);
         Storage storage = Storage.connect(baseConfig);
-        Config config = storage.driverConfig(baseConfig);
+        Config config;
         CqlSession session = null;
+        ActorSystem<Void> system;
+        // Until the actor system's shutdown owns them, a failed start closes the session and stops the
+        // embedded Cassandra here (it would outlive this JVM's exit otherwise).
         try {
+            config = storage.driverConfig(baseConfig);
             long started = System.nanoTime();
             session = storage.openSession(config);
             long connected = System.nanoTime();
             LedgerSchema.create(session, storage.settings(), RecordsSettings.fromConfig(config).ttl());
             org.slf4j.LoggerFactory.getLogger(LedgerNode.class).info("Cassandra session open in {} ms, schema ready"
                     + " {} ms later", (connected - started) / 1_000_000, (System.nanoTime() - connected) / 1_000_000);
+            system = ActorSystem.create(Behaviors.empty(), "codex-ledger", config);
         } catch (Exception | Error e) {
             if (session != null) {
                 session.close();
@@ -67,8 +72,6 @@ public final class LedgerNode {
             storage.stopLocal();
             throw e;
         }
-
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "codex-ledger", config);
         addShutdownTasks(system, session, storage);
         try {
             Features features = new Features(system, config, session, storage.settings(), Clock.systemUTC());

@@ -49,7 +49,8 @@ record Storage(CassandraSettings settings, Optional<LocalCassandra> local) {
                 // the driver keeps (and refreshes after every schema change) the metadata of our keyspace
                 // only, not of every keyspace the cluster holds
                 .withValue("datastax-java-driver.advanced.metadata.schema.refreshed-keyspaces",
-                        ConfigValueFactory.fromIterable(java.util.List.of(settings.keyspace())));
+                        ConfigValueFactory.fromIterable(java.util.List.of(
+                                com.datastax.oss.driver.api.core.CqlIdentifier.fromCql(settings.keyspace()).asInternal())));
         overrides = withConsistency(overrides, "datastax-java-driver.basic.request");
         if (config.hasPath(PROFILES)) {
             for (String profile : config.getConfig(PROFILES).root().keySet()) {
@@ -107,6 +108,12 @@ record Storage(CassandraSettings settings, Optional<LocalCassandra> local) {
                         .withConfigLoader(new DefaultDriverConfigLoader(() -> once));
                 return builder.build();
             } catch (com.datastax.oss.driver.api.core.AllNodesFailedException e) {
+                boolean refused = e.getAllErrors().values().stream().flatMap(java.util.List::stream)
+                        .anyMatch(error -> error instanceof com.datastax.oss.driver.api.core.auth.AuthenticationException);
+                if (refused) {
+                    throw new IllegalStateException("Cassandra refused the credentials (ledger.cassandra.username/"
+                            + "password): " + e.getMessage(), e); // waiting would not change that
+                }
                 if (System.nanoTime() - deadline >= 0) {
                     throw new IllegalStateException("no Cassandra node answered at " + settings.contactPointStrings()
                             + " within " + wait + " (ledger.cassandra.connect-wait): " + e.getMessage(), e);

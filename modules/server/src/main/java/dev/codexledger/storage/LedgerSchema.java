@@ -258,6 +258,9 @@ public final class LedgerSchema {
                 WITH CLUSTERING ORDER BY (bucket ASC)
                 AND default_time_to_live = %d
                 """.formatted(ks, ttl));
+        // Statements skipped because this driver already saw their objects (alreadyApplied) did not wait
+        // for the other Cassandra nodes: wait once, so nothing is prepared against a node that lags.
+        awaitAgreement(session);
     }
 
     /**

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A share of records in flight bounds how much of the node one workspace holds at a time, not how
  * fast it goes: one large batch after another still keeps 2 cores busy. So while others send, a workspace
  * may also add no more than {@code contendedRecordsPerSecond} records a second (a token bucket holding one
- * second's worth; a batch is admitted while any are left). Alone, a workspace is paced by nothing but the
+ * second's worth; a batch is admitted while any are left, so the bucket goes at most one batch into debt). Alone, a workspace is paced by nothing but the
  * node-wide bounds.
  */
 public final class IngestGate {
@@ -104,7 +104,7 @@ public final class IngestGate {
         if (now - prunedAt > recent / 4) {
             prunedAt = now;
             lastSent.values().removeIf(at -> now - at > recent);
-            paces.keySet().removeIf(w -> !lastSent.containsKey(w));
+            paces.values().removeIf(this::refilled); // a pace still in debt is kept until it is paid
         }
         recentlySending = lastSent.size();
     }
@@ -130,13 +130,14 @@ public final class IngestGate {
     }
 
     /**
-     * Counts an admitted batch against its workspace's pace while others send (alone, a workspace is not
-     * paced). A batch is admitted while any of the second's records are left, so its pace may go into
-     * debt by up to one second's worth, paid back before its next batch.
+     * Admits a batch against its workspace's pace while others send, and counts it (one step, so two
+     * requests cannot both pass on the same records). Alone, a workspace is not paced. A batch is
+     * admitted while any of the pace is left, so the pace may go into debt by up to one batch, paid back
+     * before its next batch: over any stretch, no more than the rate plus one batch.
      */
-    private void spend(String workspace, int records) {
+    private boolean paceAdmits(String workspace, int records) {
         if (contendedRecordsPerSecond <= 0 || !contended()) {
-            return;
+            return true;
         }
         Pace pace = paces.computeIfAbsent(workspace, w -> {
             Pace fresh = new Pace();
@@ -146,15 +147,26 @@ public final class IngestGate {
         });
         synchronized (pace) {
             refill(pace);
-            pace.tokens = Math.max(-contendedRecordsPerSecond, pace.tokens - records);
+            if (pace.tokens <= 0) {
+                return false;
+            }
+            pace.tokens -= records;
+            return true;
         }
     }
 
     private void refill(Pace pace) {
         long now = nanoTime.getAsLong();
-        pace.tokens = Math.min(contendedRecordsPerSecond,
-                pace.tokens + (now - pace.refilledAt) * contendedRecordsPerSecond / 1e9);
+        double elapsedSeconds = Math.max(0, now - pace.refilledAt) / 1e9; // in double: no overflow, however long
+        pace.tokens = Math.min(contendedRecordsPerSecond, pace.tokens + elapsedSeconds * contendedRecordsPerSecond);
         pace.refilledAt = now;
+    }
+
+    private boolean refilled(Pace pace) {
+        synchronized (pace) {
+            refill(pace);
+            return pace.tokens >= contendedRecordsPerSecond;
+        }
     }
 
     /**
@@ -222,7 +234,7 @@ public final class IngestGate {
                     refusal = Refusal.WORKSPACE_AT_SHARE;
                 } else if (contended() && load.records > 0 && load.records + records > contendedShareRecords) {
                     refusal = Refusal.WORKSPACE_AT_SHARE;
-                } else if (overPace(workspace)) {
+                } else if (!paceAdmits(workspace, records)) {
                     refusal = Refusal.WORKSPACE_AT_SHARE;
                 } else if (held > maxInFlightRecords / 2 && load.records > 0
                         && load.records + records > maxInFlightRecords / Math.max(1, loads.size())) {
@@ -240,9 +252,6 @@ public final class IngestGate {
         if (refusal != null) {
             inFlightRecords.addAndGet(-records);
             return count(refusal);
-        }
-        if (!internal) {
-            spend(workspace, records);
         }
         return null;
     }

@@ -31,7 +31,7 @@ public final class SharedCassandra implements BeforeAllCallback, AfterAllCallbac
     private static synchronized void start(ExtensionContext context) throws Exception {
         if (node != null) {
             if (!node.isRunning()) {
-                // said once, loudly, with the node's own last words; every later class fails at once
+                // with the node's own last words; every later class fails at once the same way
                 throw new IllegalStateException("the shared Cassandra (pid " + node.pid() + ", " + node.contactPoint()
                         + ") is gone; its logs end:\n" + logTail(node.dataDir()));
             }

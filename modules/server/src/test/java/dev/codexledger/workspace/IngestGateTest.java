@@ -140,4 +140,36 @@ class IngestGateTest {
             gate.release("loud", 500);
         }
     }
+    @Test
+    void aBatchLargerThanTheRateIsPaidBackInFullBeforeTheNext() {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+        IngestGate gate = new IngestGate(1_000_000, 64, 1_000_000, 1000, HeapGuard.OFF, now::get);
+        assertNull(gate.tryAcquire("quiet", 1));
+        gate.release("quiet", 1);
+        assertNull(gate.tryAcquire("loud", 5000), "admitted: 4,000 into debt");
+        gate.release("loud", 5000);
+        for (int second = 1; second <= 3; second++) {
+            now.addAndGet(1_000_000_000L);
+            assertNull(gate.tryAcquire("quiet", 1), "the quiet one goes on");
+            gate.release("quiet", 1);
+            assertEquals(IngestGate.Refusal.WORKSPACE_AT_SHARE, gate.tryAcquire("loud", 10),
+                    "still paying back after " + second + " s");
+        }
+        now.addAndGet(1_100_000_000L);
+        assertNull(gate.tryAcquire("quiet", 1));
+        gate.release("quiet", 1);
+        assertNull(gate.tryAcquire("loud", 10), "paid back after 4 s: 5,000 records in 4 s + one batch");
+    }
+
+    @Test
+    void aPaceNeverOverflowsHoweverLongItWasUntouched() {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(0);
+        IngestGate gate = new IngestGate(1_000_000, 64, 1_000_000, 100_000, HeapGuard.OFF, now::get);
+        assertNull(gate.tryAcquire("a", 10));
+        assertNull(gate.tryAcquire("b", 10));
+        assertNull(gate.tryAcquire("a", 10), "contended: a has a pace now");
+        now.addAndGet(java.util.concurrent.TimeUnit.DAYS.toNanos(400));
+        assertNull(gate.tryAcquire("b", 10));
+        assertNull(gate.tryAcquire("a", 10), "a year later its pace is full, not wrapped around");
+    }
 }
