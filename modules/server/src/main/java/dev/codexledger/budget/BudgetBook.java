@@ -29,8 +29,17 @@ public final class BudgetBook {
 
     static final int KEPT_DAYS = 62;
 
-    /** A reservation in force: {@code levels} are the keys it holds credits on. */
-    public record Reservation(String id, String user, List<String> levels, long amountMicros, long expiresAtMicros) {}
+    /**
+     * A reservation in force: {@code levels} are the keys it holds credits on; {@code idempotencyKey} the
+     * gateway's key for it (null for none), remembered while it is in force.
+     */
+    public record Reservation(String id, String user, List<String> levels, long amountMicros, long expiresAtMicros,
+                              String idempotencyKey) {
+
+        public Reservation(String id, String user, List<String> levels, long amountMicros, long expiresAtMicros) {
+            this(id, user, levels, amountMicros, expiresAtMicros, null);
+        }
+    }
 
     /** One level's standing for a decision; {@code resetsAt}: when its window starts again. */
     public record Level(String key, long capMicros, long spentMicros, long reservedMicros, Instant resetsAt,
@@ -49,6 +58,8 @@ public final class BudgetBook {
     final Map<String, ConcurrentSkipListMap<Long, Long>> spent = new ConcurrentHashMap<>();
     final Map<String, Long> reserved = new ConcurrentHashMap<>();
     final Map<String, Reservation> reservations = new LinkedHashMap<>();
+    /** idempotency key → id of the reservation in force under it */
+    final Map<String, String> reservationByKey = new HashMap<>();
     /** key → "window start day:percent" of thresholds already fired */
     final Map<String, java.util.Set<String>> fired = new HashMap<>();
     long countedThroughSeq;
@@ -84,6 +95,11 @@ public final class BudgetBook {
 
     /** Whether {@code estimateMicros} more fits every budget above {@code user} at {@code nowMicros}. */
     public Decision decide(String user, long estimateMicros, long nowMicros) {
+        return decide(user, estimateMicros, nowMicros, PendingChanges.NONE);
+    }
+
+    /** The same, with the changes decided and not yet written counted as if they were. */
+    Decision decide(String user, long estimateMicros, long nowMicros, PendingChanges pending) {
         List<Level> levels = new ArrayList<>();
         Level binding = null;
         boolean allowed = true;
@@ -92,7 +108,7 @@ public final class BudgetBook {
             if (spec == null) {
                 continue;
             }
-            Level level = level(spec, nowMicros);
+            Level level = level(spec, nowMicros, pending);
             levels.add(level);
             boolean fits = estimateMicros <= level.remainingMicros();
             if (allowed && !fits) {
@@ -106,11 +122,17 @@ public final class BudgetBook {
     }
 
     Level level(BudgetSpec spec, long nowMicros) {
+        return level(spec, nowMicros, PendingChanges.NONE);
+    }
+
+    private Level level(BudgetSpec spec, long nowMicros, PendingChanges pending) {
         LocalDate today = day(nowMicros);
         LocalDate start = spec.window().start(today);
         LocalDate end = spec.window().end(today);
-        return new Level(spec.key(), spec.capMicros(), spentBetween(spec.key(), start, end),
-                reserved.getOrDefault(spec.key(), 0L), end.atStartOfDay(zone).toInstant(), spec.window().wireName());
+        return new Level(spec.key(), spec.capMicros(),
+                spentBetween(spec.key(), start, end) + pending.spentBetween(spec.key(), start, end),
+                reserved.getOrDefault(spec.key(), 0L) + pending.reserved(spec.key()),
+                end.atStartOfDay(zone).toInstant(), spec.window().wireName());
     }
 
     long spentBetween(String key, LocalDate from, LocalDate until) {
@@ -139,6 +161,12 @@ public final class BudgetBook {
 
     public Reservation reservation(String id) {
         return reservations.get(id);
+    }
+
+    /** The reservation in force under a gateway's idempotency key, or null. */
+    public Reservation reservationByKey(String idempotencyKey) {
+        String id = reservationByKey.get(idempotencyKey);
+        return id == null ? null : reservations.get(id);
     }
 
     public String spendFrom() {
@@ -200,12 +228,18 @@ public final class BudgetBook {
 
     void reserve(Reservation reservation) {
         reservations.put(reservation.id(), reservation);
+        if (reservation.idempotencyKey() != null) {
+            reservationByKey.put(reservation.idempotencyKey(), reservation.id());
+        }
         reservation.levels().forEach(key -> reserved.merge(key, reservation.amountMicros(), Long::sum));
     }
 
     /** Ends a reservation (settled, released or expired); absent ids are ignored. */
     void endReservation(String id) {
         Reservation reservation = reservations.remove(id);
+        if (reservation != null && reservation.idempotencyKey() != null) {
+            reservationByKey.remove(reservation.idempotencyKey(), id);
+        }
         if (reservation != null) {
             reservation.levels().forEach(key -> reserved.computeIfPresent(key, (k, v) -> v == reservation.amountMicros()
                     ? null : v - reservation.amountMicros()));

@@ -86,7 +86,8 @@ public final class BudgetDecisionRoutes {
     private Route reservations(String workspace) {
         return concat(
                 pathEndOrSingleSlash(() -> post(() -> access.allow(Endpoint.RESERVE, workspace, key ->
-                        body(json -> reserve(workspace, json))))),
+                        extractRequest(request -> body(json -> reserve(workspace, json,
+                                header(request, "Idempotency-Key"))))))),
                 pathPrefix(segment(), id -> concat(
                         path("settle", () -> post(() -> access.allow(Endpoint.SETTLE, workspace, key ->
                                 body(json -> settle(workspace, id, json))))),
@@ -107,15 +108,26 @@ public final class BudgetDecisionRoutes {
                 () -> ApiErrors.ok(BudgetAnswers.Policy.of(failOpen, ask)));
     }
 
-    private Route reserve(String workspace, JsonNode json) {
+    private Route reserve(String workspace, JsonNode json, Optional<String> keyHeader) {
         BudgetRequests.Ask ask = BudgetRequests.ask(json, prices);
         Optional<Duration> ttl = BudgetRequests.ttl(json);
-        return decided(budgets.reserve(workspace, ask.user(), ask.estimateMicros(), ttl),
-                result -> ApiErrors.json(result instanceof ReserveResult.Reserved ? StatusCodes.CREATED : StatusCodes.OK,
-                        BudgetAnswers.Reservation.of(result, ask)),
+        Optional<String> idempotencyKey = BudgetRequests.idempotencyKey(json, keyHeader);
+        return decided(budgets.reserve(workspace, ask.user(), ask.estimateMicros(), ttl, idempotencyKey),
+                result -> reserved(result, ask),
                 () -> ApiErrors.json(failOpen ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE,
                                 BudgetAnswers.Policy.of(failOpen, ask))
                         .addHeader(RawHeader.create("Retry-After", ApiErrors.RETRY_AFTER_SECONDS)));
+    }
+
+    /** 201 held (with {@code Idempotent-Replayed: true} when held before under the key), 200 denied, 409 key conflict. */
+    private HttpResponse reserved(ReserveResult result, BudgetRequests.Ask ask) {
+        if (result instanceof ReserveResult.KeyConflict conflict) {
+            return ApiErrors.error(StatusCodes.CONFLICT, conflict.reason(), "idempotency_key");
+        }
+        HttpResponse answer = ApiErrors.json(result instanceof ReserveResult.Reserved ? StatusCodes.CREATED : StatusCodes.OK,
+                BudgetAnswers.Reservation.of(result, ask));
+        return result instanceof ReserveResult.Reserved held && held.replayed()
+                ? answer.addHeader(RawHeader.create("Idempotent-Replayed", "true")) : answer;
     }
 
     private Route settle(String workspace, String id, JsonNode json) {

@@ -47,9 +47,25 @@ public sealed interface BudgetEvent {
     /** The alert of a fired threshold was recorded and its webhook answered 2xx (or none is configured). */
     record AlertDelivered(String alertId) implements BudgetEvent {}
 
+    /**
+     * Changes decided while a write was in flight (reservations, settlements, releases, expiries, usage,
+     * and the change that closed the group), in the order they were decided, written as one journal
+     * event (group commit). Never nested.
+     */
+    record Changes(List<BudgetEvent> events) implements BudgetEvent {
+        public Changes {
+            events = List.copyOf(events);
+            if (events.stream().anyMatch(Changes.class::isInstance)) {
+                throw new IllegalArgumentException("changes are never nested");
+            }
+        }
+    }
+
     /** The state change of an event (the entity's event handler). */
     static BudgetBook apply(BudgetBook book, BudgetEvent event) {
-        if (event instanceof BudgetSet set) {
+        if (event instanceof Changes changes) {
+            changes.events().forEach(change -> apply(book, change));
+        } else if (event instanceof BudgetSet set) {
             book.setBudget(set.spec());
         } else if (event instanceof BudgetRemoved removed) {
             book.removeBudget(removed.key());

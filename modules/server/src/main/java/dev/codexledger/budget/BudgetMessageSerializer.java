@@ -10,6 +10,7 @@ import dev.codexledger.protocol.ledger.v1.CheckProto;
 import dev.codexledger.protocol.ledger.v1.DecisionProto;
 import dev.codexledger.protocol.ledger.v1.DeniedProto;
 import dev.codexledger.protocol.ledger.v1.GetStatusProto;
+import dev.codexledger.protocol.ledger.v1.KeyConflictProto;
 import dev.codexledger.protocol.ledger.v1.LevelProto;
 import dev.codexledger.protocol.ledger.v1.ReleaseProto;
 import dev.codexledger.protocol.ledger.v1.RemoveBudgetProto;
@@ -51,6 +52,7 @@ public final class BudgetMessageSerializer extends ClusterMessageSerializer {
     static final String DECISION = "Decision.v1";
     static final String RESERVED = "Reserved.v1";
     static final String DENIED = "Denied.v1";
+    static final String KEY_CONFLICT = "KeyConflict.v1";
     static final String STATUS = "BudgetStatus.v1";
 
     public BudgetMessageSerializer(ExtendedActorSystem system) {
@@ -68,6 +70,7 @@ public final class BudgetMessageSerializer extends ClusterMessageSerializer {
                 Map.entry(BudgetBook.Decision.class, DECISION),
                 Map.entry(ReserveResult.Reserved.class, RESERVED),
                 Map.entry(ReserveResult.Denied.class, DENIED),
+                Map.entry(ReserveResult.KeyConflict.class, KEY_CONFLICT),
                 Map.entry(BudgetStatus.class, STATUS)));
     }
 
@@ -88,6 +91,7 @@ public final class BudgetMessageSerializer extends ClusterMessageSerializer {
             ReserveProto.Builder out = ReserveProto.newBuilder().setUser(c.user()).setEstimateMicros(c.estimateMicros())
                     .setReplyTo(ref(c.replyTo()));
             c.ttl().ifPresent(ttl -> out.setTtl(Duration.newBuilder().setSeconds(ttl.getSeconds()).setNanos(ttl.getNano())));
+            c.idempotencyKey().ifPresent(out::setIdempotencyKey);
             return out.build();
         } else if (o instanceof WorkspaceBudget.Settle c) {
             return SettleProto.newBuilder().setId(c.id()).setActualMicros(c.actualMicros()).setReplyTo(ref(c.replyTo()))
@@ -107,9 +111,12 @@ public final class BudgetMessageSerializer extends ClusterMessageSerializer {
             return toProto(decision);
         } else if (o instanceof ReserveResult.Reserved reserved) {
             return ReservedProto.newBuilder().setId(reserved.id()).setExpiresAt(timestamp(reserved.expiresAt()))
-                    .setDecision(toProto(reserved.decision())).build();
+                    .setDecision(toProto(reserved.decision())).setReplayed(reserved.replayed()).build();
         } else if (o instanceof ReserveResult.Denied denied) {
             return DeniedProto.newBuilder().setDecision(toProto(denied.decision())).build();
+        } else if (o instanceof ReserveResult.KeyConflict conflict) {
+            return KeyConflictProto.newBuilder().setReservationId(conflict.reservationId()).setReason(conflict.reason())
+                    .setDecision(toProto(conflict.decision())).build();
         }
         return toProto((BudgetStatus) o);
     }
@@ -157,9 +164,14 @@ public final class BudgetMessageSerializer extends ClusterMessageSerializer {
             case RESERVED -> {
                 ReservedProto proto = ReservedProto.parseFrom(bytes);
                 yield new ReserveResult.Reserved(proto.getId(), instant(proto.getExpiresAt()),
-                        fromProto(proto.getDecision()));
+                        fromProto(proto.getDecision()), proto.getReplayed());
             }
             case DENIED -> new ReserveResult.Denied(fromProto(DeniedProto.parseFrom(bytes).getDecision()));
+            case KEY_CONFLICT -> {
+                KeyConflictProto proto = KeyConflictProto.parseFrom(bytes);
+                yield new ReserveResult.KeyConflict(proto.getReservationId(), proto.getReason(),
+                        fromProto(proto.getDecision()));
+            }
             case STATUS -> fromProto(BudgetStatusProto.parseFrom(bytes));
             default -> throw new IllegalStateException("manifest without a reader: " + manifest);
         };
@@ -169,7 +181,9 @@ public final class BudgetMessageSerializer extends ClusterMessageSerializer {
         Optional<java.time.Duration> ttl = proto.hasTtl()
                 ? Optional.of(java.time.Duration.ofSeconds(proto.getTtl().getSeconds(), proto.getTtl().getNanos()))
                 : Optional.empty();
-        return new WorkspaceBudget.Reserve(proto.getUser(), proto.getEstimateMicros(), ttl, resolve(proto.getReplyTo()));
+        return new WorkspaceBudget.Reserve(proto.getUser(), proto.getEstimateMicros(), ttl,
+                proto.hasIdempotencyKey() ? Optional.of(proto.getIdempotencyKey()) : Optional.empty(),
+                resolve(proto.getReplyTo()));
     }
 
     // ---------------------------------------------------------------- parts

@@ -18,7 +18,7 @@ final class BudgetRequests {
     record Ask(String user, String model, long estimateMicros) {}
 
     static Ask ask(JsonNode json, PriceBook prices) {
-        only(json, List.of("user", "model", "estimate_credits", "estimate_tokens", "ttl_seconds"));
+        only(json, List.of("user", "model", "estimate_credits", "estimate_tokens", "ttl_seconds", "idempotency_key"));
         JsonNode user = json.path("user");
         if (!user.isTextual() || user.textValue().isEmpty() || user.textValue().length() > 512) {
             throw new BadRequest("user", "required: the user's id");
@@ -47,6 +47,33 @@ final class BudgetRequests {
             throw new BadRequest("ttl_seconds", "a whole number of seconds, at least 1");
         }
         return Optional.of(Duration.ofSeconds(seconds.intValue()));
+    }
+
+    /**
+     * The reservation's idempotency key: the {@code Idempotency-Key} header or {@code idempotency_key} in the
+     * body (the same if both), 1 to 255 visible ASCII characters.
+     */
+    static Optional<String> idempotencyKey(JsonNode json, Optional<String> header) {
+        Optional<String> body = Optional.empty();
+        if (json.has("idempotency_key")) {
+            if (!json.get("idempotency_key").isTextual()) {
+                throw new BadRequest("idempotency_key", "a string of 1 to 255 visible ASCII characters");
+            }
+            body = Optional.of(json.get("idempotency_key").textValue());
+        }
+        if (body.isPresent() && header.isPresent() && !body.get().equals(header.get())) {
+            throw new BadRequest("idempotency_key", "differs from the Idempotency-Key header; send one of them");
+        }
+        Optional<String> key = body.isPresent() ? body : header;
+        if (key.isPresent() && !validKey(key.get())) {
+            throw new BadRequest(body.isPresent() ? "idempotency_key" : "Idempotency-Key",
+                    "1 to 255 visible ASCII characters");
+        }
+        return key;
+    }
+
+    private static boolean validKey(String key) {
+        return !key.isEmpty() && key.length() <= 255 && key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e);
     }
 
     /** What a settled call cost: {@code actual_credits}, or its {@code usage} priced at the model's price now. */

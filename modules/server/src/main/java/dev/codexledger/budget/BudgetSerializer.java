@@ -1,6 +1,7 @@
 package dev.codexledger.budget;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.codexledger.protocol.ledger.v1.BudgetChangesProto;
 import dev.codexledger.protocol.ledger.v1.BudgetEventProto;
 import dev.codexledger.protocol.ledger.v1.BudgetSnapshotProto;
 import dev.codexledger.protocol.ledger.v1.BudgetSpecProto;
@@ -103,6 +104,10 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
             out.setSpendFromSet(set.source());
         } else if (event instanceof BudgetEvent.AlertDelivered delivered) {
             out.setAlertDelivered(delivered.alertId());
+        } else if (event instanceof BudgetEvent.Changes changes) {
+            BudgetChangesProto.Builder group = BudgetChangesProto.newBuilder();
+            changes.events().forEach(change -> group.addEvents(toProto(change)));
+            out.setChanges(group);
         }
         return out.build();
     }
@@ -128,6 +133,13 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
             case THRESHOLD_FIRED -> new BudgetEvent.ThresholdFired(threshold(proto.getThresholdFired()));
             case ALERT_DELIVERED -> new BudgetEvent.AlertDelivered(proto.getAlertDelivered());
             case SPEND_FROM_SET -> new BudgetEvent.SpendFromSet(proto.getSpendFromSet());
+            case CHANGES -> {
+                List<BudgetEvent> changes = new ArrayList<>();
+                for (BudgetEventProto change : proto.getChanges().getEventsList()) {
+                    changes.add(fromProto(change));
+                }
+                yield new BudgetEvent.Changes(changes);
+            }
             case EVENT_NOT_SET -> throw new NotSerializableException("empty budget event");
         };
     }
@@ -146,12 +158,14 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
     private static ReservationProto reservation(BudgetBook.Reservation reservation) {
         return ReservationProto.newBuilder().setId(reservation.id()).setUser(reservation.user())
                 .addAllLevels(reservation.levels()).setAmountMicros(reservation.amountMicros())
-                .setExpiresAtMicros(reservation.expiresAtMicros()).build();
+                .setExpiresAtMicros(reservation.expiresAtMicros())
+                .setIdempotencyKey(reservation.idempotencyKey() == null ? "" : reservation.idempotencyKey()).build();
     }
 
     private static BudgetBook.Reservation reservation(ReservationProto proto) {
         return new BudgetBook.Reservation(proto.getId(), proto.getUser(), List.copyOf(proto.getLevelsList()),
-                proto.getAmountMicros(), proto.getExpiresAtMicros());
+                proto.getAmountMicros(), proto.getExpiresAtMicros(),
+                proto.getIdempotencyKey().isEmpty() ? null : proto.getIdempotencyKey());
     }
 
     private static ThresholdProto threshold(BudgetBook.ThresholdCrossing crossing) {

@@ -51,10 +51,11 @@ public final class Budgets {
                 : budget(workspace).ask(r -> new WorkspaceBudget.Check(user, estimateMicros, r), decisionTimeout);
     }
 
-    /** {@code ttl} empty: the configured default. */
+    /** {@code ttl} empty: the configured default; {@code idempotencyKey} empty: none. */
     public CompletionStage<ReserveResult> reserve(String workspace, String user, long estimateMicros,
-                                                  Optional<Duration> ttl) {
-        return budget(workspace).ask(r -> new WorkspaceBudget.Reserve(user, estimateMicros, ttl, r), decisionTimeout);
+                                                  Optional<Duration> ttl, Optional<String> idempotencyKey) {
+        return budget(workspace).ask(r -> new WorkspaceBudget.Reserve(user, estimateMicros, ttl, idempotencyKey, r),
+                decisionTimeout);
     }
 
     public CompletionStage<StatusReply<Done>> settle(String workspace, String reservationId, long actualMicros) {

@@ -48,7 +48,38 @@ public final class WorkspaceBudget
 
     public static void init(ActorSystem<?> system, Settings settings) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-                context -> create(context.getEntityId(), settings)));
+                context -> front(context.getEntityId(), settings)));
+    }
+
+    /**
+     * The sharded entity: answers checks from the budget's book in memory — also while the budget waits
+     * on a journal write, so a check sent from another node costs one hop and never waits on Cassandra —
+     * and hands everything else to the event-sourced budget, its child. Until the budget has recovered
+     * its book, checks wait for it too.
+     */
+    static Behavior<Command> front(String workspace, Settings settings) {
+        return Behaviors.setup(context -> {
+            ActorRef<Command> budget = context.spawn(create(workspace, settings), "budget");
+            context.watch(budget);
+            return Behaviors.receive(Command.class)
+                    .onMessage(Check.class, check -> {
+                        long now = ChronoUnit.MICROS.between(Instant.EPOCH, settings.clock().instant());
+                        Optional<BudgetBook.Decision> decided =
+                                settings.views().decide(workspace, check.user(), check.estimateMicros(), now);
+                        if (decided.isPresent()) {
+                            check.replyTo().tell(decided.get());
+                        } else {
+                            budget.tell(check);
+                        }
+                        return Behaviors.same();
+                    })
+                    .onMessage(Command.class, command -> {
+                        budget.tell(command);
+                        return Behaviors.same();
+                    })
+                    .onSignal(org.apache.pekko.actor.typed.Terminated.class, stopped -> Behaviors.stopped())
+                    .build();
+        });
     }
 
     public static Behavior<Command> create(String workspace, Settings settings) {
@@ -77,9 +108,17 @@ public final class WorkspaceBudget
 
     public record Check(String user, long estimateMicros, ActorRef<BudgetBook.Decision> replyTo) implements Command {}
 
-    /** {@code ttl} empty: the configured default. */
-    public record Reserve(String user, long estimateMicros, Optional<Duration> ttl, ActorRef<ReserveResult> replyTo)
-            implements Command {}
+    /**
+     * {@code ttl} empty: the configured default. {@code idempotencyKey}: the gateway's key for this
+     * reservation; asked again while the reservation is in force, the same reservation is answered.
+     */
+    public record Reserve(String user, long estimateMicros, Optional<Duration> ttl, Optional<String> idempotencyKey,
+                          ActorRef<ReserveResult> replyTo) implements Command {
+
+        public Reserve(String user, long estimateMicros, Optional<Duration> ttl, ActorRef<ReserveResult> replyTo) {
+            this(user, estimateMicros, ttl, Optional.empty(), replyTo);
+        }
+    }
 
     /** An error reply when no such reservation is in force. */
     public record Settle(String id, long actualMicros, ActorRef<StatusReply<Done>> replyTo) implements Command {}
@@ -106,6 +145,9 @@ public final class WorkspaceBudget
 
     private enum ExpireReservations implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
+    /** Writes the changes decided since the last write (group commit). */
+    private enum Flush implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
 
     // ---------------------------------------------------------------- behavior
 
@@ -116,6 +158,13 @@ public final class WorkspaceBudget
     private final String workspace;
     /** Not state: a gap before a report is being read back; reports meanwhile wait in the stash. */
     private boolean readingGap;
+    /**
+     * Not state: changes decided and not yet written. While a write is in flight Pekko holds the commands
+     * back; once it is done they are decided one after the other, each against the book and the changes
+     * before it, and the next {@link Flush} writes them all as one event.
+     */
+    private final PendingChanges pending = new PendingChanges();
+    private boolean flushAsked;
 
     private WorkspaceBudget(ActorContext<Command> context, String workspace, Settings settings) {
         super(PersistenceId.of(ENTITY_TYPE_KEY.name(), workspace),
@@ -142,9 +191,15 @@ public final class WorkspaceBudget
         return new BudgetBook(settings.zone());
     }
 
+    /**
+     * Events between snapshots. An event holds up to {@link #MAX_CHANGES_PER_WRITE} changes (usually a few
+     * dozen under load), so a cold budget replays at most this many writes after its snapshot.
+     */
+    static final int SNAPSHOT_EVERY = 100;
+
     @Override
     public RetentionCriteria retentionCriteria() {
-        return RetentionCriteria.snapshotEvery(500, 2).withDeleteEventsOnSnapshot();
+        return RetentionCriteria.snapshotEvery(SNAPSHOT_EVERY, 2).withDeleteEventsOnSnapshot();
     }
 
     /** The book is mutable: snapshots copy it in the entity's own thread. */
@@ -170,32 +225,43 @@ public final class WorkspaceBudget
     @Override
     public CommandHandlerWithReply<Command, BudgetEvent, BudgetBook> commandHandler() {
         return newCommandHandlerWithReplyBuilder().forAnyState()
-                .onCommand(SetBudget.class, (book, c) -> persistThenDone(new BudgetEvent.BudgetSet(c.spec()), c.replyTo()))
+                .onCommand(SetBudget.class, (book, c) -> writeNow(book, List.of(new BudgetEvent.BudgetSet(c.spec())))
+                        .thenReply(c.replyTo(), after -> StatusReply.ack()))
                 .onCommand(RemoveBudget.class, (book, c) -> book.budgets().containsKey(c.key())
-                        ? persistThenDone(new BudgetEvent.BudgetRemoved(c.key()), c.replyTo())
+                        ? writeNow(book, List.of(new BudgetEvent.BudgetRemoved(c.key())))
+                                .thenReply(c.replyTo(), after -> StatusReply.ack())
                         : Effect().reply(c.replyTo(), StatusReply.error("no budget " + c.key())))
                 .onCommand(SetMember.class, (book, c) ->
-                        persistThenDone(new BudgetEvent.MemberSet(c.user(), c.team().orElse(null)), c.replyTo()))
+                        writeNow(book, List.of(new BudgetEvent.MemberSet(c.user(), c.team().orElse(null))))
+                                .thenReply(c.replyTo(), after -> StatusReply.ack()))
                 .onCommand(Check.class, (book, c) -> Effect().reply(c.replyTo(),
-                        book.decide(c.user(), c.estimateMicros(), now())))
+                        book.decide(c.user(), c.estimateMicros(), now(), pending)))
                 .onCommand(Reserve.class, this::onReserve)
                 .onCommand(Settle.class, this::onSettle)
-                .onCommand(Release.class, (book, c) -> book.reservation(c.id()) == null
-                        ? Effect().reply(c.replyTo(), StatusReply.error("no reservation " + c.id() + " in force"))
-                        : persistThenDone(new BudgetEvent.ReservationEnded(c.id(), "released", 0, List.of(), now()),
-                                c.replyTo()))
+                .onCommand(Release.class, (book, c) -> {
+                    if (pending.reservation(c.id(), book) == null) {
+                        return Effect().reply(c.replyTo(), StatusReply.error("no reservation " + c.id() + " in force"));
+                    }
+                    return decided(book, new BudgetEvent.ReservationEnded(c.id(), "released", 0, List.of(), now()),
+                            after -> c.replyTo().tell(StatusReply.ack()));
+                })
                 .onCommand(ReportUsage.class, this::onReportUsage)
                 .onCommand(GapRead.class, this::onGapRead)
                 .onCommand(SetSpendFrom.class, (book, c) ->
-                        persistThenDone(new BudgetEvent.SpendFromSet(c.source()), c.replyTo()))
+                        writeNow(book, List.of(new BudgetEvent.SpendFromSet(c.source())))
+                                .thenReply(c.replyTo(), after -> StatusReply.ack()))
                 .onCommand(ExpireReservations.class, this::onExpire)
+                .onCommand(Flush.class, (book, flush) -> {
+                    flushAsked = false;
+                    return writeNow(book, List.of()).thenNoReply();
+                })
                 .onCommand(GetStatus.class, this::onGetStatus)
                 .onCommand(FireThresholds.class, (book, fire) -> {
                     // fired meanwhile (two spends crossing at once) are not fired twice
                     List<BudgetEvent> fired = book.crossings(fire.crossings().stream()
                                     .map(BudgetBook.ThresholdCrossing::key).distinct().toList(), now()).stream()
                             .<BudgetEvent>map(BudgetEvent.ThresholdFired::new).toList();
-                    return fired.isEmpty() ? Effect().noReply() : Effect().persist(fired)
+                    return fired.isEmpty() ? Effect().noReply() : writeNow(book, fired)
                             .thenRun(after -> fired.forEach(event -> {
                                 BudgetBook.ThresholdCrossing crossing = ((BudgetEvent.ThresholdFired) event).crossing();
                                 deliver(BudgetBook.alertId(crossing), crossing);
@@ -203,19 +269,61 @@ public final class WorkspaceBudget
                             .thenNoReply();
                 })
                 .onCommand(Delivered.class, (book, done) -> book.pendingAlerts().containsKey(done.alertId())
-                        ? Effect().persist(new BudgetEvent.AlertDelivered(done.alertId())).thenNoReply()
+                        ? writeNow(book, List.of(new BudgetEvent.AlertDelivered(done.alertId()))).thenNoReply()
                         : Effect().noReply())
                 .build();
     }
 
-    private ReplyEffect<BudgetEvent, BudgetBook> persistThenDone(BudgetEvent event,
-                                                                 ActorRef<StatusReply<Done>> replyTo) {
-        return Effect().persist(event).thenReply(replyTo, book -> StatusReply.ack());
+    /** Most changes one write holds; more decided meanwhile wait for the next. */
+    static final int MAX_CHANGES_PER_WRITE = 1000;
+
+    /**
+     * A reservation, settlement, release or expiry decided: counted at once by the decisions after it, written
+     * with the others decided meanwhile at the next {@link Flush}, and only then answered ({@code afterWrite}).
+     */
+    private ReplyEffect<BudgetEvent, BudgetBook> decided(BudgetBook book, BudgetEvent change,
+                                                         java.util.function.Consumer<BudgetBook> afterWrite) {
+        pending.add(change, book);
+        pending.afterWrite(afterWrite);
+        if (pending.size() >= MAX_CHANGES_PER_WRITE) {
+            return writeNow(book, List.of()).thenNoReply();
+        }
+        askFlush();
+        return Effect().noReply();
+    }
+
+    private void askFlush() {
+        if (!flushAsked) {
+            flushAsked = true;
+            context.getSelf().tell(Flush.INSTANCE);
+        }
+    }
+
+    /**
+     * Writes the pending changes and then {@code more} as one journal event, and runs their after-write
+     * actions once written (the caller chains its own). Nothing pending and nothing more: no write.
+     */
+    private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<BudgetEvent, BudgetBook> writeNow(
+            BudgetBook book, List<BudgetEvent> more) {
+        PendingChanges.Taken taken = pending.take();
+        List<BudgetEvent> events = new ArrayList<>(taken.events());
+        events.addAll(more);
+        org.apache.pekko.persistence.typed.javadsl.EffectBuilder<BudgetEvent, BudgetBook> write = events.isEmpty()
+                ? Effect().none()
+                : Effect().persist(events.size() == 1 ? events.get(0) : new BudgetEvent.Changes(events));
+        return taken.afterWrite().isEmpty() ? write
+                : write.thenRun(after -> taken.afterWrite().forEach(action -> action.accept(after)));
     }
 
     private ReplyEffect<BudgetEvent, BudgetBook> onReserve(BudgetBook book, Reserve reserve) {
         long now = now();
-        BudgetBook.Decision decision = book.decide(reserve.user(), reserve.estimateMicros(), now);
+        if (reserve.idempotencyKey().isPresent()) {
+            BudgetBook.Reservation held = pending.reservationByKey(reserve.idempotencyKey().get(), book);
+            if (held != null) {
+                return replay(book, reserve, held, now);
+            }
+        }
+        BudgetBook.Decision decision = book.decide(reserve.user(), reserve.estimateMicros(), now, pending);
         if (!decision.allowed()) {
             return Effect().reply(reserve.replyTo(), new ReserveResult.Denied(decision));
         }
@@ -227,25 +335,46 @@ public final class WorkspaceBudget
         RANDOM.nextBytes(random);
         long expires = now + ChronoUnit.MICROS.between(Instant.EPOCH, Instant.EPOCH.plus(ttl));
         BudgetBook.Reservation reservation = new BudgetBook.Reservation("res_" + HexFormat.of().formatHex(random),
-                reserve.user(), book.chain(reserve.user()), reserve.estimateMicros(), expires);
-        return Effect().persist(new BudgetEvent.Reserved(reservation)).thenReply(reserve.replyTo(), after ->
+                reserve.user(), book.chain(reserve.user()), reserve.estimateMicros(), expires,
+                reserve.idempotencyKey().orElse(null));
+        return decided(book, new BudgetEvent.Reserved(reservation), after -> reserve.replyTo().tell(
                 new ReserveResult.Reserved(reservation.id(), Instant.EPOCH.plus(expires, ChronoUnit.MICROS),
-                        after.decide(reserve.user(), 0, now)));
+                        after.decide(reserve.user(), 0, now))));
+    }
+
+    /** The reservation already held under the request's idempotency key: answered again, not held twice. */
+    private ReplyEffect<BudgetEvent, BudgetBook> replay(BudgetBook book, Reserve reserve, BudgetBook.Reservation held,
+                                                       long now) {
+        if (!held.user().equals(reserve.user()) || held.amountMicros() != reserve.estimateMicros()) {
+            return Effect().reply(reserve.replyTo(), new ReserveResult.KeyConflict(held.id(), "idempotency key "
+                    + held.idempotencyKey() + " holds reservation " + held.id() + " of user " + held.user() + " for "
+                    + Credits.toCredits(held.amountMicros()).toPlainString() + " credits; a new reservation needs a new key",
+                    book.decide(reserve.user(), 0, now, pending)));
+        }
+        Instant expiresAt = Instant.EPOCH.plus(held.expiresAtMicros(), ChronoUnit.MICROS);
+        if (pending.isPending(held.id())) { // decided, not written yet: answered with it, after its write
+            pending.afterWrite(after -> reserve.replyTo().tell(new ReserveResult.Reserved(held.id(), expiresAt,
+                    after.decide(reserve.user(), 0, now), true)));
+            askFlush();
+            return Effect().noReply();
+        }
+        return Effect().reply(reserve.replyTo(), new ReserveResult.Reserved(held.id(), expiresAt,
+                book.decide(reserve.user(), 0, now, pending), true));
     }
 
     private ReplyEffect<BudgetEvent, BudgetBook> onSettle(BudgetBook book, Settle settle) {
-        BudgetBook.Reservation reservation = book.reservation(settle.id());
+        BudgetBook.Reservation reservation = pending.reservation(settle.id(), book);
         if (reservation == null) {
             return Effect().reply(settle.replyTo(), StatusReply.error("no reservation " + settle.id() + " in force"
                     + " (expired, released or settled)"));
         }
-        long now = now();
-        List<BudgetEvent> events = new ArrayList<>();
         // with spend counted from records, the call's usage arrives with its telemetry: not counted twice
         long spent = book.spendFrom().equals("records") ? 0 : settle.actualMicros();
-        events.add(new BudgetEvent.ReservationEnded(settle.id(), "settled", spent, reservation.levels(), now));
-        return Effect().persist(events).thenRun(after -> checkThresholds(after, reservation.levels()))
-                .thenReply(settle.replyTo(), after -> StatusReply.ack());
+        return decided(book, new BudgetEvent.ReservationEnded(settle.id(), "settled", spent, reservation.levels(), now()),
+                after -> {
+                    checkThresholds(after, reservation.levels());
+                    settle.replyTo().tell(StatusReply.ack());
+                });
     }
 
     private ReplyEffect<BudgetEvent, BudgetBook> onReportUsage(BudgetBook book, ReportUsage report) {
@@ -266,7 +395,7 @@ public final class WorkspaceBudget
         }
         List<String> touched = new ArrayList<>();
         BudgetEvent.UsageCounted counted = counted(book, report.throughSeq(), report.lines(), touched);
-        return Effect().persist(counted).thenRun(after -> checkThresholds(after, touched)).thenNoReply();
+        return writeNow(book, List.of(counted)).thenRun(after -> checkThresholds(after, touched)).thenNoReply();
     }
 
     private ReplyEffect<BudgetEvent, BudgetBook> onGapRead(BudgetBook book, GapRead read) {
@@ -280,7 +409,7 @@ public final class WorkspaceBudget
             events.add(counted(book, read.report().fromSeq() - 1, read.gap(), touched));
         }
         events.add(counted(book, read.report().throughSeq(), read.report().lines(), touched));
-        return Effect().persist(events).thenRun(after -> checkThresholds(after, touched)).thenNoReply()
+        return writeNow(book, events).thenRun(after -> checkThresholds(after, touched)).thenNoReply()
                 .thenUnstashAll();
     }
 
@@ -300,10 +429,14 @@ public final class WorkspaceBudget
     }
 
     private ReplyEffect<BudgetEvent, BudgetBook> onExpire(BudgetBook book, ExpireReservations tick) {
-        List<BudgetEvent> ended = new ArrayList<>();
         long now = now();
-        book.expired(now).forEach(id -> ended.add(new BudgetEvent.ReservationEnded(id, "expired", 0, List.of(), now)));
-        return ended.isEmpty() ? Effect().noReply() : Effect().persist(ended).thenNoReply();
+        List<String> expired = book.expired(now).stream().filter(id -> !pending.isEnded(id)).toList();
+        if (expired.isEmpty()) {
+            return Effect().noReply();
+        }
+        expired.forEach(id -> pending.add(new BudgetEvent.ReservationEnded(id, "expired", 0, List.of(), now), book));
+        askFlush();
+        return Effect().noReply();
     }
 
     private ReplyEffect<BudgetEvent, BudgetBook> onGetStatus(BudgetBook book, GetStatus get) {

@@ -67,6 +67,8 @@ class BudgetMessageSerializerTest {
                         new WorkspaceBudget.Reserve("ana", 250_000, Optional.of(Duration.ofSeconds(90, 5)), replyTo())),
                 new Sample(BudgetMessageSerializer.RESERVE, "default-ttl",
                         new WorkspaceBudget.Reserve("ana", 250_000, Optional.empty(), replyTo())),
+                new Sample(BudgetMessageSerializer.RESERVE, "idempotency-key", new WorkspaceBudget.Reserve("ana", 250_000,
+                        Optional.empty(), Optional.of("gw-7f3a:call-0042"), replyTo())),
                 new Sample(BudgetMessageSerializer.SETTLE, new WorkspaceBudget.Settle("res_0a1b", 180_000, replyTo())),
                 new Sample(BudgetMessageSerializer.RELEASE, new WorkspaceBudget.Release("res_0a1b", replyTo())),
                 new Sample(BudgetMessageSerializer.REPORT_USAGE, new WorkspaceBudget.ReportUsage(41, 43, List.of(
@@ -78,7 +80,12 @@ class BudgetMessageSerializerTest {
                 new Sample(BudgetMessageSerializer.DECISION, "no-budgets", new BudgetBook.Decision(true, null, List.of())),
                 new Sample(BudgetMessageSerializer.RESERVED,
                         new ReserveResult.Reserved("res_0a1b", Instant.parse("2026-11-23T10:05:00.123456Z"), ALLOWED)),
+                new Sample(BudgetMessageSerializer.RESERVED, "replayed",
+                        new ReserveResult.Reserved("res_0a1b", Instant.parse("2026-11-23T10:05:00.123456Z"), ALLOWED, true)),
                 new Sample(BudgetMessageSerializer.DENIED, new ReserveResult.Denied(DENIED)),
+                new Sample(BudgetMessageSerializer.KEY_CONFLICT, new ReserveResult.KeyConflict("res_0a1b",
+                        "idempotency key gw-7f3a:call-0042 holds reservation res_0a1b of user ana for 0.25 credits",
+                        ALLOWED)),
                 new Sample(BudgetMessageSerializer.STATUS, new BudgetStatus(
                         List.of(new BudgetSpec("team:eng", BudgetWindow.MONTH, 10_000_000, List.of(50, 80), null),
                                 new BudgetSpec("user:ana", BudgetWindow.DAY, 2_000_000, List.of(), null)),
