@@ -210,6 +210,20 @@ public final class BudgetBook {
 
     // ---------------------------------------------------------------- changes (event handler only)
 
+    /** Back to empty, before the entity recovers into this book again (after a failed write). */
+    void reset() {
+        budgets.clear();
+        teamOf.clear();
+        spent.clear();
+        reserved.clear();
+        reservations.clear();
+        reservationByKey.clear();
+        fired.clear();
+        pendingAlerts.clear();
+        countedThroughSeq = 0;
+        spendFrom = "both";
+    }
+
     void setBudget(BudgetSpec spec) {
         budgets.put(spec.key(), spec);
     }

@@ -177,6 +177,14 @@ public final class WorkspaceBudget
     @Override
     public org.apache.pekko.persistence.typed.javadsl.SignalHandler<BudgetBook> signalHandler() {
         return newSignalHandlerBuilder()
+                .onSignal(org.apache.pekko.actor.typed.PreRestart.instance(), book -> {
+                    // a write failed: Pekko recovers into the same (empty-state) book, so it is emptied first;
+                    // what was decided and not written is gone, and nobody was answered for it
+                    settings.views().withdraw(workspace, book);
+                    book.reset();
+                    pending.take();
+                    flushAsked = false;
+                })
                 .onSignal(org.apache.pekko.persistence.typed.RecoveryCompleted.instance(), book -> {
                     settings.views().publish(workspace, book);
                     book.pendingAlerts().forEach(this::deliver); // left undelivered by a stop: again
@@ -251,10 +259,7 @@ public final class WorkspaceBudget
                         writeNow(book, List.of(new BudgetEvent.SpendFromSet(c.source())))
                                 .thenReply(c.replyTo(), after -> StatusReply.ack()))
                 .onCommand(ExpireReservations.class, this::onExpire)
-                .onCommand(Flush.class, (book, flush) -> {
-                    flushAsked = false;
-                    return writeNow(book, List.of()).thenNoReply();
-                })
+                .onCommand(Flush.class, (book, flush) -> writeNow(book, List.of()).thenNoReply())
                 .onCommand(GetStatus.class, this::onGetStatus)
                 .onCommand(FireThresholds.class, (book, fire) -> {
                     // fired meanwhile (two spends crossing at once) are not fired twice
@@ -306,6 +311,7 @@ public final class WorkspaceBudget
     private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<BudgetEvent, BudgetBook> writeNow(
             BudgetBook book, List<BudgetEvent> more) {
         PendingChanges.Taken taken = pending.take();
+        flushAsked = false; // nothing pending: a Flush still on its way finds nothing (or what is decided by then)
         List<BudgetEvent> events = new ArrayList<>(taken.events());
         events.addAll(more);
         org.apache.pekko.persistence.typed.javadsl.EffectBuilder<BudgetEvent, BudgetBook> write = events.isEmpty()
