@@ -57,8 +57,7 @@ class BudgetIT {
         receiver.start();
         keyspace = TestNodes.newKeyspace("budget");
         node = TestNodes.start(SharedCassandra.contactPoint(), keyspace,
-                Map.of("ledger.budget.decision-timeout", "5s",
-                        "ledger.budget.alerts.webhook-url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook",
+                Map.of("ledger.budget.alerts.webhook-url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook",
                         "ledger.budget.alerts.webhook-secret", SECRET,
                         "ledger.budget.alerts.first-backoff", "200ms"));
         admin = new LedgerClient(node.httpAddress(), TestNodes.ADMIN_KEY);
