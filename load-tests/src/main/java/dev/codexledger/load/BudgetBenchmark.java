@@ -100,7 +100,7 @@ public final class BudgetBenchmark {
         put(http, base, "/v1/admin/workspaces/bench/members/ana", "{\"team\":\"platform\"}");
     }
 
-    private static void put(HttpClient http, String base, String path, String body) throws Exception {
+    static void put(HttpClient http, String base, String path, String body) throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + path))
                 .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
@@ -170,7 +170,7 @@ public final class BudgetBenchmark {
     }
 
     /** A keep-alive HTTP/1.1 connection that sends a ready request and reads the answer (Content-Length). */
-    private static final class RawConnection {
+    static final class RawConnection {
         private final java.net.Socket socket;
         private final java.io.OutputStream out;
         private final java.io.BufferedInputStream in;
@@ -184,6 +184,17 @@ public final class BudgetBenchmark {
         }
 
         int exchange(byte[] request) throws IOException {
+            return send(request, false).status();
+        }
+
+        /** The status and the body of the answer. */
+        Answer exchangeWithBody(byte[] request) throws IOException {
+            return send(request, true);
+        }
+
+        record Answer(int status, String body) {}
+
+        private Answer send(byte[] request, boolean keepBody) throws IOException {
             out.write(request);
             out.flush();
             String status = line();
@@ -195,8 +206,11 @@ public final class BudgetBenchmark {
                     length = Integer.parseInt(header.substring(15).trim());
                 }
             }
-            in.skipNBytes(length);
-            return code;
+            if (!keepBody) {
+                in.skipNBytes(length);
+                return new Answer(code, null);
+            }
+            return new Answer(code, new String(in.readNBytes(length), StandardCharsets.UTF_8));
         }
 
         private String line() throws IOException {
@@ -222,7 +236,7 @@ public final class BudgetBenchmark {
         }
     }
 
-    private static double pct(long[] sorted, double p) {
+    static double pct(long[] sorted, double p) {
         return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)] / 1e6;
     }
 
