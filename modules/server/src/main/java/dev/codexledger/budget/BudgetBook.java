@@ -210,6 +210,24 @@ public final class BudgetBook {
 
     // ---------------------------------------------------------------- changes (event handler only)
 
+    /**
+     * Set when the entity restarts and is about to empty this book and recover into it again; cleared
+     * once recovered. A check from another thread that finds it set after deciding discards its decision.
+     */
+    private volatile boolean retired;
+
+    void retire() {
+        retired = true;
+    }
+
+    void recovered() {
+        retired = false;
+    }
+
+    boolean retired() {
+        return retired;
+    }
+
     /** Back to empty, before the entity recovers into this book again (after a failed write). */
     void reset() {
         budgets.clear();

@@ -113,16 +113,18 @@ public final class BudgetDecisionRoutes {
         Optional<Duration> ttl = BudgetRequests.ttl(json);
         Optional<String> idempotencyKey = BudgetRequests.idempotencyKey(json, keyHeader);
         return decided(budgets.reserve(workspace, ask.user(), ask.estimateMicros(), ttl, idempotencyKey),
-                result -> reserved(result, ask),
+                result -> reserved(result, ask, json.has("idempotency_key") ? "idempotency_key" : "Idempotency-Key"),
                 () -> ApiErrors.json(failOpen ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE,
                                 BudgetAnswers.Policy.of(failOpen, ask))
                         .addHeader(RawHeader.create("Retry-After", ApiErrors.RETRY_AFTER_SECONDS)));
     }
 
     /** 201 held (with {@code Idempotent-Replayed: true} when held before under the key), 200 denied, 409 key conflict. */
-    private HttpResponse reserved(ReserveResult result, BudgetRequests.Ask ask) {
+    private HttpResponse reserved(ReserveResult result, BudgetRequests.Ask ask, String keyField) {
         if (result instanceof ReserveResult.KeyConflict conflict) {
-            return ApiErrors.error(StatusCodes.CONFLICT, conflict.reason(), "idempotency_key");
+            return ApiErrors.json(StatusCodes.CONFLICT, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                    .objectNode().put("error", conflict.reason()).put("field", keyField)
+                    .put("reservation_id", conflict.reservationId()));
         }
         HttpResponse answer = ApiErrors.json(result instanceof ReserveResult.Reserved ? StatusCodes.CREATED : StatusCodes.OK,
                 BudgetAnswers.Reservation.of(result, ask));

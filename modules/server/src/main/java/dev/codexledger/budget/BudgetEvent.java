@@ -74,8 +74,9 @@ public sealed interface BudgetEvent {
         } else if (event instanceof Reserved reserved) {
             book.reserve(reserved.reservation());
         } else if (event instanceof ReservationEnded ended) {
-            book.endReservation(ended.id());
+            // spend first: a check reading meanwhile never sees the hold gone and the spend not yet there
             book.spend(ended.levels(), ended.spentMicros(), ended.atMicros());
+            book.endReservation(ended.id());
         } else if (event instanceof UsageCounted counted) {
             counted.lines().forEach(line -> book.spend(line.levels(), line.micros(), line.atMicros()));
             book.counted(counted.throughSeq());

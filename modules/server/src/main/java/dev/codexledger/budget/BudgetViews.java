@@ -23,6 +23,11 @@ public final class BudgetViews {
 
     public Optional<BudgetBook.Decision> decide(String workspace, String user, long estimateMicros, long nowMicros) {
         BudgetBook book = books.get(workspace);
-        return book == null ? Optional.empty() : Optional.of(book.decide(user, estimateMicros, nowMicros));
+        if (book == null) {
+            return Optional.empty();
+        }
+        BudgetBook.Decision decision = book.decide(user, estimateMicros, nowMicros);
+        // read after deciding: a book being emptied for a restart (set before it is touched) is not trusted
+        return book.retired() ? Optional.empty() : Optional.of(decision);
     }
 }

@@ -76,11 +76,10 @@ final class PendingChanges {
 
     /** Run once the pending changes are written, with the book as it then is. */
     void afterWrite(Consumer<BudgetBook> action) {
+        if (this == NONE) {
+            throw new IllegalStateException("NONE holds no changes");
+        }
         afterWrite.add(action);
-    }
-
-    boolean isEmpty() {
-        return events.isEmpty() && afterWrite.isEmpty();
     }
 
     int size() {
@@ -134,6 +133,9 @@ final class PendingChanges {
 
     /** The pending changes and their after-write actions, handed over for one write; this is empty after. */
     Taken take() {
+        if (this == NONE) {
+            throw new IllegalStateException("NONE holds no changes");
+        }
         Taken taken = new Taken(List.copyOf(events), List.copyOf(afterWrite));
         events.clear();
         afterWrite.clear();

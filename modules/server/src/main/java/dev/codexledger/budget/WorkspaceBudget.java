@@ -48,7 +48,7 @@ public final class WorkspaceBudget
 
     public static void init(ActorSystem<?> system, Settings settings) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
-                context -> front(context.getEntityId(), settings)));
+                context -> front(context.getEntityId(), settings)).withStopMessage(Stop.INSTANCE));
     }
 
     /**
@@ -74,7 +74,7 @@ public final class WorkspaceBudget
                         return Behaviors.same();
                     })
                     .onMessage(Command.class, command -> {
-                        budget.tell(command);
+                        budget.tell(command); // Stop too: the budget writes what is pending, answers, then stops
                         return Behaviors.same();
                     })
                     .onSignal(org.apache.pekko.actor.typed.Terminated.class, stopped -> Behaviors.stopped())
@@ -83,10 +83,8 @@ public final class WorkspaceBudget
     }
 
     public static Behavior<Command> create(String workspace, Settings settings) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-            timers.startTimerWithFixedDelay(ExpireReservations.INSTANCE, Duration.ofSeconds(1));
-            return new WorkspaceBudget(context, workspace, settings);
-        }));
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new WorkspaceBudget(context, timers, workspace,
+                settings)));
     }
 
     // ---------------------------------------------------------------- protocol
@@ -148,6 +146,12 @@ public final class WorkspaceBudget
     /** Writes the changes decided since the last write (group commit). */
     private enum Flush implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
+    /**
+     * Sharding's stop (passivation, hand-off in a rebalance or rolling update): the budget writes what is
+     * pending, answers, and stops; commands held back during a write are handled before it.
+     */
+    enum Stop implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
 
     // ---------------------------------------------------------------- behavior
 
@@ -156,6 +160,8 @@ public final class WorkspaceBudget
     private final ActorContext<Command> context;
     private final Settings settings;
     private final String workspace;
+    /** Started once recovered, also after a restart (which cancels the actor's timers). */
+    private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
     /** Not state: a gap before a report is being read back; reports meanwhile wait in the stash. */
     private boolean readingGap;
     /**
@@ -166,12 +172,15 @@ public final class WorkspaceBudget
     private final PendingChanges pending = new PendingChanges();
     private boolean flushAsked;
 
-    private WorkspaceBudget(ActorContext<Command> context, String workspace, Settings settings) {
+    private WorkspaceBudget(ActorContext<Command> context,
+                            org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers, String workspace,
+                            Settings settings) {
         super(PersistenceId.of(ENTITY_TYPE_KEY.name(), workspace),
                 SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
         this.context = context;
         this.settings = settings;
         this.workspace = workspace;
+        this.timers = timers;
     }
 
     @Override
@@ -180,12 +189,15 @@ public final class WorkspaceBudget
                 .onSignal(org.apache.pekko.actor.typed.PreRestart.instance(), book -> {
                     // a write failed: Pekko recovers into the same (empty-state) book, so it is emptied first;
                     // what was decided and not written is gone, and nobody was answered for it
+                    book.retire(); // a check reading it meanwhile discards what it read
                     settings.views().withdraw(workspace, book);
                     book.reset();
                     pending.take();
                     flushAsked = false;
                 })
                 .onSignal(org.apache.pekko.persistence.typed.RecoveryCompleted.instance(), book -> {
+                    timers.startTimerWithFixedDelay(ExpireReservations.INSTANCE, Duration.ofSeconds(1));
+                    book.recovered();
                     settings.views().publish(workspace, book);
                     book.pendingAlerts().forEach(this::deliver); // left undelivered by a stop: again
                 })
@@ -260,6 +272,7 @@ public final class WorkspaceBudget
                                 .thenReply(c.replyTo(), after -> StatusReply.ack()))
                 .onCommand(ExpireReservations.class, this::onExpire)
                 .onCommand(Flush.class, (book, flush) -> writeNow(book, List.of()).thenNoReply())
+                .onCommand(Stop.class, (book, stop) -> writeNow(book, List.of()).thenStop().thenNoReply())
                 .onCommand(GetStatus.class, this::onGetStatus)
                 .onCommand(FireThresholds.class, (book, fire) -> {
                     // fired meanwhile (two spends crossing at once) are not fired twice
@@ -325,7 +338,7 @@ public final class WorkspaceBudget
         long now = now();
         if (reserve.idempotencyKey().isPresent()) {
             BudgetBook.Reservation held = pending.reservationByKey(reserve.idempotencyKey().get(), book);
-            if (held != null) {
+            if (held != null && held.expiresAtMicros() > now) { // one whose time is up ends at the next tick
                 return replay(book, reserve, held, now);
             }
         }
@@ -351,21 +364,19 @@ public final class WorkspaceBudget
     /** The reservation already held under the request's idempotency key: answered again, not held twice. */
     private ReplyEffect<BudgetEvent, BudgetBook> replay(BudgetBook book, Reserve reserve, BudgetBook.Reservation held,
                                                        long now) {
-        if (!held.user().equals(reserve.user()) || held.amountMicros() != reserve.estimateMicros()) {
-            return Effect().reply(reserve.replyTo(), new ReserveResult.KeyConflict(held.id(), "idempotency key "
-                    + held.idempotencyKey() + " holds reservation " + held.id() + " of user " + held.user() + " for "
-                    + Credits.toCredits(held.amountMicros()).toPlainString() + " credits; a new reservation needs a new key",
-                    book.decide(reserve.user(), 0, now, pending)));
-        }
+        boolean same = held.user().equals(reserve.user()) && held.amountMicros() == reserve.estimateMicros();
         Instant expiresAt = Instant.EPOCH.plus(held.expiresAtMicros(), ChronoUnit.MICROS);
+        java.util.function.Function<BudgetBook, ReserveResult> answer = after -> same
+                ? new ReserveResult.Reserved(held.id(), expiresAt, after.decide(reserve.user(), 0, now), true)
+                : new ReserveResult.KeyConflict(held.id(), "idempotency key " + held.idempotencyKey()
+                        + " holds reservation " + held.id() + ", asked for with another user or estimate; a new"
+                        + " reservation needs a new key", after.decide(reserve.user(), 0, now));
         if (pending.isPending(held.id())) { // decided, not written yet: answered with it, after its write
-            pending.afterWrite(after -> reserve.replyTo().tell(new ReserveResult.Reserved(held.id(), expiresAt,
-                    after.decide(reserve.user(), 0, now), true)));
+            pending.afterWrite(after -> reserve.replyTo().tell(answer.apply(after)));
             askFlush();
             return Effect().noReply();
         }
-        return Effect().reply(reserve.replyTo(), new ReserveResult.Reserved(held.id(), expiresAt,
-                book.decide(reserve.user(), 0, now, pending), true));
+        return Effect().reply(reserve.replyTo(), answer.apply(book));
     }
 
     private ReplyEffect<BudgetEvent, BudgetBook> onSettle(BudgetBook book, Settle settle) {
@@ -436,7 +447,9 @@ public final class WorkspaceBudget
 
     private ReplyEffect<BudgetEvent, BudgetBook> onExpire(BudgetBook book, ExpireReservations tick) {
         long now = now();
-        List<String> expired = book.expired(now).stream().filter(id -> !pending.isEnded(id)).toList();
+        // the rest at the next tick: one write holds at most MAX_CHANGES_PER_WRITE changes
+        List<String> expired = book.expired(now).stream().filter(id -> !pending.isEnded(id))
+                .limit(Math.max(0, MAX_CHANGES_PER_WRITE - pending.size())).toList();
         if (expired.isEmpty()) {
             return Effect().noReply();
         }
