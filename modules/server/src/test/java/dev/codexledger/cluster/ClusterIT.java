@@ -260,9 +260,16 @@ class ClusterIT {
         verify(load, workspaces);
     }
 
+    /** Gateway {@code call}'s reservation of 0.5 credits, with its idempotency key. */
+    private static LedgerClient.Reply reserveOnce(LedgerClient client, String workspace, int call) {
+        return client.send("POST", "/v1/budget/workspaces/" + workspace + "/reservations",
+                Map.of("Content-Type", "application/json", "Idempotency-Key", "gateway-call-" + call),
+                ("{\"user\":\"user-" + call + "\",\"estimate_credits\":0.5}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     @Test
     @Order(5)
-    void reservationsWhileTheBudgetsNodeIsKilledNeverOverspend() throws Exception {
+    void reservationsWhileTheBudgetsNodeIsKilledNeverOverspendAndRetriesAreHeldOnce() throws Exception {
         String workspace = "budget-move";
         LedgerClient admin = cluster.client(0);
         assertEquals(200, admin.send("PUT", "/v1/admin/workspaces/" + workspace + "/budgets/org",
@@ -277,42 +284,62 @@ class ClusterIT {
         int killed = host;
         ExecutorService pool = Executors.newFixedThreadPool(64);
         List<Future<LedgerClient.Reply>> replies = new ArrayList<>();
+        java.util.Set<String> held = new java.util.HashSet<>(); // ids of reservations answered 201
+        List<Integer> unanswered = new ArrayList<>();           // gateways with no decision: they retry
         try {
             for (int i = 0; i < 64; i++) {
                 int node = i % cluster.size();
-                String user = "user-" + i;
-                replies.add(pool.submit(() -> cluster.client(node).post("/v1/budget/workspaces/" + workspace
-                        + "/reservations", "application/json", "{\"user\":\"" + user + "\",\"estimate_credits\":0.5}")));
+                int call = i;
+                replies.add(pool.submit(() -> reserveOnce(cluster.client(node), workspace, call)));
                 if (i == 16) {
                     cluster.kill(killed);
                 }
             }
-            int granted = 0;
-            for (Future<LedgerClient.Reply> future : replies) {
+            for (int i = 0; i < replies.size(); i++) {
                 LedgerClient.Reply reply;
                 try {
-                    reply = future.get();
+                    reply = replies.get(i).get();
                 } catch (java.util.concurrent.ExecutionException lost) {
-                    continue; // the connection to the killed node broke: no answer
+                    unanswered.add(i); // the connection to the killed node broke: no answer
+                    continue;
                 }
                 switch (reply.status()) {
-                    case 201 -> granted++;
+                    case 201 -> held.add(reply.body().get("reservation_id").asText());
                     case 200 -> assertFalse(reply.body().get("allowed").asBoolean(), reply.raw().body());
-                    case 503 -> assertEquals("policy:fail-closed", reply.body().get("decided_by").asText(),
-                            "an answer without a decision says it follows the failure policy: " + reply.raw().body());
+                    case 503 -> {
+                        assertEquals("policy:fail-closed", reply.body().get("decided_by").asText(),
+                                "an answer without a decision says it follows the failure policy: " + reply.raw().body());
+                        unanswered.add(i);
+                    }
                     default -> throw new AssertionError("unexpected answer " + reply.status() + " " + reply.raw().body());
                 }
             }
-            assertTrue(granted <= 20, granted + " reservations of 0.5 granted under a cap of 10");
         } finally {
             pool.shutdownNow();
         }
         cluster.restart(killed);
+        step(held.size() + " held, " + unanswered.size() + " without a decision: retried with their keys");
+        // the gateways that got no decision (their write may or may not have happened) ask again, same key
+        for (int call : unanswered) {
+            Eventually.assertThat(Duration.ofSeconds(90), () -> {
+                LedgerClient.Reply reply = reserveOnce(cluster.client(call % cluster.size()), workspace, call);
+                if (reply.status() == 201) {
+                    held.add(reply.body().get("reservation_id").asText());
+                } else {
+                    assertEquals(200, reply.status(), "a decision this time: " + reply.raw().body());
+                    assertFalse(reply.body().get("allowed").asBoolean(), reply.raw().body());
+                }
+            });
+        }
+        assertTrue(held.size() <= 20, held.size() + " reservations of 0.5 granted under a cap of 10");
         Eventually.assertThat(Duration.ofSeconds(60), () -> {
             JsonNode org = cluster.client(killed).get("/v1/admin/workspaces/" + workspace + "/budgets").body()
                     .get("budgets").get(0);
-            BigDecimal used = new BigDecimal(org.get("spent").asText()).add(new BigDecimal(org.get("reserved").asText()));
+            BigDecimal reserved = new BigDecimal(org.get("reserved").asText());
+            BigDecimal used = new BigDecimal(org.get("spent").asText()).add(reserved);
             assertTrue(used.compareTo(BigDecimal.TEN) <= 0, "settled + reserved within the cap: " + org);
+            assertEquals(0, new BigDecimal("0.5").multiply(BigDecimal.valueOf(held.size())).compareTo(reserved),
+                    "every reservation held once, retries included (" + held.size() + " ids): " + org);
         });
     }
 }
