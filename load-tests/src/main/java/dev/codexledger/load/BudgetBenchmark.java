@@ -12,10 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Budget decisions (issue 6) at a fixed offered rate — an open model: requests start on schedule whether
@@ -115,58 +113,13 @@ public final class BudgetBenchmark {
      * i mod n): a late answer makes that connection's next requests late, and their latencies say so.
      */
     private static Phase open(String base, String path, int rate, Duration duration, String name) throws Exception {
-        int total = (int) (rate * duration.toSeconds());
-        long[] latencies = new long[total];
-        AtomicLong ok = new AtomicLong();
-        AtomicLong failed = new AtomicLong();
         URI uri = URI.create(base);
         byte[] request = ("POST " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
                 + "\r\nAuthorization: Bearer " + KEY + "\r\nContent-Type: application/json\r\nContent-Length: "
                 + CHECK_BODY.length() + "\r\n\r\n" + CHECK_BODY).getBytes(StandardCharsets.US_ASCII);
-        long period = 1_000_000_000L / rate;
-        long start = System.nanoTime() + 100_000_000L;
-        List<Thread> threads = new ArrayList<>();
-        for (int c = 0; c < CONNECTIONS; c++) {
-            int connection = c;
-            Thread thread = new Thread(() -> {
-                RawConnection http = null;
-                for (int i = connection; i < total; i += CONNECTIONS) {
-                    long due = start + i * period;
-                    long wait;
-                    while ((wait = due - System.nanoTime()) > 0) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
-                    }
-                    try {
-                        if (http == null) {
-                            http = new RawConnection(uri.getHost(), uri.getPort());
-                        }
-                        int status = http.exchange(request);
-                        (status == 200 ? ok : failed).incrementAndGet();
-                    } catch (IOException e) {
-                        failed.incrementAndGet();
-                        http = null;
-                    }
-                    latencies[i] = System.nanoTime() - due;
-                }
-                if (http != null) {
-                    http.close();
-                }
-            }, "open-" + c);
-            threads.add(thread);
-            thread.start();
-        }
-        for (Thread thread : threads) {
-            thread.join();
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        long[] done = latencies.clone();
-        Arrays.sort(done);
-        Phase result = new Phase(name, rate, ok.get() / seconds, ok.get(), failed.get(),
-                pct(done, 0.50), pct(done, 0.99), pct(done, 0.999), done[done.length - 1] / 1e6);
-        System.out.printf("%-45s offered %6d/s answered %8.0f/s ok %8d failed %6d p50 %7.3f ms p99 %7.3f ms"
-                        + " p99.9 %7.3f ms (%.0f s)%n", name, rate, result.achieved(), result.ok(), result.failed(),
-                result.p50(), result.p99(), result.p999(), seconds);
-        return result;
+        BudgetGatewayBenchmark.Phase p = BudgetGatewayBenchmark.open(base, request, rate, duration, CONNECTIONS, name);
+        return new Phase(name, p.offered(), p.achieved(), p.ok(), p.failed() + p.unavailable(), p.p50(), p.p99(),
+                p.p999(), p.max());
     }
 
     /** A keep-alive HTTP/1.1 connection that sends a ready request and reads the answer (Content-Length). */

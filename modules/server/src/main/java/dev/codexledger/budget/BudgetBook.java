@@ -136,7 +136,11 @@ public final class BudgetBook {
     }
 
     long spentBetween(String key, LocalDate from, LocalDate until) {
-        ConcurrentSkipListMap<Long, Long> days = spent.get(key);
+        return sumOfDays(spent.get(key), from, until);
+    }
+
+    /** The sum of {@code days} (epoch day → micros) from {@code from} up to, not including, {@code until}. */
+    static long sumOfDays(java.util.NavigableMap<Long, Long> days, LocalDate from, LocalDate until) {
         if (days == null) {
             return 0;
         }

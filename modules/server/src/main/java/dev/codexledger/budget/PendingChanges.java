@@ -91,15 +91,7 @@ final class PendingChanges {
     }
 
     long spentBetween(String key, LocalDate from, LocalDate until) {
-        TreeMap<Long, Long> days = spent.get(key);
-        if (days == null) {
-            return 0;
-        }
-        long sum = 0;
-        for (long amount : days.subMap(from.toEpochDay(), until.toEpochDay()).values()) {
-            sum += amount;
-        }
-        return sum;
+        return BudgetBook.sumOfDays(spent.get(key), from, until);
     }
 
     /** The reservation in force once the pending changes are written, or null. */
