@@ -37,7 +37,12 @@ public final class SharedCassandra implements BeforeAllCallback, AfterAllCallbac
             }
             return;
         }
-        node = startNode("shared");
+        // every test class keeps a keyspace of its own (~30 tables each) on this node for the whole run: with
+        // 1 GiB it ran out of heap late in the suite (a CI run at 9883e94, during ClusterIT); 2 GiB of 24
+        Path dataDir = Files.createDirectories(testDataDir().resolve("shared-" + System.nanoTime()));
+        node = LocalCassandra.start(LocalCassandra.Settings.defaults(runtimeLib(), dataDir)
+                .withHeapMb(SHARED_HEAP_MB)
+                .withTestMode(true));
         LocalCassandra started = node;
         context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
                 .put(SharedCassandra.class.getName(), (AutoCloseable) () -> {
@@ -73,6 +78,9 @@ public final class SharedCassandra implements BeforeAllCallback, AfterAllCallbac
             }
         }
     }
+
+    /** Heap of the node all test classes share. */
+    private static final int SHARED_HEAP_MB = 2048;
 
     /** A node of its own, for tests that stop and start Cassandra; the caller closes it. */
     public static LocalCassandra startNode(String name) throws Exception {
