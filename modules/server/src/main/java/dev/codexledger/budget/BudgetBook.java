@@ -65,6 +65,8 @@ public final class BudgetBook {
     long countedThroughSeq;
     /** both | records | settlements: see {@link BudgetEvent.SpendFromSet}. */
     volatile String spendFrom = "both";
+    /** The write id of the last journal event applied ({@link BudgetEvent.Changes}); empty: none. */
+    String lastWriteId = "";
     /** Alerts fired and not yet delivered, by alert id, oldest first. */
     final Map<String, ThresholdCrossing> pendingAlerts = new LinkedHashMap<>();
 
@@ -244,6 +246,7 @@ public final class BudgetBook {
         pendingAlerts.clear();
         countedThroughSeq = 0;
         spendFrom = "both";
+        lastWriteId = "";
     }
 
     void setBudget(BudgetSpec spec) {

@@ -50,11 +50,18 @@ public sealed interface BudgetEvent {
     /**
      * Changes decided while a write was in flight (reservations, settlements, releases, expiries, usage,
      * and the change that closed the group), in the order they were decided, written as one journal
-     * event (group commit). Never nested.
+     * event (group commit). Never nested. {@code writeId}: random per write (empty in old writes), the
+     * head the writer fence holds for it (see {@link FencedReplies}).
      */
-    record Changes(List<BudgetEvent> events) implements BudgetEvent {
+    record Changes(List<BudgetEvent> events, String writeId) implements BudgetEvent {
+
+        public Changes(List<BudgetEvent> events) {
+            this(events, "");
+        }
+
         public Changes {
             events = List.copyOf(events);
+            writeId = writeId == null ? "" : writeId;
             if (events.stream().anyMatch(Changes.class::isInstance)) {
                 throw new IllegalArgumentException("changes are never nested");
             }
@@ -65,6 +72,7 @@ public sealed interface BudgetEvent {
     static BudgetBook apply(BudgetBook book, BudgetEvent event) {
         if (event instanceof Changes changes) {
             changes.events().forEach(change -> apply(book, change));
+            book.lastWriteId = changes.writeId();
         } else if (event instanceof BudgetSet set) {
             book.setBudget(set.spec());
         } else if (event instanceof BudgetRemoved removed) {

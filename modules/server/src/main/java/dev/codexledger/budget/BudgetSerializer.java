@@ -105,7 +105,7 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
         } else if (event instanceof BudgetEvent.AlertDelivered delivered) {
             out.setAlertDelivered(delivered.alertId());
         } else if (event instanceof BudgetEvent.Changes changes) {
-            BudgetChangesProto.Builder group = BudgetChangesProto.newBuilder();
+            BudgetChangesProto.Builder group = BudgetChangesProto.newBuilder().setWriteId(changes.writeId());
             changes.events().forEach(change -> group.addEvents(toProto(change)));
             out.setChanges(group);
         }
@@ -138,7 +138,7 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
                 for (BudgetEventProto change : proto.getChanges().getEventsList()) {
                     changes.add(fromProto(change));
                 }
-                yield new BudgetEvent.Changes(changes);
+                yield new BudgetEvent.Changes(changes, proto.getChanges().getWriteId());
             }
             case EVENT_NOT_SET -> throw new NotSerializableException("empty budget event");
         };
@@ -185,6 +185,7 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
     static Snapshot snapshotOf(BudgetBook book) {
         BudgetSnapshotProto.Builder out = BudgetSnapshotProto.newBuilder()
                 .setCountedThroughSeq(book.countedThroughSeq).setZone(book.zone().getId()).setSpendFrom(book.spendFrom)
+                .setLastWriteId(book.lastWriteId)
                 .putAllTeamOf(book.teamOf);
         book.budgets.values().forEach(spec -> out.addBudgets(spec(spec)));
         book.spent.forEach((key, days) -> days.forEach((day, micros) -> out.addSpent(SpendDayProto.newBuilder()
@@ -210,6 +211,7 @@ public final class BudgetSerializer extends SerializerWithStringManifest {
         }
         book.counted(proto.getCountedThroughSeq());
         book.spendFrom = proto.getSpendFrom().isEmpty() ? "both" : proto.getSpendFrom();
+        book.lastWriteId = proto.getLastWriteId();
         proto.getPendingAlertsList().forEach(t -> book.pendingAlerts.put(BudgetBook.alertId(threshold(t)), threshold(t)));
         return book;
     }

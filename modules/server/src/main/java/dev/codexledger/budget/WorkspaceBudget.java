@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import dev.codexledger.workspace.Digest;
+import dev.codexledger.workspace.ForkRepair;
+import dev.codexledger.workspace.WriterFence;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -43,8 +46,21 @@ public final class WorkspaceBudget
     public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "WorkspaceBudget");
 
     /** {@code reservationTtl}: how long a reservation holds when the caller names no time; {@code maxReservationTtl} caps it. */
+    /**
+     * {@code fence}: one writer per budget, enforced by the store ({@link FencedReplies}); {@code repair}
+     * mends a journal the fence finds forked at its last event.
+     */
     public record Settings(ZoneId zone, Duration reservationTtl, Duration maxReservationTtl, Clock clock,
-                           BudgetViews views, BudgetAlerts alerts, UsageSource usage) {}
+                           BudgetViews views, BudgetAlerts alerts, UsageSource usage, WriterFence fence,
+                           ForkRepair repair) {
+
+        /** Without a fence: unit tests of the entity. */
+        public Settings(ZoneId zone, Duration reservationTtl, Duration maxReservationTtl, Clock clock,
+                        BudgetViews views, BudgetAlerts alerts, UsageSource usage) {
+            this(zone, reservationTtl, maxReservationTtl, clock, views, alerts, usage, WriterFence.NONE,
+                    ForkRepair.NONE);
+        }
+    }
 
     public static void init(ActorSystem<?> system, Settings settings) {
         ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY,
@@ -152,6 +168,10 @@ public final class WorkspaceBudget
      */
     enum Stop implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
+    /** {@code fence} refused this incarnation (another one claimed the budget) or could not be updated. */
+    private record FenceFailed(int incarnation, Throwable failure)
+            implements Command, NoSerializationVerificationNeeded {}
+
 
     // ---------------------------------------------------------------- behavior
 
@@ -160,6 +180,9 @@ public final class WorkspaceBudget
     private final ActorContext<Command> context;
     private final Settings settings;
     private final String workspace;
+    /** The actor's own reference and log, also for answers sent from the fence's threads. */
+    private final ActorRef<Command> self;
+    private final org.slf4j.Logger log;
     /** Started once recovered, also after a restart (which cancels the actor's timers). */
     private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
     /** Not state: a gap before a report is being read back; reports meanwhile wait in the stash. */
@@ -171,6 +194,12 @@ public final class WorkspaceBudget
      */
     private final PendingChanges pending = new PendingChanges();
     private boolean flushAsked;
+    /** Not state: this incarnation's claim on the budget; the answers of its writes wait for it. */
+    private FencedReplies fenced;
+    /** Not state: counts the recoveries of this actor (a failed write restarts it), to tell their fences apart. */
+    private int incarnation;
+    /** Not state: answers collected while a write's after-write actions run, handed to {@link #fenced}. */
+    private List<Runnable> outbox;
 
     private WorkspaceBudget(ActorContext<Command> context,
                             org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers, String workspace,
@@ -181,6 +210,8 @@ public final class WorkspaceBudget
         this.settings = settings;
         this.workspace = workspace;
         this.timers = timers;
+        this.self = context.getSelf();
+        this.log = context.getLog();
     }
 
     @Override
@@ -197,6 +228,9 @@ public final class WorkspaceBudget
                 })
                 .onSignal(org.apache.pekko.persistence.typed.RecoveryCompleted.instance(), book -> {
                     timers.startTimerWithFixedDelay(ExpireReservations.INSTANCE, Duration.ofSeconds(1));
+                    int claiming = ++incarnation;
+                    fenced = new FencedReplies(settings.fence(), workspace, lastSequenceNumber(context),
+                            FencedReplies.head(book.lastWriteId), failure -> fenceFailed(claiming, failure));
                     book.recovered();
                     settings.views().publish(workspace, book);
                     book.pendingAlerts().forEach(this::deliver); // left undelivered by a stop: again
@@ -245,15 +279,15 @@ public final class WorkspaceBudget
     @Override
     public CommandHandlerWithReply<Command, BudgetEvent, BudgetBook> commandHandler() {
         return newCommandHandlerWithReplyBuilder().forAnyState()
-                .onCommand(SetBudget.class, (book, c) -> writeNow(book, List.of(new BudgetEvent.BudgetSet(c.spec())))
-                        .thenReply(c.replyTo(), after -> StatusReply.ack()))
+                .onCommand(SetBudget.class, (book, c) -> writeNow(book, List.of(new BudgetEvent.BudgetSet(c.spec())),
+                        after -> send(c.replyTo(), StatusReply.ack())).thenNoReply())
                 .onCommand(RemoveBudget.class, (book, c) -> book.budgets().containsKey(c.key())
-                        ? writeNow(book, List.of(new BudgetEvent.BudgetRemoved(c.key())))
-                                .thenReply(c.replyTo(), after -> StatusReply.ack())
+                        ? writeNow(book, List.of(new BudgetEvent.BudgetRemoved(c.key())),
+                                after -> send(c.replyTo(), StatusReply.ack())).thenNoReply()
                         : Effect().reply(c.replyTo(), StatusReply.error("no budget " + c.key())))
                 .onCommand(SetMember.class, (book, c) ->
-                        writeNow(book, List.of(new BudgetEvent.MemberSet(c.user(), c.team().orElse(null))))
-                                .thenReply(c.replyTo(), after -> StatusReply.ack()))
+                        writeNow(book, List.of(new BudgetEvent.MemberSet(c.user(), c.team().orElse(null))),
+                                after -> send(c.replyTo(), StatusReply.ack())).thenNoReply())
                 .onCommand(Check.class, (book, c) -> Effect().reply(c.replyTo(),
                         book.decide(c.user(), c.estimateMicros(), now(), pending)))
                 .onCommand(Reserve.class, this::onReserve)
@@ -263,31 +297,41 @@ public final class WorkspaceBudget
                         return Effect().reply(c.replyTo(), StatusReply.error("no reservation " + c.id() + " in force"));
                     }
                     return decided(book, new BudgetEvent.ReservationEnded(c.id(), "released", 0, List.of(), now()),
-                            after -> c.replyTo().tell(StatusReply.ack()));
+                            after -> send(c.replyTo(), StatusReply.ack()));
                 })
                 .onCommand(ReportUsage.class, this::onReportUsage)
                 .onCommand(GapRead.class, this::onGapRead)
                 .onCommand(SetSpendFrom.class, (book, c) ->
-                        writeNow(book, List.of(new BudgetEvent.SpendFromSet(c.source())))
-                                .thenReply(c.replyTo(), after -> StatusReply.ack()))
+                        writeNow(book, List.of(new BudgetEvent.SpendFromSet(c.source())),
+                                after -> send(c.replyTo(), StatusReply.ack())).thenNoReply())
                 .onCommand(ExpireReservations.class, this::onExpire)
-                .onCommand(Flush.class, (book, flush) -> writeNow(book, List.of()).thenNoReply())
-                .onCommand(Stop.class, (book, stop) -> writeNow(book, List.of()).thenStop().thenNoReply())
+                .onCommand(Flush.class, (book, flush) -> writeNow(book, List.of(), after -> {}).thenNoReply())
+                .onCommand(Stop.class, (book, stop) -> writeNow(book, List.of(), after -> {}).thenStop().thenNoReply())
+                .onCommand(FenceFailed.class, (book, failed) -> {
+                    if (failed.incarnation() != incarnation) {
+                        return Effect().noReply(); // an earlier incarnation's, before a restart
+                    }
+                    // another node owns this budget now (this one was downed, maybe frozen), or the fence
+                    // is unreachable: nothing more is answered here; the next message starts it afresh
+                    context.getLog().warn("budget of workspace {}: fenced off, stopping: {}", workspace,
+                            failed.failure().getMessage());
+                    return Effect().stop().thenNoReply();
+                })
                 .onCommand(GetStatus.class, this::onGetStatus)
                 .onCommand(FireThresholds.class, (book, fire) -> {
                     // fired meanwhile (two spends crossing at once) are not fired twice
                     List<BudgetEvent> fired = book.crossings(fire.crossings().stream()
                                     .map(BudgetBook.ThresholdCrossing::key).distinct().toList(), now()).stream()
                             .<BudgetEvent>map(BudgetEvent.ThresholdFired::new).toList();
-                    return fired.isEmpty() ? Effect().noReply() : writeNow(book, fired)
-                            .thenRun(after -> fired.forEach(event -> {
+                    return fired.isEmpty() ? Effect().noReply() : writeNow(book, fired,
+                            after -> fired.forEach(event -> {
                                 BudgetBook.ThresholdCrossing crossing = ((BudgetEvent.ThresholdFired) event).crossing();
-                                deliver(BudgetBook.alertId(crossing), crossing);
+                                outbox.add(() -> deliver(BudgetBook.alertId(crossing), crossing));
                             }))
                             .thenNoReply();
                 })
                 .onCommand(Delivered.class, (book, done) -> book.pendingAlerts().containsKey(done.alertId())
-                        ? writeNow(book, List.of(new BudgetEvent.AlertDelivered(done.alertId()))).thenNoReply()
+                        ? writeNow(book, List.of(new BudgetEvent.AlertDelivered(done.alertId())), after -> {}).thenNoReply()
                         : Effect().noReply())
                 .build();
     }
@@ -304,7 +348,7 @@ public final class WorkspaceBudget
         pending.add(change, book);
         pending.afterWrite(afterWrite);
         if (pending.size() >= MAX_CHANGES_PER_WRITE) {
-            return writeNow(book, List.of()).thenNoReply();
+            return writeNow(book, List.of(), after -> {}).thenNoReply();
         }
         askFlush();
         return Effect().noReply();
@@ -318,20 +362,65 @@ public final class WorkspaceBudget
     }
 
     /**
-     * Writes the pending changes and then {@code more} as one journal event, and runs their after-write
-     * actions once written (the caller chains its own). Nothing pending and nothing more: no write.
+     * Writes the pending changes and then {@code more} as one journal event; once written, runs their
+     * after-write actions and then {@code then}, against the book as the write left it. What they
+     * {@link #send} goes out once the writer fence holds the write. Nothing pending and nothing more: no
+     * write (the answers still wait for the fence to hold what was written before).
      */
     private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<BudgetEvent, BudgetBook> writeNow(
-            BudgetBook book, List<BudgetEvent> more) {
+            BudgetBook book, List<BudgetEvent> more, java.util.function.Consumer<BudgetBook> then) {
         PendingChanges.Taken taken = pending.take();
         flushAsked = false; // nothing pending: a Flush still on its way finds nothing (or what is decided by then)
         List<BudgetEvent> events = new ArrayList<>(taken.events());
         events.addAll(more);
         org.apache.pekko.persistence.typed.javadsl.EffectBuilder<BudgetEvent, BudgetBook> write = events.isEmpty()
                 ? Effect().none()
-                : Effect().persist(events.size() == 1 ? events.get(0) : new BudgetEvent.Changes(events));
-        return taken.afterWrite().isEmpty() ? write
-                : write.thenRun(after -> taken.afterWrite().forEach(action -> action.accept(after)));
+                : Effect().persist(new BudgetEvent.Changes(events, newWriteId()));
+        return write.thenRun(after -> {
+            outbox = new ArrayList<>();
+            try {
+                taken.afterWrite().forEach(action -> action.accept(after));
+                then.accept(after);
+                fenced.submit(lastSequenceNumber(context), FencedReplies.head(after.lastWriteId), outbox);
+            } finally {
+                outbox = null;
+            }
+        });
+    }
+
+    private static String newWriteId() {
+        byte[] random = new byte[16];
+        RANDOM.nextBytes(random);
+        return HexFormat.of().formatHex(random);
+    }
+
+    /**
+     * This incarnation's fence failed (told from the fence's threads). A journal forked at its last event
+     * is mended first, so the next start recovers the acknowledged event.
+     */
+    private void fenceFailed(int claiming, Throwable failure) {
+        if (failure instanceof WriterFence.Forked forked) {
+            settings.repair().keepOnly(PersistenceId.of(ENTITY_TYPE_KEY.name(), workspace).id(), forked.seq(),
+                            forked.fencedHead(), event -> event instanceof BudgetEvent.Changes changes
+                                    ? FencedReplies.head(changes.writeId()) : Digest.ZERO)
+                    .whenComplete((deleted, repairFailed) -> {
+                        if (repairFailed != null) {
+                            log.error("budget of workspace {}: mending the forked journal failed", workspace, repairFailed);
+                        }
+                        self.tell(new FenceFailed(claiming, failure));
+                    });
+        } else {
+            self.tell(new FenceFailed(claiming, failure));
+        }
+    }
+
+    /** An answer after a write: sent once the fence holds the write (directly when no write is running). */
+    private <T> void send(ActorRef<T> to, T message) {
+        if (outbox == null) {
+            to.tell(message);
+        } else {
+            outbox.add(() -> to.tell(message));
+        }
     }
 
     private ReplyEffect<BudgetEvent, BudgetBook> onReserve(BudgetBook book, Reserve reserve) {
@@ -356,7 +445,7 @@ public final class WorkspaceBudget
         BudgetBook.Reservation reservation = new BudgetBook.Reservation("res_" + HexFormat.of().formatHex(random),
                 reserve.user(), book.chain(reserve.user()), reserve.estimateMicros(), expires,
                 reserve.idempotencyKey().orElse(null));
-        return decided(book, new BudgetEvent.Reserved(reservation), after -> reserve.replyTo().tell(
+        return decided(book, new BudgetEvent.Reserved(reservation), after -> send(reserve.replyTo(),
                 new ReserveResult.Reserved(reservation.id(), Instant.EPOCH.plus(expires, ChronoUnit.MICROS),
                         after.decide(reserve.user(), 0, now))));
     }
@@ -372,7 +461,7 @@ public final class WorkspaceBudget
                         + " holds reservation " + held.id() + ", asked for with another user or estimate; a new"
                         + " reservation needs a new key", after.decide(reserve.user(), 0, now));
         if (pending.isPending(held.id())) { // decided, not written yet: answered with it, after its write
-            pending.afterWrite(after -> reserve.replyTo().tell(answer.apply(after)));
+            pending.afterWrite(after -> send(reserve.replyTo(), answer.apply(after)));
             askFlush();
             return Effect().noReply();
         }
@@ -390,7 +479,7 @@ public final class WorkspaceBudget
         return decided(book, new BudgetEvent.ReservationEnded(settle.id(), "settled", spent, reservation.levels(), now()),
                 after -> {
                     checkThresholds(after, reservation.levels());
-                    settle.replyTo().tell(StatusReply.ack());
+                    send(settle.replyTo(), StatusReply.ack());
                 });
     }
 
@@ -412,7 +501,7 @@ public final class WorkspaceBudget
         }
         List<String> touched = new ArrayList<>();
         BudgetEvent.UsageCounted counted = counted(book, report.throughSeq(), report.lines(), touched);
-        return writeNow(book, List.of(counted)).thenRun(after -> checkThresholds(after, touched)).thenNoReply();
+        return writeNow(book, List.of(counted), after -> checkThresholds(after, touched)).thenNoReply();
     }
 
     private ReplyEffect<BudgetEvent, BudgetBook> onGapRead(BudgetBook book, GapRead read) {
@@ -426,7 +515,7 @@ public final class WorkspaceBudget
             events.add(counted(book, read.report().fromSeq() - 1, read.gap(), touched));
         }
         events.add(counted(book, read.report().throughSeq(), read.report().lines(), touched));
-        return writeNow(book, events).thenRun(after -> checkThresholds(after, touched)).thenNoReply()
+        return writeNow(book, events, after -> checkThresholds(after, touched)).thenNoReply()
                 .thenUnstashAll();
     }
 
@@ -488,8 +577,6 @@ public final class WorkspaceBudget
     private record Delivered(String alertId) implements Command, NoSerializationVerificationNeeded {}
 
     private void deliver(String alertId, BudgetBook.ThresholdCrossing crossing) {
-        ActorRef<Command> self = context.getSelf();
-        org.slf4j.Logger log = context.getLog();
         settings.alerts().deliver(workspace, alertId, crossing).whenComplete((ok, failure) -> {
             if (failure == null) {
                 self.tell(new Delivered(alertId));

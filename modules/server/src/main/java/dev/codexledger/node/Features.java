@@ -161,7 +161,7 @@ final class Features {
                 system.executionContext());
         system.log().info("after each write: {}", afterWrite.describe());
         WorkspaceLedger.init(system, afterWrite, LedgerSettings.fromConfig(config), new CassandraJournalCleanup(system),
-                writerFence(), activeLedgers);
+                writerFence("ledger_writers"), activeLedgers);
     }
 
     /** Ingest is refused (503) while the heap after a collection is past {@code ledger.http.refuse-ingest-above-heap}. */
@@ -172,14 +172,17 @@ final class Features {
         return HeapGuard.watchingThisJvm((double) Math.min(above, max) / max);
     }
 
-    /** One writer per workspace, enforced in Cassandra (off only to measure what it costs). */
-    private WriterFence writerFence() {
+    /**
+     * One writer per workspace's ledger ({@code ledger_writers}) or budgets ({@code budget_writers}), enforced
+     * in Cassandra (off only to measure what it costs).
+     */
+    private WriterFence writerFence(String table) {
         if (!config.getBoolean("ledger.workspace.writer-fence")) {
             system.log().warn("the writer fence is off (ledger.workspace.writer-fence): a node woken after being"
-                    + " downed could acknowledge records that a later recovery drops");
+                    + " downed could acknowledge records or grant reservations that a later recovery drops");
             return WriterFence.NONE;
         }
-        return new CassandraWriterFence(session, keyspace,
+        return new CassandraWriterFence(session, keyspace, table,
                 org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().address().toString());
     }
 
@@ -195,7 +198,8 @@ final class Features {
         WorkspaceBudget.init(system, new WorkspaceBudget.Settings(ZoneId.of(config.getString("ledger.budget.time-zone")),
                 config.getDuration("ledger.budget.reservation-ttl"), config.getDuration("ledger.budget.max-reservation-ttl"),
                 clock, views, alerts, new RecordsUsageSource(store, prices, blocking, clock,
-                        config.getDuration("ledger.records.search-accept-skew"))));
+                        config.getDuration("ledger.records.search-accept-skew")), writerFence("budget_writers"),
+                new dev.codexledger.storage.CassandraForkRepair(session, system)));
         return new Budgets(system, config.getDuration("ledger.budget.decision-timeout"),
                 config.getDuration("ledger.http.ask-timeout"), views, clock);
     }

@@ -24,11 +24,19 @@ public final class CassandraWriterFence implements WriterFence {
     private final PreparedStatement take;
     private final PreparedStatement advance;
 
-    /** {@code writer}: who claims (the node's address), kept in the row for operators. */
+    /** The workspaces' ledgers' fence ({@code ledger_writers}); {@code writer}: who claims (the node's address). */
     public CassandraWriterFence(CqlSession session, String keyspace, String writer) {
+        this(session, keyspace, "ledger_writers", writer);
+    }
+
+    /**
+     * The fence kept in {@code table} (a table of {@code ledger_writers}' shape: the budgets keep theirs in
+     * {@code budget_writers}); {@code writer}: who claims (the node's address), kept in the row for operators.
+     */
+    public CassandraWriterFence(CqlSession session, String keyspace, String table, String writer) {
         this.session = session;
         this.writer = writer;
-        String table = keyspace + ".ledger_writers";
+        table = keyspace + "." + table;
         this.read = session.prepare("SELECT epoch, last_seq, last_hash FROM " + table + " WHERE workspace = ?");
         this.create = session.prepare("INSERT INTO " + table
                 + " (workspace, epoch, last_seq, last_hash, writer, claimed_at) VALUES (?, 1, ?, ?, ?, toTimestamp(now()))"
@@ -57,9 +65,11 @@ public final class CassandraWriterFence implements WriterFence {
                         throw new Refused("workspace " + workspace + ": recovered through seq " + recoveredSeq
                                 + " but seq " + fenced + " was already acknowledged; recovering again");
                     }
-                    if (fenced == recoveredSeq && !recoveredHead.equals(digest(row.getByteBuffer("last_hash")))) {
-                        throw new Refused("workspace " + workspace + ": the chain head recovered at seq " + recoveredSeq
-                                + " is not the one acknowledged there (a forked journal); refusing to write");
+                    Digest fencedHead = digest(row.getByteBuffer("last_hash"));
+                    if (fenced == recoveredSeq && !recoveredHead.equals(fencedHead)) {
+                        throw new Forked("workspace " + workspace + ": the head recovered at seq " + recoveredSeq
+                                + " is not the one acknowledged there (a forked journal); refusing to write",
+                                recoveredSeq, fencedHead);
                     }
                     return session.executeAsync(take.bind(epoch + 1, recoveredSeq, recoveredHead.toByteBuffer(), writer,
                             workspace, epoch, fenced).setIdempotent(false)).thenApply(done -> claimed(done, epoch + 1, workspace));

@@ -129,6 +129,12 @@ public final class LedgerSchema {
                   workspace text PRIMARY KEY, epoch bigint, last_seq bigint, last_hash blob,
                   writer text, claimed_at timestamp)
                 """.formatted(ks));
+        // The same fence for each workspace's budgets (WorkspaceBudget, FencedReplies): its answers wait for it.
+        ddl(session, """
+                CREATE TABLE IF NOT EXISTS %s.budget_writers (
+                  workspace text PRIMARY KEY, epoch bigint, last_seq bigint, last_hash blob,
+                  writer text, claimed_at timestamp)
+                """.formatted(ks));
         // Who runs each background job (hold copying, erasure) in a cluster (JobLeases): taken by a
         // lightweight transaction, kept by renewing it, expiring by TTL when its node dies.
         ddl(session, """

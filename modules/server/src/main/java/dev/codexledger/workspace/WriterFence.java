@@ -42,9 +42,33 @@ public interface WriterFence {
     };
 
     /** The fence refused a claim or an advance; {@code reason} says which and why. */
-    final class Refused extends RuntimeException {
+    class Refused extends RuntimeException {
         public Refused(String reason) {
             super(reason, null, false, false);
+        }
+    }
+
+    /**
+     * A claim refused because the event recovered at {@code seq}, the last one, is not the one acknowledged
+     * there (head {@code fencedHead}): two writers' events at one sequence number, and the journal's replay
+     * returned the one written first, which was never acknowledged.
+     */
+    final class Forked extends Refused {
+        private final long seq;
+        private final Digest fencedHead;
+
+        public Forked(String reason, long seq, Digest fencedHead) {
+            super(reason);
+            this.seq = seq;
+            this.fencedHead = fencedHead;
+        }
+
+        public long seq() {
+            return seq;
+        }
+
+        public Digest fencedHead() {
+            return fencedHead;
         }
     }
 }
