@@ -195,8 +195,7 @@ public final class ClusterBenchmark {
                         if (settings.contains("default")) {
                             step("4. failover, default failure detection: three ledger JVMs (-Xmx" + failoverHeap + ")", t0);
                             failovers.add(failover(env, failoverHeap, work.resolve("logs-failover-default"), failover,
-                                    "fo-default", numberOfShards, "default (heartbeat pause 3 s, stable-after 5 s)",
-                                    repeats));
+                                    "fo-default", numberOfShards, defaultFailureDetection(), repeats));
                         }
                         env.put("LEDGER_ACCEPTABLE_HEARTBEAT_PAUSE", tunedPause);
                         env.put("LEDGER_SBR_STABLE_AFTER", tunedStable);
@@ -348,6 +347,15 @@ public final class ClusterBenchmark {
             System.out.println("  note: some of the workspaces moved off node " + local + " during the rounds: " + after);
         }
         return new Hop(local, remote, chosen, done, moved);
+    }
+
+    /** The node's own failure detection and downing settings, as the label of the default run. */
+    private static String defaultFailureDetection() {
+        com.typesafe.config.Config cluster = ConfigFactory.load().getConfig("pekko.cluster");
+        return "default (heartbeat pause " + cluster.getString("failure-detector.acceptable-heartbeat-pause")
+                + ", stable-after " + cluster.getString("split-brain-resolver.stable-after") + ", removal margin "
+                + cluster.getString("down-removal-margin") + ", " + cluster.getInt("sharding.number-of-shards")
+                + " shards)";
     }
 
     private static Failover.Outcome failover(Map<String, String> env, String heap, Path logs, Failover.Settings settings,

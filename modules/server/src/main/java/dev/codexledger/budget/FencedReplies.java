@@ -31,6 +31,10 @@ final class FencedReplies {
     /** This incarnation's epoch; null until claimed. */
     private Long epoch;
     private long fencedThrough;
+    /** What this incarnation recovered through (the seq its claim fences first). */
+    private final long recoveredSeq;
+    /** Completed once nothing waits any more; null while nobody asked. */
+    private java.util.concurrent.CompletableFuture<Void> drained;
     private boolean inFlight;
     private boolean failed;
 
@@ -46,10 +50,11 @@ final class FencedReplies {
      * recovered having head {@code recoveredHead}; answers submitted before the claim is done wait for it.
      */
     FencedReplies(WriterFence fence, String workspace, long recoveredSeq, Digest recoveredHead,
-                  Consumer<Throwable> onFailure) {
+                  Runnable onClaimed, Consumer<Throwable> onFailure) {
         this.fence = fence;
         this.workspace = workspace;
         this.onFailure = onFailure;
+        this.recoveredSeq = recoveredSeq;
         fence.claim(workspace, recoveredSeq, recoveredHead).whenComplete((claimed, failure) -> {
             List<Runnable> release;
             synchronized (this) {
@@ -57,13 +62,20 @@ final class FencedReplies {
                     failed = true;
                     waiting.clear();
                     release = null;
+                    completeDrained();
                 } else {
                     epoch = claimed;
                     fencedThrough = recoveredSeq;
                     release = releasable();
+                    if (waiting.isEmpty() && !inFlight) {
+                        completeDrained();
+                    }
                 }
             }
             finish(release, failure);
+            if (failure == null) {
+                onClaimed.run();
+            }
         });
     }
 
@@ -84,6 +96,40 @@ final class FencedReplies {
             release = releasable();
         }
         run(release);
+    }
+
+    /**
+     * Hands what waits here to {@code next}, the incarnation recovered after this one's journal write
+     * failed: those writes were persisted before the failure, so they are in {@code next}'s recovery and
+     * its claim covers them (this one's own update, still in flight, may be refused by that claim).
+     */
+    void handOver(FencedReplies next) {
+        List<Held> moved;
+        synchronized (this) {
+            moved = new ArrayList<>(waiting);
+            waiting.clear();
+            failed = true; // nothing more goes through this incarnation's fence
+            completeDrained();
+        }
+        moved.forEach(held -> next.submit(next.recoveredSeq, held.head(), held.answers()));
+    }
+
+    /** Completes once nothing waits here any more (answered, or given up after a failure). */
+    synchronized java.util.concurrent.CompletionStage<Void> drained() {
+        if (failed || (waiting.isEmpty() && !inFlight)) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        if (drained == null) {
+            drained = new java.util.concurrent.CompletableFuture<>();
+        }
+        return drained;
+    }
+
+    private void completeDrained() {
+        if (drained != null) {
+            drained.complete(null);
+            drained = null;
+        }
     }
 
     /** The answers the fence already covers, in order; starts the update for the rest if none is in flight. */
@@ -108,13 +154,20 @@ final class FencedReplies {
         List<Runnable> release;
         synchronized (this) {
             inFlight = false;
+            if (failed) { // handed over meanwhile: its answers went with it
+                return;
+            }
             if (failure != null) {
                 failed = true;
                 waiting.clear();
                 release = null;
+                completeDrained();
             } else {
                 fencedThrough = Math.max(fencedThrough, target);
                 release = releasable();
+                if (waiting.isEmpty() && !inFlight) {
+                    completeDrained(); // completes before the answers run, but they only send messages
+                }
             }
         }
         finish(release, failure);
@@ -129,8 +182,15 @@ final class FencedReplies {
         }
     }
 
-    private static void run(List<Runnable> answers) {
-        answers.forEach(Runnable::run);
+    private void run(List<Runnable> answers) {
+        for (Runnable answer : answers) {
+            try {
+                answer.run();
+            } catch (RuntimeException e) { // one failing answer does not keep the others back
+                org.slf4j.LoggerFactory.getLogger(FencedReplies.class).error("an answer of workspace {}'s budget failed",
+                        workspace, e);
+            }
+        }
     }
 
     /** For tests: whether this incarnation was fenced off or its fence failed. */

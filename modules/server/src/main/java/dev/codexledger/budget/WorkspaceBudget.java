@@ -45,10 +45,10 @@ public final class WorkspaceBudget
 
     public static final EntityTypeKey<Command> ENTITY_TYPE_KEY = EntityTypeKey.create(Command.class, "WorkspaceBudget");
 
-    /** {@code reservationTtl}: how long a reservation holds when the caller names no time; {@code maxReservationTtl} caps it. */
     /**
-     * {@code fence}: one writer per budget, enforced by the store ({@link FencedReplies}); {@code repair}
-     * mends a journal the fence finds forked at its last event.
+     * {@code reservationTtl}: how long a reservation holds when the caller names no time; {@code
+     * maxReservationTtl} caps it. {@code fence}: one writer per budget, enforced by the store ({@link
+     * FencedReplies}); {@code repair} mends a journal the fence finds forked at its last event.
      */
     public record Settings(ZoneId zone, Duration reservationTtl, Duration maxReservationTtl, Clock clock,
                            BudgetViews views, BudgetAlerts alerts, UsageSource usage, WriterFence fence,
@@ -172,6 +172,12 @@ public final class WorkspaceBudget
     private record FenceFailed(int incarnation, Throwable failure)
             implements Command, NoSerializationVerificationNeeded {}
 
+    /** This incarnation claimed the budget in the writer fence: what waited for that goes on. */
+    private record Claimed(int incarnation) implements Command, NoSerializationVerificationNeeded {}
+
+    /** A stopping budget's answers have all gone out (or been given up): it stops. */
+    private enum Drained implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
 
     // ---------------------------------------------------------------- behavior
 
@@ -198,6 +204,12 @@ public final class WorkspaceBudget
     private FencedReplies fenced;
     /** Not state: counts the recoveries of this actor (a failed write restarts it), to tell their fences apart. */
     private int incarnation;
+    /**
+     * Not state: this incarnation holds its claim. Until then nothing is written: a recovery that missed
+     * an acknowledged write is refused its claim, and its own writes at those sequence numbers would
+     * otherwise push the acknowledged ones out of the next replay. Commands that write wait in the stash.
+     */
+    private boolean claimed;
     /** Not state: answers collected while a write's after-write actions run, handed to {@link #fenced}. */
     private List<Runnable> outbox;
 
@@ -229,11 +241,16 @@ public final class WorkspaceBudget
                 .onSignal(org.apache.pekko.persistence.typed.RecoveryCompleted.instance(), book -> {
                     timers.startTimerWithFixedDelay(ExpireReservations.INSTANCE, Duration.ofSeconds(1));
                     int claiming = ++incarnation;
+                    claimed = false;
+                    FencedReplies before = fenced;
                     fenced = new FencedReplies(settings.fence(), workspace, lastSequenceNumber(context),
-                            FencedReplies.head(book.lastWriteId), failure -> fenceFailed(claiming, failure));
+                            FencedReplies.head(book.lastWriteId), () -> self.tell(new Claimed(claiming)),
+                            failure -> fenceFailed(claiming, failure));
+                    if (before != null) { // restarted after a failed write: the answers of the writes before it
+                        before.handOver(fenced);
+                    }
                     book.recovered();
                     settings.views().publish(workspace, book);
-                    book.pendingAlerts().forEach(this::deliver); // left undelivered by a stop: again
                 })
                 .onSignal(org.apache.pekko.actor.typed.PostStop.instance(),
                         book -> settings.views().withdraw(workspace, book))
@@ -278,7 +295,7 @@ public final class WorkspaceBudget
 
     @Override
     public CommandHandlerWithReply<Command, BudgetEvent, BudgetBook> commandHandler() {
-        return newCommandHandlerWithReplyBuilder().forAnyState()
+        CommandHandlerWithReply<Command, BudgetEvent, BudgetBook> handler = newCommandHandlerWithReplyBuilder().forAnyState()
                 .onCommand(SetBudget.class, (book, c) -> writeNow(book, List.of(new BudgetEvent.BudgetSet(c.spec())),
                         after -> send(c.replyTo(), StatusReply.ack())).thenNoReply())
                 .onCommand(RemoveBudget.class, (book, c) -> book.budgets().containsKey(c.key())
@@ -306,7 +323,19 @@ public final class WorkspaceBudget
                                 after -> send(c.replyTo(), StatusReply.ack())).thenNoReply())
                 .onCommand(ExpireReservations.class, this::onExpire)
                 .onCommand(Flush.class, (book, flush) -> writeNow(book, List.of(), after -> {}).thenNoReply())
-                .onCommand(Stop.class, (book, stop) -> writeNow(book, List.of(), after -> {}).thenStop().thenNoReply())
+                // stops once the answers of its writes went out: a next incarnation's claim would refuse them
+                .onCommand(Stop.class, (book, stop) -> writeNow(book, List.of(), after -> {})
+                        .thenRun(after -> context.pipeToSelf(fenced.drained(), (done, failed) -> Drained.INSTANCE))
+                        .thenNoReply())
+                .onCommand(Drained.class, (book, drained) -> Effect().stop().thenNoReply())
+                .onCommand(Claimed.class, (book, claim) -> {
+                    if (claim.incarnation() != incarnation) {
+                        return Effect().noReply();
+                    }
+                    claimed = true;
+                    book.pendingAlerts().forEach(this::deliver); // left undelivered by a stop: again
+                    return Effect().none().thenNoReply().thenUnstashAll();
+                })
                 .onCommand(FenceFailed.class, (book, failed) -> {
                     if (failed.incarnation() != incarnation) {
                         return Effect().noReply(); // an earlier incarnation's, before a restart
@@ -334,6 +363,14 @@ public final class WorkspaceBudget
                         ? writeNow(book, List.of(new BudgetEvent.AlertDelivered(done.alertId())), after -> {}).thenNoReply()
                         : Effect().noReply())
                 .build();
+        return (book, command) -> {
+            if (claimed || command instanceof Check || command instanceof GetStatus || command instanceof Claimed
+                    || command instanceof FenceFailed || command instanceof Drained) {
+                return handler.apply(book, command);
+            }
+            // not claimed yet: nothing is written (see claimed)
+            return command instanceof ExpireReservations ? Effect().noReply() : Effect().stash();
+        };
     }
 
     /** Most changes one write holds; more decided meanwhile wait for the next. */
@@ -465,7 +502,11 @@ public final class WorkspaceBudget
             askFlush();
             return Effect().noReply();
         }
-        return Effect().reply(reserve.replyTo(), answer.apply(book));
+        // written, maybe not yet fenced (a zombie's): answered once the fence holds the last write
+        ReserveResult result = answer.apply(book);
+        fenced.submit(lastSequenceNumber(context), FencedReplies.head(book.lastWriteId),
+                List.of(() -> reserve.replyTo().tell(result)));
+        return Effect().noReply();
     }
 
     private ReplyEffect<BudgetEvent, BudgetBook> onSettle(BudgetBook book, Settle settle) {

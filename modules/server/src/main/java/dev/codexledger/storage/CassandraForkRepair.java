@@ -27,6 +27,7 @@ public final class CassandraForkRepair implements ForkRepair {
     private final Serialization serialization;
     private final long partitionSize;
     private final String table;
+    private final String snapshots;
     private final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CassandraForkRepair.class);
 
     public CassandraForkRepair(CqlSession session, ActorSystem<?> system) {
@@ -34,6 +35,8 @@ public final class CassandraForkRepair implements ForkRepair {
         this.serialization = SerializationExtension.get(system.classicSystem());
         com.typesafe.config.Config journal = system.settings().config().getConfig("pekko.persistence.cassandra.journal");
         this.table = journal.getString("keyspace") + "." + journal.getString("table");
+        com.typesafe.config.Config snapshot = system.settings().config().getConfig("pekko.persistence.cassandra.snapshot");
+        this.snapshots = snapshot.getString("keyspace") + "." + snapshot.getString("table");
         this.partitionSize = journal.getLong("target-partition-size");
     }
 
@@ -58,14 +61,19 @@ public final class CassandraForkRepair implements ForkRepair {
                     others.add(row.getUuid("timestamp"));
                 }
             }
-            if (fenced != 1 || others.isEmpty()) {
+            if (fenced != 1) {
                 log.error("{}: the journal is forked at seq {} but {} event(s) there carry the acknowledged head and {}"
                         + " do not; nothing deleted, an operator has to decide", persistenceId, seq, fenced, others.size());
                 return CompletableFuture.completedFuture(0);
             }
-            log.warn("{}: deleting {} event(s) at seq {} that were never acknowledged (a downed node's late write);"
-                    + " the acknowledged one stays", persistenceId, others.size(), seq);
-            CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+            log.warn("{}: deleting {} event(s) at seq {} that were never acknowledged (a downed node's late write), and"
+                    + " a snapshot at that seq (it may hold that write); the acknowledged event stays", persistenceId,
+                    others.size(), seq);
+            // the snapshot a recovery starts from may be the late writer's own, taken with its write; the one
+            // before it and the events after that hold the same without it
+            CompletableFuture<Void> all = session.executeAsync(SimpleStatement.newInstance("DELETE FROM " + snapshots
+                    + " WHERE persistence_id = ? AND sequence_nr = ?", persistenceId, seq)).thenApply(deleted -> (Void) null)
+                    .toCompletableFuture();
             for (UUID timestamp : others) {
                 all = all.thenCompose(done -> session.executeAsync(SimpleStatement.newInstance("DELETE FROM " + table
                                 + " WHERE persistence_id = ? AND partition_nr = ? AND sequence_nr = ? AND timestamp = ?",

@@ -9,8 +9,9 @@ import java.util.function.Function;
  * sequence number, of which the replay returns the one written first (Cassandra's journal stops reading
  * at the highest sequence number), while the writer fence says the other one was acknowledged. Deletes
  * every event at that sequence number whose head ({@code headOf}, from the deserialized event) is not the
- * fenced one, so the next recovery reads the acknowledged event; deletes nothing unless exactly one event
- * there has the fenced head.
+ * fenced one, and the snapshot at that sequence number (the late writer takes its snapshots with its
+ * writes; the snapshot before it and the events after that hold the same), so the next recovery reads the
+ * acknowledged event; deletes nothing unless exactly one event there has the fenced head.
  */
 public interface ForkRepair {
 

@@ -33,6 +33,8 @@ import org.junit.jupiter.api.Test;
 class BudgetFenceTest {
 
     private final ActorTestKit testKit = ActorTestKit.create(WorkspaceBudgetTest.CONFIG);
+    private final org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit journal =
+            org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(testKit.system());
     private final HeldFence fence = new HeldFence();
     private final WorkspaceBudget.Settings settings = new WorkspaceBudget.Settings(ZoneId.of("UTC"),
             Duration.ofMinutes(5), Duration.ofHours(1),
@@ -98,7 +100,8 @@ class BudgetFenceTest {
         assertEquals(0, claim.seq()); // recovered nothing
         TestProbe<StatusReply<Done>> admin = testKit.createTestProbe();
         setOrg(budget, admin);
-        admin.expectNoMessage(Duration.ofMillis(300)); // written, but the budget has not claimed the workspace yet
+        admin.expectNoMessage(Duration.ofMillis(300));
+        journal.expectNothingPersisted("WorkspaceBudget|fenced"); // nothing is written before the claim
         claim.result().complete(7L);
         HeldFence.Call first = fence.next("advance");
         assertEquals(7, first.epoch());
@@ -150,6 +153,49 @@ class BudgetFenceTest {
         fence.next("claim").result().completeExceptionally(
                 new WriterFence.Refused("recovered through seq 0 but seq 3 was already acknowledged"));
         admin.expectNoMessage(Duration.ofMillis(500));
+        testKit.createTestProbe().expectTerminated(budget, Duration.ofSeconds(5));
+        // a recovery behind what was acknowledged wrote nothing that could push the acknowledged event out
+        journal.expectNothingPersisted("WorkspaceBudget|behind");
+    }
+
+    @Test
+    void aRetryUnderAnIdempotencyKeyIsAnsweredOnlyOnceTheFenceHoldsTheLastWrite() throws Exception {
+        var budget = testKit.spawn(WorkspaceBudget.create("retried", settings));
+        fence.next("claim").result().complete(1L);
+        TestProbe<StatusReply<Done>> admin = testKit.createTestProbe();
+        setOrg(budget, admin);
+        fence.next("advance").result().complete(null);
+        assertTrue(admin.receiveMessage(Duration.ofSeconds(5)).isSuccess());
+        TestProbe<ReserveResult> gateway = testKit.createTestProbe();
+        budget.tell(new WorkspaceBudget.Reserve("ana", credits(10), Optional.empty(), Optional.of("call-1"), gateway.ref()));
+        HeldFence.Call held = fence.next("advance"); // its write is done, its fence update is not
+        budget.tell(new WorkspaceBudget.Reserve("ana", credits(10), Optional.empty(), Optional.of("call-1"), gateway.ref()));
+        gateway.expectNoMessage(Duration.ofMillis(300)); // not the retry either: a zombie's grant is not answered
+        held.result().complete(null);
+        ReserveResult.Reserved first = assertInstanceOf(ReserveResult.Reserved.class, gateway.receiveMessage(Duration.ofSeconds(5)));
+        ReserveResult.Reserved again = assertInstanceOf(ReserveResult.Reserved.class, gateway.receiveMessage(Duration.ofSeconds(5)));
+        assertEquals(first.id(), again.id());
+    }
+
+    @Test
+    void aStoppedBudgetAnswersItsLastWriteBeforeItStops() throws Exception {
+        var budget = testKit.spawn(WorkspaceBudget.create("handed-off", settings));
+        fence.next("claim").result().complete(1L);
+        TestProbe<StatusReply<Done>> admin = testKit.createTestProbe();
+        setOrg(budget, admin);
+        fence.next("advance").result().complete(null);
+        assertTrue(admin.receiveMessage(Duration.ofSeconds(5)).isSuccess());
+        TestProbe<ReserveResult> gateway = testKit.createTestProbe();
+        reserve(budget, gateway, 10);
+        HeldFence.Call held = fence.next("advance");
+        budget.tell(WorkspaceBudget.Stop.INSTANCE); // sharding hands the budget off
+        TestProbe<BudgetStatus> status = testKit.createTestProbe();
+        Thread.sleep(300);
+        budget.tell(new WorkspaceBudget.GetStatus(status.ref()));
+        status.receiveMessage(Duration.ofSeconds(5)); // still there: it waits for its answers to go out
+        gateway.expectNoMessage(Duration.ofMillis(100));
+        held.result().complete(null);
+        assertInstanceOf(ReserveResult.Reserved.class, gateway.receiveMessage(Duration.ofSeconds(5)));
         testKit.createTestProbe().expectTerminated(budget, Duration.ofSeconds(5));
     }
 }
