@@ -59,10 +59,7 @@ final class FencedReplies {
             List<Runnable> release;
             synchronized (this) {
                 if (failure != null) {
-                    failed = true;
-                    waiting.clear();
-                    release = null;
-                    completeDrained();
+                    release = giveUp();
                 } else {
                     epoch = claimed;
                     fencedThrough = recoveredSeq;
@@ -125,6 +122,14 @@ final class FencedReplies {
         return drained;
     }
 
+    /** The fence refused or failed: nothing waiting here is answered, ever (held under the lock). */
+    private List<Runnable> giveUp() {
+        failed = true;
+        waiting.clear();
+        completeDrained();
+        return null;
+    }
+
     private void completeDrained() {
         if (drained != null) {
             drained.complete(null);
@@ -158,10 +163,7 @@ final class FencedReplies {
                 return;
             }
             if (failure != null) {
-                failed = true;
-                waiting.clear();
-                release = null;
-                completeDrained();
+                release = giveUp();
             } else {
                 fencedThrough = Math.max(fencedThrough, target);
                 release = releasable();

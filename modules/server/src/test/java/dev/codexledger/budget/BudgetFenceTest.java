@@ -93,6 +93,15 @@ class BudgetFenceTest {
         budget.tell(new WorkspaceBudget.Reserve("ana", credits(estimate), Optional.empty(), probe.ref()));
     }
 
+    /** The budget claims (epoch 1) and gets an org budget of 100 credits, fenced. */
+    private void claimWithOrg(ActorRef<WorkspaceBudget.Command> budget) throws InterruptedException {
+        fence.next("claim").result().complete(1L);
+        TestProbe<StatusReply<Done>> admin = testKit.createTestProbe();
+        setOrg(budget, admin);
+        fence.next("advance").result().complete(null);
+        assertTrue(admin.receiveMessage(Duration.ofSeconds(5)).isSuccess());
+    }
+
     @Test
     void answersWaitForTheClaimAndTheFenceAndOneUpdateCoversTheWritesDoneMeanwhile() throws Exception {
         var budget = testKit.spawn(WorkspaceBudget.create("fenced", settings));
@@ -131,11 +140,7 @@ class BudgetFenceTest {
     @Test
     void aBudgetFencedOffAnswersNothingMoreAndStops() throws Exception {
         var budget = testKit.spawn(WorkspaceBudget.create("zombie", settings));
-        fence.next("claim").result().complete(1L);
-        TestProbe<StatusReply<Done>> admin = testKit.createTestProbe();
-        setOrg(budget, admin);
-        fence.next("advance").result().complete(null);
-        assertTrue(admin.receiveMessage(Duration.ofSeconds(5)).isSuccess());
+        claimWithOrg(budget);
 
         TestProbe<ReserveResult> gateway = testKit.createTestProbe();
         reserve(budget, gateway, 10);
@@ -161,11 +166,7 @@ class BudgetFenceTest {
     @Test
     void aRetryUnderAnIdempotencyKeyIsAnsweredOnlyOnceTheFenceHoldsTheLastWrite() throws Exception {
         var budget = testKit.spawn(WorkspaceBudget.create("retried", settings));
-        fence.next("claim").result().complete(1L);
-        TestProbe<StatusReply<Done>> admin = testKit.createTestProbe();
-        setOrg(budget, admin);
-        fence.next("advance").result().complete(null);
-        assertTrue(admin.receiveMessage(Duration.ofSeconds(5)).isSuccess());
+        claimWithOrg(budget);
         TestProbe<ReserveResult> gateway = testKit.createTestProbe();
         budget.tell(new WorkspaceBudget.Reserve("ana", credits(10), Optional.empty(), Optional.of("call-1"), gateway.ref()));
         HeldFence.Call held = fence.next("advance"); // its write is done, its fence update is not
@@ -180,11 +181,7 @@ class BudgetFenceTest {
     @Test
     void aStoppedBudgetAnswersItsLastWriteBeforeItStops() throws Exception {
         var budget = testKit.spawn(WorkspaceBudget.create("handed-off", settings));
-        fence.next("claim").result().complete(1L);
-        TestProbe<StatusReply<Done>> admin = testKit.createTestProbe();
-        setOrg(budget, admin);
-        fence.next("advance").result().complete(null);
-        assertTrue(admin.receiveMessage(Duration.ofSeconds(5)).isSuccess());
+        claimWithOrg(budget);
         TestProbe<ReserveResult> gateway = testKit.createTestProbe();
         reserve(budget, gateway, 10);
         HeldFence.Call held = fence.next("advance");
