@@ -210,17 +210,107 @@ class ClusterIT {
         verify(load, workspaces);
     }
 
+    /**
+     * A workspace whose budget (an org cap of {@code cap} credits) runs on {@code node}: budgets are set on
+     * candidates until one's shard is hosted there.
+     */
+    private static String budgetHostedOn(int node, String prefix, int cap) throws Exception {
+        for (int i = 0; i < 60; i++) {
+            String workspace = prefix + "-" + i;
+            assertEquals(200, cluster.client(0).send("PUT", "/v1/admin/workspaces/" + workspace + "/budgets/org",
+                    Map.of("Content-Type", "application/json"),
+                    ("{\"window\":\"month\",\"cap\":" + cap + "}").getBytes()).status());
+            if (budgetHost(workspace) == node) {
+                return workspace;
+            }
+        }
+        throw new AssertionError("no budget landed on node " + node);
+    }
+
+    /** The node whose shard region hosts {@code workspace}'s budget (sharding's default extractor); -1: none. */
+    private static int budgetHost(String workspace) throws Exception {
+        int shards = com.typesafe.config.ConfigFactory.load().getInt("pekko.cluster.sharding.number-of-shards");
+        String shard = Integer.toString(Math.abs(workspace.hashCode()) % shards);
+        for (int node = 0; node < cluster.size(); node++) {
+            if (cluster.hostedShards(node, "WorkspaceBudget").contains(shard)) {
+                return node;
+            }
+        }
+        return -1;
+    }
+
+    /** Answers to reservations of 0.5 credits: 201s add their reservation id to {@code held}; the calls not decided. */
+    private static List<Integer> collect(List<Future<LedgerClient.Reply>> replies, List<Integer> calls,
+                                         java.util.Set<String> held) throws InterruptedException {
+        List<Integer> undecided = new ArrayList<>();
+        for (int i = 0; i < replies.size(); i++) {
+            LedgerClient.Reply reply;
+            try {
+                reply = replies.get(i).get();
+            } catch (java.util.concurrent.ExecutionException lost) {
+                undecided.add(calls.get(i)); // the connection broke (the node left): no answer
+                continue;
+            }
+            switch (reply.status()) {
+                case 201 -> held.add(reply.body().get("reservation_id").asText());
+                case 200 -> assertFalse(reply.body().get("allowed").asBoolean(), reply.raw().body());
+                case 503 -> {
+                    assertEquals("policy:fail-closed", reply.body().get("decided_by").asText(),
+                            "an answer without a decision says it follows the failure policy: " + reply.raw().body());
+                    undecided.add(calls.get(i));
+                }
+                default -> throw new AssertionError("unexpected answer " + reply.status() + " " + reply.raw().body());
+            }
+        }
+        return undecided;
+    }
+
+    /** Every reservation answered 201 is held exactly once, and settled + reserved stays within {@code cap}. */
+    private static void assertHeldOnceWithin(String workspace, java.util.Set<String> held, int cap) throws Exception {
+        assertTrue(held.size() <= cap * 2, held.size() + " reservations of 0.5 granted under a cap of " + cap);
+        Eventually.assertThat(Duration.ofSeconds(60), () -> {
+            JsonNode org = cluster.client(0).get("/v1/admin/workspaces/" + workspace + "/budgets").body()
+                    .get("budgets").get(0);
+            BigDecimal reserved = new BigDecimal(org.get("reserved").asText());
+            BigDecimal used = new BigDecimal(org.get("spent").asText()).add(reserved);
+            assertTrue(used.compareTo(BigDecimal.valueOf(cap)) <= 0, "settled + reserved within the cap: " + org);
+            assertEquals(0, new BigDecimal("0.5").multiply(BigDecimal.valueOf(held.size())).compareTo(reserved),
+                    "every reservation answered 201 held once (" + held.size() + " ids): " + org);
+        });
+    }
+
     @Test
     @Order(3)
     void aFrozenNodeThatWasDownedAcknowledgesNothingWhenItWakesUp() throws Exception {
         List<String> workspaces = workspaces("zombie");
         budgets(workspaces);
-        IngestLoad load = load(workspaces);
         int frozen = 1;
+        // a budget on the node to be frozen: gateways keep reserving on it while it is frozen and after
+        String budget = budgetHostedOn(frozen, "zombie-budget", 5);
+        java.util.Set<String> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        ExecutorService gateways = Executors.newFixedThreadPool(16);
+        List<Future<LedgerClient.Reply>> toZombie = new ArrayList<>();
+        List<Future<LedgerClient.Reply>> toSurvivor = new ArrayList<>();
+        List<Integer> zombieCalls = new ArrayList<>();
+        List<Integer> survivorCalls = new ArrayList<>();
+        IngestLoad load = load(workspaces);
         try {
+            assertTrue(collect(List.of(gateways.submit(() -> reserveOnce(cluster.client(0), budget, 0)),
+                    gateways.submit(() -> reserveOnce(cluster.client(2), budget, 1))), List.of(0, 1), held).isEmpty(),
+                    "decided while all three nodes run");
             load.awaitMore(600, Duration.ofMinutes(2));
             cluster.pause(frozen);
             step("node 1 paused");
+            for (int call = 2; call < 10; call++) { // these wait in the frozen node's sockets: it answers them on waking
+                int c = call;
+                zombieCalls.add(c);
+                toZombie.add(gateways.submit(() -> reserveOnce(cluster.client(frozen), budget, c)));
+            }
+            for (int call = 10; call < 18; call++) { // these reach the budget once it runs elsewhere
+                int c = call;
+                survivorCalls.add(c);
+                toSurvivor.add(gateways.submit(() -> reserveOnce(cluster.client(c % 2 == 0 ? 0 : 2), budget, c)));
+            }
             Eventually.assertThat(Duration.ofSeconds(60), () -> assertFalse(
                     cluster.members(0).containsKey(cluster.address(frozen)), "node 1 downed and removed"));
             load.awaitMore(600, Duration.ofMinutes(2));
@@ -228,14 +318,31 @@ class ClusterIT {
             cluster.resume(frozen);
             assertTrue(cluster.awaitExit(frozen, Duration.ofSeconds(60)), "woken up downed, it leaves its JVM");
             step("node 1 exited");
+            List<Integer> undecided = new ArrayList<>(collect(toZombie, zombieCalls, held));
+            undecided.addAll(collect(toSurvivor, survivorCalls, held));
+            step(held.size() + " reservations held, " + undecided.size() + " without a decision");
             load.awaitMore(300, Duration.ofMinutes(2));
             cluster.restart(frozen);
+            // the gateways without a decision ask again with their keys
+            for (int call : undecided) {
+                Eventually.assertThat(Duration.ofSeconds(90), () -> {
+                    LedgerClient.Reply reply = reserveOnce(cluster.client(0), budget, call);
+                    if (reply.status() == 201) {
+                        held.add(reply.body().get("reservation_id").asText());
+                    } else {
+                        assertEquals(200, reply.status(), "a decision this time: " + reply.raw().body());
+                    }
+                });
+            }
             load.awaitMore(300, Duration.ofMinutes(2));
         } finally {
+            gateways.shutdownNow();
             load.close();
             step("load closed");
         }
         verify(load, workspaces);
+        // nothing the woken node decided counts unless it was answered; everything answered counts
+        assertHeldOnceWithin(budget, held, 5);
     }
 
     @Test
@@ -274,46 +381,25 @@ class ClusterIT {
         LedgerClient admin = cluster.client(0);
         assertEquals(200, admin.send("PUT", "/v1/admin/workspaces/" + workspace + "/budgets/org",
                 Map.of("Content-Type", "application/json"), "{\"window\":\"month\",\"cap\":10}".getBytes()).status());
-        int host = -1;
-        for (int node = 0; node < cluster.size() && host < 0; node++) {
-            if (!cluster.hostedShards(node, "WorkspaceBudget").isEmpty()) {
-                host = node;
-            }
-        }
+        int host = budgetHost(workspace);
         assertTrue(host >= 0, "one node hosts the budget");
         int killed = host;
         ExecutorService pool = Executors.newFixedThreadPool(64);
         List<Future<LedgerClient.Reply>> replies = new ArrayList<>();
+        List<Integer> calls = new ArrayList<>();
         java.util.Set<String> held = new java.util.HashSet<>(); // ids of reservations answered 201
-        List<Integer> unanswered = new ArrayList<>();           // gateways with no decision: they retry
+        List<Integer> unanswered;                               // gateways with no decision: they retry
         try {
             for (int i = 0; i < 64; i++) {
                 int node = i % cluster.size();
                 int call = i;
+                calls.add(call);
                 replies.add(pool.submit(() -> reserveOnce(cluster.client(node), workspace, call)));
                 if (i == 16) {
                     cluster.kill(killed);
                 }
             }
-            for (int i = 0; i < replies.size(); i++) {
-                LedgerClient.Reply reply;
-                try {
-                    reply = replies.get(i).get();
-                } catch (java.util.concurrent.ExecutionException lost) {
-                    unanswered.add(i); // the connection to the killed node broke: no answer
-                    continue;
-                }
-                switch (reply.status()) {
-                    case 201 -> held.add(reply.body().get("reservation_id").asText());
-                    case 200 -> assertFalse(reply.body().get("allowed").asBoolean(), reply.raw().body());
-                    case 503 -> {
-                        assertEquals("policy:fail-closed", reply.body().get("decided_by").asText(),
-                                "an answer without a decision says it follows the failure policy: " + reply.raw().body());
-                        unanswered.add(i);
-                    }
-                    default -> throw new AssertionError("unexpected answer " + reply.status() + " " + reply.raw().body());
-                }
-            }
+            unanswered = collect(replies, calls, held);
         } finally {
             pool.shutdownNow();
         }
@@ -331,15 +417,6 @@ class ClusterIT {
                 }
             });
         }
-        assertTrue(held.size() <= 20, held.size() + " reservations of 0.5 granted under a cap of 10");
-        Eventually.assertThat(Duration.ofSeconds(60), () -> {
-            JsonNode org = cluster.client(killed).get("/v1/admin/workspaces/" + workspace + "/budgets").body()
-                    .get("budgets").get(0);
-            BigDecimal reserved = new BigDecimal(org.get("reserved").asText());
-            BigDecimal used = new BigDecimal(org.get("spent").asText()).add(reserved);
-            assertTrue(used.compareTo(BigDecimal.TEN) <= 0, "settled + reserved within the cap: " + org);
-            assertEquals(0, new BigDecimal("0.5").multiply(BigDecimal.valueOf(held.size())).compareTo(reserved),
-                    "every reservation held once, retries included (" + held.size() + " ids): " + org);
-        });
+        assertHeldOnceWithin(workspace, held, 10);
     }
 }
