@@ -175,8 +175,8 @@ public final class WorkspaceBudget
     /** This incarnation claimed the budget in the writer fence: what waited for that goes on. */
     private record Claimed(int incarnation) implements Command, NoSerializationVerificationNeeded {}
 
-    /** A stopping budget's answers have all gone out (or been given up): it stops. */
-    private enum Drained implements Command, NoSerializationVerificationNeeded { INSTANCE }
+    /** A stopping incarnation's answers have all gone out (or been given up): it stops. */
+    private record Drained(int incarnation) implements Command, NoSerializationVerificationNeeded {}
 
 
     // ---------------------------------------------------------------- behavior
@@ -202,8 +202,13 @@ public final class WorkspaceBudget
     private boolean flushAsked;
     /** Not state: this incarnation's claim on the budget; the answers of its writes wait for it. */
     private FencedReplies fenced;
-    /** Not state: counts the recoveries of this actor (a failed write restarts it), to tell their fences apart. */
-    private int incarnation;
+    /**
+     * Not state: counts the recoveries of this actor (a failed write restarts it), to tell their fences apart;
+     * also read from the fence's threads.
+     */
+    private volatile int incarnation;
+    /** Not state: sharding asked this budget to stop; a restart (a failed write) does not forget it. */
+    private boolean stopAsked;
     /**
      * Not state: this incarnation holds its claim. Until then nothing is written: a recovery that missed
      * an acknowledged write is refused its claim, and its own writes at those sequence numbers would
@@ -324,16 +329,24 @@ public final class WorkspaceBudget
                 .onCommand(ExpireReservations.class, this::onExpire)
                 .onCommand(Flush.class, (book, flush) -> writeNow(book, List.of(), after -> {}).thenNoReply())
                 // stops once the answers of its writes went out: a next incarnation's claim would refuse them
-                .onCommand(Stop.class, (book, stop) -> writeNow(book, List.of(), after -> {})
-                        .thenRun(after -> context.pipeToSelf(fenced.drained(), (done, failed) -> Drained.INSTANCE))
-                        .thenNoReply())
-                .onCommand(Drained.class, (book, drained) -> Effect().stop().thenNoReply())
+                .onCommand(Stop.class, (book, stop) -> {
+                    stopAsked = true;
+                    int stopping = incarnation;
+                    return writeNow(book, List.of(), after -> {})
+                            .thenRun(after -> context.pipeToSelf(fenced.drained(), (done, failed) -> new Drained(stopping)))
+                            .thenNoReply();
+                })
+                .onCommand(Drained.class, (book, drained) -> drained.incarnation() == incarnation
+                        ? Effect().stop().thenNoReply() : Effect().noReply())
                 .onCommand(Claimed.class, (book, claim) -> {
                     if (claim.incarnation() != incarnation) {
                         return Effect().noReply();
                     }
                     claimed = true;
                     book.pendingAlerts().forEach(this::deliver); // left undelivered by a stop: again
+                    if (stopAsked) { // asked before a failed write restarted it
+                        self.tell(Stop.INSTANCE);
+                    }
                     return Effect().none().thenNoReply().thenUnstashAll();
                 })
                 .onCommand(FenceFailed.class, (book, failed) -> {
@@ -364,11 +377,11 @@ public final class WorkspaceBudget
                         : Effect().noReply())
                 .build();
         return (book, command) -> {
-            if (claimed || command instanceof Check || command instanceof GetStatus || command instanceof Claimed
-                    || command instanceof FenceFailed || command instanceof Drained) {
+            if ((claimed && !fenced.failed()) || command instanceof Check || command instanceof GetStatus
+                    || command instanceof Claimed || command instanceof FenceFailed || command instanceof Drained) {
                 return handler.apply(book, command);
             }
-            // not claimed yet: nothing is written (see claimed)
+            // not claimed yet, or fenced off and about to stop: nothing is written (see claimed)
             return command instanceof ExpireReservations ? Effect().noReply() : Effect().stash();
         };
     }
@@ -436,7 +449,7 @@ public final class WorkspaceBudget
      * is mended first, so the next start recovers the acknowledged event.
      */
     private void fenceFailed(int claiming, Throwable failure) {
-        if (failure instanceof WriterFence.Forked forked) {
+        if (failure instanceof WriterFence.Forked forked && claiming == incarnation) { // not while a newer one recovers
             settings.repair().keepOnly(PersistenceId.of(ENTITY_TYPE_KEY.name(), workspace).id(), forked.seq(),
                             forked.fencedHead(), event -> event instanceof BudgetEvent.Changes changes
                                     ? FencedReplies.head(changes.writeId()) : Digest.ZERO)

@@ -299,6 +299,7 @@ class ClusterIT {
                     gateways.submit(() -> reserveOnce(cluster.client(2), budget, 1))), List.of(0, 1), held).isEmpty(),
                     "decided while all three nodes run");
             load.awaitMore(600, Duration.ofMinutes(2));
+            assertEquals(frozen, budgetHost(budget), "the budget still runs on the node about to be frozen");
             cluster.pause(frozen);
             step("node 1 paused");
             for (int call = 2; call < 10; call++) { // these wait in the frozen node's sockets: it answers them on waking
@@ -371,7 +372,8 @@ class ClusterIT {
     private static LedgerClient.Reply reserveOnce(LedgerClient client, String workspace, int call) {
         return client.send("POST", "/v1/budget/workspaces/" + workspace + "/reservations",
                 Map.of("Content-Type", "application/json", "Idempotency-Key", "gateway-call-" + call),
-                ("{\"user\":\"user-" + call + "\",\"estimate_credits\":0.5}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                ("{\"user\":\"user-" + call + "\",\"estimate_credits\":0.5,\"ttl_seconds\":3600}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)); // held through the whole phase
     }
 
     @Test
