@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
-import com.typesafe.config.Config;
-import dev.codexledger.storage.CassandraSettings;
 import dev.codexledger.storage.CassandraWriterFence;
-import dev.codexledger.storage.LedgerSchema;
 import dev.codexledger.testing.SerializationChecks;
 import dev.codexledger.testing.SharedCassandra;
 import dev.codexledger.testing.TestNodes;
@@ -17,7 +14,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -39,27 +35,22 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class BudgetFenceIT {
 
     private static ActorTestKit testKit;
+    private static TestNodes.Schema schema;
     private static CqlSession session;
     private static String keyspace;
 
     @BeforeAll
     static void start() {
-        keyspace = TestNodes.newKeyspace("budgetfence");
-        Config config = TestNodes.config(SharedCassandra.contactPoint(), keyspace, Map.of());
-        CassandraSettings settings = CassandraSettings.fromConfig(config)
-                .withContactPoint(SharedCassandra.contactPoint());
-        session = CqlSession.builder().addContactPoint(SharedCassandra.contactPoint())
-                .withLocalDatacenter("datacenter1").build();
-        LedgerSchema.create(session, settings, Duration.ofDays(30));
-        testKit = ActorTestKit.create("budgetfence", config.withValue("datastax-java-driver.basic.contact-points",
-                com.typesafe.config.ConfigValueFactory.fromIterable(settings.contactPointStrings())));
-        SerializationChecks.watch(testKit.system());
+        schema = TestNodes.newSchema("budgetfence", Duration.ofDays(30));
+        session = schema.session();
+        keyspace = schema.keyspace();
+        testKit = TestNodes.journalTestKit("budgetfence", schema);
     }
 
     @AfterAll
     static void stop() {
         testKit.shutdownTestKit();
-        session.close();
+        schema.close();
         SerializationChecks.assertNoneFailed();
     }
 

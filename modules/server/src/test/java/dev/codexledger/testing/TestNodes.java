@@ -51,6 +51,19 @@ public final class TestNodes {
         return new Schema(session, keyspace, settings);
     }
 
+    /**
+     * An actor test kit whose persistence is the real Cassandra journal in {@code schema}'s keyspace, its
+     * serialization checked ({@link SerializationChecks}): entities under test outside a node.
+     */
+    public static org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit journalTestKit(String name, Schema schema) {
+        Config config = config(SharedCassandra.contactPoint(), schema.keyspace(), Map.of());
+        var testKit = org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit.create(name,
+                config.withValue("datastax-java-driver.basic.contact-points",
+                        com.typesafe.config.ConfigValueFactory.fromIterable(schema.settings().contactPointStrings())));
+        SerializationChecks.watch(testKit.system());
+        return testKit;
+    }
+
     public static Config config(InetSocketAddress cassandra, String keyspace, Map<String, Object> extra) {
         return config(cassandra.getHostString() + ":" + cassandra.getPort(), keyspace, extra);
     }

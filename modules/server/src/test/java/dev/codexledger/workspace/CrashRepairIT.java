@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.typesafe.config.Config;
 import dev.codexledger.records.RecordCursor;
 import dev.codexledger.records.RecordPage;
 import dev.codexledger.records.RecordQuery;
@@ -15,8 +14,6 @@ import dev.codexledger.records.HeldRecords;
 import dev.codexledger.records.RecordSearch;
 import dev.codexledger.records.RecordStore;
 import dev.codexledger.storage.CassandraSettings;
-import dev.codexledger.storage.LedgerSchema;
-import dev.codexledger.testing.SerializationChecks;
 import dev.codexledger.testing.SharedCassandra;
 import dev.codexledger.testing.TestNodes;
 import java.time.Clock;
@@ -43,6 +40,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class CrashRepairIT {
 
     private static ActorTestKit testKit;
+    private static TestNodes.Schema schema;
     private static CqlSession session;
     /** The records table and nothing after it: the ledger's read model, as the node's without its features. */
     private static AfterWrite table;
@@ -50,25 +48,19 @@ class CrashRepairIT {
 
     @BeforeAll
     static void start() {
-        String keyspace = TestNodes.newKeyspace("crash");
-        Config config = TestNodes.config(SharedCassandra.contactPoint(), keyspace, Map.of());
-        CassandraSettings settings = CassandraSettings.fromConfig(config)
-                .withContactPoint(SharedCassandra.contactPoint());
-        session = CqlSession.builder().addContactPoint(SharedCassandra.contactPoint())
-                .withLocalDatacenter("datacenter1").build();
-        LedgerSchema.create(session, settings, Duration.ofDays(30));
+        schema = TestNodes.newSchema("crash", Duration.ofDays(30));
+        session = schema.session();
+        CassandraSettings settings = schema.settings();
         RecordStore store = new RecordStore(session, settings, workspace -> Duration.ofDays(30), Clock.systemUTC());
         table = new AfterWrite(store, List.of(), Pricing.FREE, List.of(), Runnable::run);
         search = new RecordSearch(store, HeldRecords.NONE, Duration.ofDays(1));
-        testKit = ActorTestKit.create("crash", config.withValue("datastax-java-driver.basic.contact-points",
-                com.typesafe.config.ConfigValueFactory.fromIterable(settings.contactPointStrings())));
-        SerializationChecks.watch(testKit.system());
+        testKit = TestNodes.journalTestKit("crash", schema);
     }
 
     @AfterAll
     static void stop() {
         testKit.shutdownTestKit();
-        session.close();
+        schema.close();
     }
 
     /** The real table, except that writing rows fails: what a crash after the persist looks like. */
