@@ -209,7 +209,9 @@ public final class CodexEvents {
         return switch (value.getValueCase()) {
             case STRING_VALUE -> JSON.textNode(value.getStringValue());
             case BOOL_VALUE -> JSON.booleanNode(value.getBoolValue());
-            case INT_VALUE -> JSON.numberNode(value.getIntValue());
+            // RFC 8785 numbers are doubles: an int64 beyond 2^53 is kept exact as its decimal string
+            case INT_VALUE -> value.getIntValue() >= -(1L << 53) && value.getIntValue() <= (1L << 53)
+                    ? JSON.numberNode(value.getIntValue()) : JSON.textNode(Long.toString(value.getIntValue()));
             case DOUBLE_VALUE -> Double.isFinite(value.getDoubleValue())
                     ? JSON.numberNode(value.getDoubleValue()) : JSON.textNode(Double.toString(value.getDoubleValue()));
             case ARRAY_VALUE -> {

@@ -55,7 +55,16 @@ final class OtlpLogs {
                 for (LogRecord log : scopeLogs.getLogRecordsList()) {
                     ObjectNode record = CodexEvents.toRecord(resourceLogs.getResource(), scopeLogs.getScope(), log,
                             receivedAt);
-                    NewRecord stored = parser.fromTree(record, index);
+                    NewRecord stored;
+                    try {
+                        stored = parser.fromTree(record, index);
+                    } catch (InvalidRecords refused) {
+                        // e.g. a lone surrogate in a string: this record is refused, the others are kept
+                        rejected++;
+                        message = "log record " + index + ": " + refused.field() + ": " + refused.getMessage();
+                        index++;
+                        continue;
+                    }
                     if (stored.content().size() > maxRecordBytes) {
                         rejected++;
                         message = "log record " + index + " exceeds the per-record limit of " + maxRecordBytes

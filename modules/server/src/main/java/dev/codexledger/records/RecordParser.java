@@ -7,10 +7,10 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.codexledger.verify.CanonicalJson;
 import dev.codexledger.workspace.NewRecord;
 import dev.codexledger.workspace.RecordFacts;
 import dev.codexledger.workspace.Usage;
@@ -29,9 +29,11 @@ import java.util.Set;
  * record's JSON again. The first problem found aborts the whole body with an {@link InvalidRecords}
  * naming the field.
  *
- * <p>Canonical content: the validated record as JSON with object keys sorted (Java string order) at every
- * level, no insignificant whitespace, the timestamp normalized to UTC ({@link Instant#toString()}),
- * numbers as given. The chain hash is computed over exactly that text, which is what the API returns.
+ * <p>Canonical content: the validated record in RFC 8785 canonical JSON ({@link CanonicalJson}: keys sorted
+ * by UTF-16 code units at every level, no whitespace, minimal string escapes, numbers as ECMAScript writes
+ * them), the timestamp normalized to UTC ({@link Instant#toString()}). A number a double cannot hold exactly
+ * and a string with a lone surrogate are refused, naming the field, rather than changed. The hashes are
+ * computed over exactly that text, which is what the API returns.
  */
 public final class RecordParser {
 
@@ -49,7 +51,6 @@ public final class RecordParser {
     private static final int MAX_EVENT_ID_LENGTH = 256;
 
     private final ObjectMapper mapper;
-    private final ObjectWriter canonicalWriter;
     private final int maxRecords;
 
     public RecordParser(int maxRecords, int maxNestingDepth, int maxStringLength) {
@@ -64,9 +65,7 @@ public final class RecordParser {
         this.mapper = JsonMapper.builder(factory)
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .enable(JsonNodeFeature.WRITE_PROPERTIES_SORTED)
                 .build();
-        this.canonicalWriter = mapper.writerFor(JsonNode.class);
     }
 
     /** A JSON array of records (a single object is taken as a batch of one). */
@@ -197,13 +196,13 @@ public final class RecordParser {
         canonical.put("timestamp", timestamp.toString());
         long micros = Rfc3339.micros(timestamp);
         if (eventId == null) {
-            String withoutId = write(canonical);
+            String withoutId = write(canonical, at);
             eventId = derivedId(withoutId);
             return new NewRecord(eventId, eventType, micros, userId, withIdInserted(withoutId, eventId),
                     factsOf(canonical));
         }
         canonical.put("event_id", eventId);
-        return new NewRecord(eventId, eventType, micros, userId, write(canonical), factsOf(canonical));
+        return new NewRecord(eventId, eventType, micros, userId, write(canonical, at), factsOf(canonical));
     }
 
     /**
@@ -224,20 +223,7 @@ public final class RecordParser {
 
     private static String factText(JsonNode object, String field) {
         JsonNode value = object.path(field);
-        return value.isTextual() && !value.textValue().isEmpty() ? asStored(value.textValue()) : null;
-    }
-
-    /**
-     * The text as the stored UTF-8 content holds it: a lone surrogate (valid in a JSON escape, not in
-     * UTF-8) is stored as '?', so the facts say the same as facts read back from storage (found by Jazzer).
-     */
-    private static String asStored(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            if (Character.isSurrogate(text.charAt(i))) {
-                return new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
-            }
-        }
-        return text;
+        return value.isTextual() && !value.textValue().isEmpty() ? value.textValue() : null;
     }
 
     private static String firstText(JsonNode object, JsonNode fallback, String field) {
@@ -285,27 +271,23 @@ public final class RecordParser {
      * the top-level {@code "event_type":} is the last one in the text (only {@code attributes}, which sorts
      * before it, can nest such a key, and string values escape their quotes).
      */
-    private String withIdInserted(String canonicalWithoutId, String eventId) {
+    private static String withIdInserted(String canonicalWithoutId, String eventId) {
         int at = canonicalWithoutId.lastIndexOf("\"event_type\":");
-        String idField;
-        try {
-            idField = "\"event_id\":" + mapper.writeValueAsString(eventId) + ",";
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a string always serializes", e);
-        }
+        String idField = "\"event_id\":" + CanonicalJson.canonicalize(TextNode.valueOf(eventId)) + ",";
         return canonicalWithoutId.substring(0, at) + idField + canonicalWithoutId.substring(at);
     }
 
     /** The canonical JSON text of a record's content (the text its hashes are computed over). */
     public String canonical(JsonNode content) {
-        return write(content);
+        return CanonicalJson.canonicalize(content);
     }
 
-    private String write(JsonNode node) {
+    /** The canonical text of a record; what RFC 8785 cannot carry is refused naming the field under {@code at}. */
+    private static String write(ObjectNode record, String at) {
         try {
-            return canonicalWriter.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a parsed JSON tree always serializes", e);
+            return CanonicalJson.canonicalize(record);
+        } catch (CanonicalJson.NotCanonical refused) {
+            throw new InvalidRecords(at + "." + refused.path(), refused.reason());
         }
     }
 

@@ -46,41 +46,49 @@ public final class EcmaNumbers {
     /** The fewest significant digits that parse back to {@code value} (positive, finite), closest first. */
     private static BigDecimal shortestDigits(double value) {
         BigDecimal exact = new BigDecimal(value);
-        for (int precision = 1; precision <= 17; precision++) {
-            BigDecimal nearest = exact.round(new MathContext(precision, RoundingMode.HALF_EVEN));
-            if (readsBack(nearest, value)) {
-                return strip(nearest);
-            }
-            // Next to a power of two the interval that reads back is narrower below than above: the nearest
-            // candidate can miss it while its upper or lower neighbour of the same length hits it.
-            BigDecimal unit = BigDecimal.ONE.scaleByPowerOfTen(-nearest.scale());
-            BigDecimal above = nearest.add(unit);
-            BigDecimal below = nearest.subtract(unit);
-            boolean aboveReads = above.precision() == precision && readsBack(above, value);
-            boolean belowReads = below.signum() > 0 && below.precision() == precision && readsBack(below, value);
-            if (aboveReads && belowReads) {
-                // both as short: the closer one (they cannot tie: they are two units apart around nearest)
-                BigDecimal da = above.subtract(exact).abs();
-                BigDecimal db = exact.subtract(below).abs();
-                return strip(da.compareTo(db) <= 0 ? above : below);
-            }
-            if (aboveReads) {
-                return strip(above);
-            }
-            if (belowReads) {
-                return strip(below);
+        // Whether the nearest p-digit decimal reads back is monotonic in p: search for the least such p.
+        int low = 1;
+        int high = 17;
+        while (low < high) {
+            int middle = (low + high) >>> 1;
+            if (readsBack(nearest(exact, middle), value)) {
+                high = middle;
+            } else {
+                low = middle + 1;
             }
         }
-        throw new IllegalStateException("17 significant digits always identify a double: " + value);
+        BigDecimal shortest = nearest(exact, low);
+        if (low > 1) {
+            // Next to a power of two the interval that reads back is narrower below than above: a decimal one
+            // digit shorter can read back although the nearest one of that length does not.
+            BigDecimal shorter = neighbourReadingBack(exact, low - 1, value);
+            if (shorter != null) {
+                return shorter.stripTrailingZeros();
+            }
+        }
+        return shortest.stripTrailingZeros();
+    }
+
+    private static BigDecimal nearest(BigDecimal exact, int precision) {
+        return exact.round(new MathContext(precision, RoundingMode.HALF_EVEN));
+    }
+
+    /** The p-digit neighbour (above or below the nearest p-digit decimal) that reads back, the closer if both do. */
+    private static BigDecimal neighbourReadingBack(BigDecimal exact, int precision, double value) {
+        BigDecimal nearest = nearest(exact, precision);
+        BigDecimal unit = BigDecimal.ONE.scaleByPowerOfTen(-nearest.scale());
+        BigDecimal above = nearest.add(unit);
+        BigDecimal below = nearest.subtract(unit);
+        boolean aboveReads = above.precision() == precision && readsBack(above, value);
+        boolean belowReads = below.signum() > 0 && below.precision() == precision && readsBack(below, value);
+        if (aboveReads && belowReads) {
+            return above.subtract(exact).abs().compareTo(exact.subtract(below).abs()) <= 0 ? above : below;
+        }
+        return aboveReads ? above : belowReads ? below : null;
     }
 
     private static boolean readsBack(BigDecimal candidate, double value) {
         return Double.parseDouble(candidate.toString()) == value;
-    }
-
-    private static BigDecimal strip(BigDecimal digits) {
-        BigDecimal stripped = digits.stripTrailingZeros();
-        return stripped;
     }
 
     private static String layout(String digits, int k, int n) {
