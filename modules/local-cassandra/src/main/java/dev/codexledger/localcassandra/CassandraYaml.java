@@ -15,7 +15,7 @@ final class CassandraYaml {
         int memtableMb = Math.max(64, heapMb / 4);
         return """
                 cluster_name: %s
-                num_tokens: 16
+                num_tokens: %d
                 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
                 endpoint_snitch: SimpleSnitch
                 %s\
@@ -35,7 +35,7 @@ final class CassandraYaml {
                 concurrent_compactors: 1
                 authenticator: AllowAllAuthenticator
                 authorizer: AllowAllAuthorizer
-                %s""".formatted(clusterName(membership), commitLog.yaml(), seeds(ports, membership),
+                %s""".formatted(clusterName(membership), TOKENS_PER_NODE, commitLog.yaml(), seeds(ports, membership),
                 ports.storagePort(), ports.nativePort(), memtableMb, memtableMb, ringKeys(membership));
     }
 
@@ -50,17 +50,38 @@ final class CassandraYaml {
     }
 
     /**
-     * Members of a ring that is started all at once: no bootstrap (nothing to stream yet), tokens placed
-     * for replication factor 3 so each node owns about a third, and table ids derived from the table's
-     * name, so ledger nodes starting together and each creating the same tables through different
-     * members agree on them (random ids would give one table two ids and the schema two versions). The
-     * ledger never drops and re-creates a table, the case where a derived id could bring old data back.
+     * Members of a ring that is started all at once: no bootstrap (nothing to stream yet), and table ids
+     * derived from the table's name, so ledger nodes starting together and each creating the same tables
+     * through different members agree on them (random ids would give one table two ids and the schema two
+     * versions). The ledger never drops and re-creates a table, the case where a derived id could bring old
+     * data back.
+     *
+     * <p>Tokens are given, not allocated: the ring's 16·size tokens are evenly spaced and dealt out in turn,
+     * so each node owns 1/size of the ring. With {@code allocate_tokens_for_local_replication_factor}, two
+     * members starting at the same moment, each seeing only the seed, once computed the very same tokens
+     * (a CI run's driver: "Multiple entries with same key: Murmur3Token(…)"), and the ring was broken.
      */
     private static String ringKeys(Membership membership) {
-        return membership instanceof Membership.RingMember
-                ? "auto_bootstrap: false\nallocate_tokens_for_local_replication_factor: 3\n"
+        return membership instanceof Membership.RingMember member
+                ? "auto_bootstrap: false\ninitial_token: " + initialTokens(member.index(), member.size()) + "\n"
                         + "use_deterministic_table_id: true\n"
                 : "";
+    }
+
+    static final int TOKENS_PER_NODE = 16;
+
+    /** Node {@code index}'s tokens of a ring of {@code size}: every size-th of 16·size evenly spaced Murmur3 tokens. */
+    static String initialTokens(int index, int size) {
+        java.math.BigInteger span = java.math.BigInteger.ONE.shiftLeft(64);
+        java.math.BigInteger min = java.math.BigInteger.ONE.shiftLeft(63).negate();
+        int total = TOKENS_PER_NODE * size;
+        java.util.List<String> tokens = new java.util.ArrayList<>();
+        for (int j = 0; j < TOKENS_PER_NODE; j++) {
+            int position = j * size + index;
+            tokens.add(min.add(span.multiply(java.math.BigInteger.valueOf(position))
+                    .divide(java.math.BigInteger.valueOf(total))).toString());
+        }
+        return String.join(",", tokens);
     }
 
     static String logback(Path logDir) {

@@ -74,11 +74,11 @@ public final class LocalCassandraRing implements AutoCloseable {
             taken.addAll(List.of(chosen.nativePort(), chosen.storagePort(), chosen.jmxPort()));
             ports.add(chosen);
         }
-        Membership member = new Membership.RingMember(LocalCassandra.HOST + ":" + ports.get(0).storagePort());
+        String seeds = LocalCassandra.HOST + ":" + ports.get(0).storagePort();
         List<Node> nodes = new ArrayList<>();
         for (int number = 1; number <= size; number++) {
             nodes.add(new Node(number, settings.withDataDir(ringDir.resolve("node" + number)), ports.get(number - 1),
-                    member));
+                    new Membership.RingMember(seeds, number - 1, size)));
         }
         LocalCassandraRing ring = new LocalCassandraRing(nodes);
         try {

@@ -91,7 +91,9 @@ final class Erasures {
         ByteBuffer hash = row.getByteBuffer("content_hash");
         byte[] bytes = new byte[hash.remaining()];
         hash.duplicate().get(bytes);
-        return ErasedContent.marker(Digest.of(bytes), row.getString("event_id"), row.getString("event_type"), now);
+        byte[] leaf = dev.codexledger.verify.Merkle.leafHash(
+                row.getString("content").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return ErasedContent.marker(Digest.of(bytes), leaf, row.getString("event_id"), row.getString("event_type"), now);
     }
 
     private static JsonNode parse(String content) {

@@ -108,6 +108,9 @@ public final class ApiErrors {
         if (cause instanceof MemoryBudget.Busy) {
             return unavailable(cause.getMessage());
         }
+        if (cause instanceof dev.codexledger.workspace.NotProvable notProvable) {
+            return error(StatusCodes.CONFLICT, notProvable.getMessage(), null);
+        }
         if (cause instanceof dev.codexledger.workspace.LedgerUnavailable unavailable) {
             return unavailable(unavailable.getMessage());
         }

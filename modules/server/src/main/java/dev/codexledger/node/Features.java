@@ -38,6 +38,11 @@ import dev.codexledger.pipeline.AfterWrite;
 import dev.codexledger.records.RecordParser;
 import dev.codexledger.records.RecordSearch;
 import dev.codexledger.records.RecordStore;
+import dev.codexledger.tlog.CheckpointKeys;
+import dev.codexledger.tlog.Checkpoints;
+import dev.codexledger.tlog.LogRoutes;
+import dev.codexledger.tlog.LogVerifications;
+import dev.codexledger.tlog.MerkleTiles;
 import dev.codexledger.records.RecordsRoutes;
 import dev.codexledger.records.RecordsSettings;
 import dev.codexledger.records.Retention;
@@ -84,6 +89,9 @@ final class Features {
     private final ApiKeys keys;
     private final Retention retention;
     private final RecordStore store;
+    private final MerkleTiles tiles;
+    private final CheckpointKeys checkpointKeys;
+    private final Checkpoints checkpoints;
     private final HeldCopies heldCopies;
     private final LegalHolds holds;
     private final PriceBook prices;
@@ -110,6 +118,12 @@ final class Features {
                 config.getDuration("ledger.records.min-ttl"), config.getDuration("ledger.records.max-ttl"), clock);
         retention.refresh();
         this.store = new RecordStore(session, storage, retention::ttlOf, clock);
+        this.tiles = new MerkleTiles(session, keyspace, storage.writeParallelism());
+        this.checkpointKeys = new CheckpointKeys(session, keyspace, config.getString("ledger.checkpoints.origin"),
+                config.getString("ledger.checkpoints.signing-key"), clock);
+        checkpointKeys.start();
+        this.checkpoints = new Checkpoints(session, keyspace, checkpointKeys, clock,
+                config.getString("ledger.checkpoints.witness-url"));
         ComplianceWindows windows = new ComplianceWindows(session, keyspace,
                 config.getDuration("ledger.compliance.file-window"));
         this.heldCopies = new HeldCopies(session, keyspace, storage.writeParallelism(), store, windows, clock);
@@ -152,7 +166,7 @@ final class Features {
 
     /** The sharded ledgers, and what follows each of their writes, in order (see {@link AfterWrite}). */
     private void startLedgers(ComplianceWindows windows) {
-        AfterWrite afterWrite = new AfterWrite(store,
+        AfterWrite afterWrite = new AfterWrite(store, tiles::write,
                 List.of(new AfterWrite.Named<>("compliance windows", windows::record),
                         new AfterWrite.Named<>("legal holds", holds::copyArriving)),
                 prices,
@@ -160,7 +174,16 @@ final class Features {
                         new AfterWrite.Named<>("analytics", analytics)),
                 system.executionContext());
         system.log().info("after each write: {}", afterWrite.describe());
-        WorkspaceLedger.init(system, afterWrite, LedgerSettings.fromConfig(config), new CassandraJournalCleanup(system),
+        Duration keyRefresh = config.getDuration("ledger.checkpoints.key-refresh");
+        system.scheduler().scheduleWithFixedDelay(keyRefresh, keyRefresh, () -> {
+            try {
+                checkpointKeys.refresh();
+            } catch (RuntimeException e) {
+                system.log().warn("could not read the checkpoint signing key: {}", e.toString());
+            }
+        }, system.dispatchers().lookup(DispatcherSelector.blocking()));
+        LedgerSettings settings = LedgerSettings.fromConfig(config);
+        WorkspaceLedger.init(system, afterWrite, settings.withCheckpointer(checkpoints), new CassandraJournalCleanup(system),
                 writerFence("ledger_writers"), activeLedgers);
     }
 
@@ -236,6 +259,8 @@ final class Features {
                 new OtlpRoutes(ledgers, recordsSettings, clock, access, bodies).routes(),
                 new KeysRoutes(keys, access, audit, blocking, bodies).routes(),
                 new RetentionRoutes(retention, access, audit, bodies, blocking).routes(),
+                new LogRoutes(checkpoints, checkpointKeys, tiles, ledgers, new LogVerifications(session, keyspace, search,
+                        tiles, checkpoints, checkpointKeys, ledgers, audit, blocking, clock), access, audit, blocking).routes(),
                 new NodeMemoryRoutes(access, activeLedgers, ledgers.gate(), analytics).routes(),
                 new ComplianceRoutes(session, keyspace, config, access, blocking, clock).routes(),
                 erasure.routes(), holdsAdmin.routes(),

@@ -6,6 +6,7 @@ import dev.codexledger.records.RecordStore;
 import dev.codexledger.workspace.Digest;
 import dev.codexledger.workspace.LedgerReadModel;
 import dev.codexledger.workspace.RecordsAppended;
+import dev.codexledger.workspace.TreeWrites;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -60,6 +61,12 @@ public final class AfterWrite implements LedgerReadModel {
         }
     }
 
+    /** Where a batch's Merkle tile entries go (before its rows, like the stored steps). */
+    @FunctionalInterface
+    public interface TreeStep {
+        CompletionStage<Void> write(String workspace, TreeWrites tree);
+    }
+
     /** A step with the name it is known by in logs and docs. */
     public record Named<T>(String name, T step) {}
 
@@ -68,14 +75,17 @@ public final class AfterWrite implements LedgerReadModel {
     private final Pricing prices;
     private final List<Named<Follower>> followers;
     private final Executor executor;
+    private final TreeStep tree;
 
     /**
+     * @param tree     where the tile entries of each batch's Merkle tree go
      * @param executor where pricing and the followers run: not on the Cassandra driver's I/O thread that
      *                 completes the writes
      */
-    public AfterWrite(RecordStore store, List<Named<StoredStep>> stored, Pricing prices,
+    public AfterWrite(RecordStore store, TreeStep tree, List<Named<StoredStep>> stored, Pricing prices,
                       List<Named<Follower>> followers, Executor executor) {
         this.store = store;
+        this.tree = tree;
         this.stored = List.copyOf(stored);
         this.prices = prices;
         this.followers = List.copyOf(followers);
@@ -83,14 +93,14 @@ public final class AfterWrite implements LedgerReadModel {
     }
 
     @Override
-    public CompletionStage<Void> write(String workspace, RecordsAppended batch) {
-        return store(workspace, batch, Set.of());
+    public CompletionStage<Void> write(String workspace, RecordsAppended batch, TreeWrites tree) {
+        return store(workspace, batch, tree, Set.of());
     }
 
     @Override
-    public CompletionStage<Void> rewrite(String workspace, RecordsAppended batch) {
+    public CompletionStage<Void> rewrite(String workspace, RecordsAppended batch, TreeWrites tree) {
         return store.presentSeqs(workspace, batch)
-                .thenComposeAsync(present -> store(workspace, batch, present), executor);
+                .thenComposeAsync(present -> store(workspace, batch, tree, present), executor);
     }
 
     @Override
@@ -112,9 +122,12 @@ public final class AfterWrite implements LedgerReadModel {
      * is what lets a rewrite skip the steps of rows it finds (their content may have been erased since,
      * and must not be copied again from the journal).
      */
-    private CompletionStage<Void> store(String workspace, RecordsAppended batch, Set<Long> alreadyStored) {
+    private CompletionStage<Void> store(String workspace, RecordsAppended batch, TreeWrites treeWrites,
+                                        Set<Long> alreadyStored) {
         RecordStore.Lifetime lifetime = store.lifetimeOf(workspace, batch.acceptedAtMicros());
-        List<CompletableFuture<Void>> steps = new ArrayList<>(stored.size());
+        List<CompletableFuture<Void>> steps = new ArrayList<>(stored.size() + 1);
+        // tile entries never change: written every time, also for rows already stored
+        steps.add(attempt(() -> tree.write(workspace, treeWrites)));
         for (Named<StoredStep> step : stored) {
             steps.add(attempt(() -> step.step().write(workspace, batch, alreadyStored, lifetime)));
         }

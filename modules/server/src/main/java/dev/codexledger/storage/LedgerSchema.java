@@ -135,6 +135,36 @@ public final class LedgerSchema {
                   workspace text PRIMARY KEY, epoch bigint, last_seq bigint, last_hash blob,
                   writer text, claimed_at timestamp)
                 """.formatted(ks));
+        // Each workspace's Merkle tree as tiles (MerkleTiles, C2SP tlog-tiles layout): one partition per tile,
+        // one 32-byte hash per entry, no TTL (proofs of held and young records need expired neighbours' hashes).
+        ddl(session, """
+                CREATE TABLE IF NOT EXISTS %s.merkle_tiles (
+                  workspace text, level int, tile bigint, position int, hash blob,
+                  PRIMARY KEY ((workspace, level, tile), position))
+                """.formatted(ks));
+        // The keys that sign checkpoints (CheckpointKeys): the row 'current' says which one signs now, taken by
+        // a lightweight transaction at first start; one row per key ever used, so old public keys stay published.
+        ddl(session, """
+                CREATE TABLE IF NOT EXISTS %s.checkpoint_keys (
+                  origin text, key_id text, verifier_key text, signer_key text, created_at timestamp,
+                  retired_at timestamp,
+                  PRIMARY KEY ((origin), key_id))
+                """.formatted(ks));
+        // Each workspace's signed checkpoints (Checkpoints), newest first; kept without TTL like the tiles.
+        ddl(session, """
+                CREATE TABLE IF NOT EXISTS %s.checkpoints (
+                  workspace text, size bigint, root blob, note text, key_id text, signed_at timestamp,
+                  PRIMARY KEY ((workspace), size))
+                  WITH CLUSTERING ORDER BY (size DESC)
+                """.formatted(ks));
+        // Server-side verifications of a workspace's log (LogVerifications): progress and result.
+        ddl(session, """
+                CREATE TABLE IF NOT EXISTS %s.log_verifications (
+                  workspace text, id text, state text, checked bigint, total bigint, valid boolean,
+                  first_wrong_seq bigint, reason text, requested_by text, requested_at timestamp,
+                  finished_at timestamp, updated_at timestamp,
+                  PRIMARY KEY ((workspace), id))
+                """.formatted(ks));
         // Who runs each background job (hold copying, erasure) in a cluster (JobLeases): taken by a
         // lightweight transaction, kept by renewing it, expiring by TTL when its node dies.
         ddl(session, """

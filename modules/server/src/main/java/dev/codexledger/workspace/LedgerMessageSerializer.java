@@ -10,6 +10,8 @@ import dev.codexledger.protocol.ledger.v1.ConflictProto;
 import dev.codexledger.protocol.ledger.v1.ForgetProto;
 import dev.codexledger.protocol.ledger.v1.ForgottenProto;
 import dev.codexledger.protocol.ledger.v1.GetHeadProto;
+import dev.codexledger.protocol.ledger.v1.SignCheckpointProto;
+import dev.codexledger.protocol.ledger.v1.CheckpointSignedProto;
 import dev.codexledger.protocol.ledger.v1.HeadProto;
 import dev.codexledger.protocol.ledger.v1.NewRecordProto;
 import dev.codexledger.protocol.ledger.v1.RecordFactsProto;
@@ -39,18 +41,22 @@ public final class LedgerMessageSerializer extends ClusterMessageSerializer {
     static final String UNAVAILABLE = "Unavailable.v1";
     static final String HEAD = "Head.v1";
     static final String FORGOTTEN = "Forgotten.v1";
+    static final String SIGN_CHECKPOINT = "SignCheckpoint.v1";
+    static final String CHECKPOINT_SIGNED = "CheckpointSigned.v1";
 
     public LedgerMessageSerializer(ExtendedActorSystem system) {
-        super(system, IDENTIFIER, Map.of(
-                WorkspaceLedger.Append.class, APPEND,
-                WorkspaceLedger.GetHead.class, GET_HEAD,
-                WorkspaceLedger.Forget.class, FORGET,
-                WorkspaceLedger.HandOver.class, HAND_OVER,
-                WorkspaceLedger.Accepted.class, ACCEPTED,
-                WorkspaceLedger.Conflict.class, CONFLICT,
-                WorkspaceLedger.Unavailable.class, UNAVAILABLE,
-                WorkspaceLedger.Head.class, HEAD,
-                WorkspaceLedger.Forgotten.class, FORGOTTEN));
+        super(system, IDENTIFIER, Map.ofEntries(
+                Map.entry(WorkspaceLedger.SignCheckpoint.class, SIGN_CHECKPOINT),
+                Map.entry(WorkspaceLedger.CheckpointSigned.class, CHECKPOINT_SIGNED),
+                Map.entry(WorkspaceLedger.Append.class, APPEND),
+                Map.entry(WorkspaceLedger.GetHead.class, GET_HEAD),
+                Map.entry(WorkspaceLedger.Forget.class, FORGET),
+                Map.entry(WorkspaceLedger.HandOver.class, HAND_OVER),
+                Map.entry(WorkspaceLedger.Accepted.class, ACCEPTED),
+                Map.entry(WorkspaceLedger.Conflict.class, CONFLICT),
+                Map.entry(WorkspaceLedger.Unavailable.class, UNAVAILABLE),
+                Map.entry(WorkspaceLedger.Head.class, HEAD),
+                Map.entry(WorkspaceLedger.Forgotten.class, FORGOTTEN)));
     }
 
     @Override
@@ -73,6 +79,13 @@ public final class LedgerMessageSerializer extends ClusterMessageSerializer {
             return ConflictProto.newBuilder().setIndex(conflict.index()).setEventId(conflict.eventId()).build();
         } else if (o instanceof WorkspaceLedger.Unavailable unavailable) {
             return UnavailableProto.newBuilder().setReason(unavailable.reason()).build();
+        } else if (o instanceof WorkspaceLedger.SignCheckpoint sign) {
+            return SignCheckpointProto.newBuilder().setReplyTo(ref(sign.replyTo())).build();
+        } else if (o instanceof WorkspaceLedger.CheckpointSigned signed) {
+            CheckpointSignedProto.Builder out = CheckpointSignedProto.newBuilder().setSize(signed.size())
+                    .setNote(signed.note());
+            setIfPresent(signed.error(), out::setError);
+            return out.build();
         } else if (o instanceof WorkspaceLedger.Head head) {
             return HeadProto.newBuilder().setNextSeq(head.nextSeq()).setHeadHash(head.headHash().toByteString())
                     .setWindowSize(head.windowSize()).build();
@@ -113,6 +126,13 @@ public final class LedgerMessageSerializer extends ClusterMessageSerializer {
                 HeadProto proto = HeadProto.parseFrom(bytes);
                 yield new WorkspaceLedger.Head(proto.getNextSeq(), Digest.of(proto.getHeadHash().toByteArray()),
                         proto.getWindowSize());
+            }
+            case SIGN_CHECKPOINT -> new WorkspaceLedger.SignCheckpoint(
+                    resolve(SignCheckpointProto.parseFrom(bytes).getReplyTo()));
+            case CHECKPOINT_SIGNED -> {
+                CheckpointSignedProto proto = CheckpointSignedProto.parseFrom(bytes);
+                yield new WorkspaceLedger.CheckpointSigned(proto.getSize(), proto.getNote(),
+                        proto.hasError() ? proto.getError() : null);
             }
             case FORGOTTEN -> {
                 ForgottenProto proto = ForgottenProto.parseFrom(bytes);

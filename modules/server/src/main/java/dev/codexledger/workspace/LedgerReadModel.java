@@ -10,15 +10,21 @@ import java.util.concurrent.CompletionStage;
  */
 public interface LedgerReadModel {
 
-    /** Completes once every row of the batch is durable (per the configured consistency). */
-    CompletionStage<Void> write(String workspace, RecordsAppended batch);
+    /**
+     * Completes once every row of the batch, and the tile entries it adds to the workspace's Merkle tree,
+     * are durable (per the configured consistency).
+     *
+     * @param tree what the batch adds to the tree; null for a workspace without one (see {@link LedgerState#tree})
+     */
+    CompletionStage<Void> write(String workspace, RecordsAppended batch, TreeWrites tree);
 
     /**
      * Writes a batch again on recovery: its rows that are missing (a crash between persist and write),
-     * leaving the rows that are present as they are, since an erasure may have changed them since.
+     * leaving the rows that are present as they are, since an erasure may have changed them since; its
+     * tile entries all again (they never change).
      */
-    default CompletionStage<Void> rewrite(String workspace, RecordsAppended batch) {
-        return write(workspace, batch);
+    default CompletionStage<Void> rewrite(String workspace, RecordsAppended batch, TreeWrites tree) {
+        return write(workspace, batch, tree);
     }
 
     /**

@@ -41,6 +41,15 @@ public record LedgerRecord(long seq, String eventId, String eventType, long time
         return facts;
     }
 
+    /**
+     * The record's Merkle leaf hash, SHA-256(0x00 ‖ canonical content). An erased record's content is the
+     * erasure marker, which keeps the leaf hash of what was there.
+     */
+    public byte[] leafHash() {
+        return ErasedContent.isMarker(content) ? ErasedContent.leafHashOf(content)
+                : dev.codexledger.verify.Merkle.leafHash(content.toByteArray());
+    }
+
     public String contentText() {
         return content.toStringUtf8();
     }

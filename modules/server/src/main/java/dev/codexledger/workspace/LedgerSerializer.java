@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.codexledger.protocol.ledger.v1.CompressedRecordsAppended;
 import dev.codexledger.protocol.ledger.v1.WorkspaceLedgerSnapshot;
+import dev.codexledger.verify.MerkleFrontier;
 import java.io.NotSerializableException;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,13 +72,21 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
                     .toByteArray();
         }
         if (o instanceof LedgerState state) {
-            return WorkspaceLedgerSnapshot.newBuilder()
+            var snapshot = WorkspaceLedgerSnapshot.newBuilder()
                     .setNextSeq(state.nextSeq())
                     .setHeadHash(state.headHash().toByteString())
                     .setDedupHorizonMicros(state.window().horizonWithoutIds())
-                    .setLastBatch(toProto(state.lastBatch()))
-                    .build()
-                    .toByteArray();
+                    .setLastBatch(toProto(state.lastBatch()));
+            if (state.tree() != null) {
+                snapshot.setHasTree(true);
+                for (byte[] root : state.tree().roots()) {
+                    snapshot.addTreeEdge(ByteString.copyFrom(root));
+                }
+                for (byte[] root : state.treeBeforeLastBatch().roots()) {
+                    snapshot.addTreeEdgeBeforeLastBatch(ByteString.copyFrom(root));
+                }
+            }
+            return snapshot.build().toByteArray();
         }
         if (o instanceof RecordsForgotten event) {
             return dev.codexledger.protocol.ledger.v1.RecordsForgotten.newBuilder()
@@ -129,8 +138,20 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
     }
 
     private LedgerState snapshotFromProto(WorkspaceLedgerSnapshot proto) {
+        RecordsAppended lastBatch = fromProto(proto.getLastBatch());
+        MerkleFrontier tree = null;
+        MerkleFrontier before = null;
+        if (proto.getHasTree()) {
+            long size = proto.getNextSeq() - 1;
+            tree = MerkleFrontier.of(size, edge(proto.getTreeEdgeList()));
+            before = MerkleFrontier.of(size - lastBatch.records().size(), edge(proto.getTreeEdgeBeforeLastBatchList()));
+        }
         return new LedgerState(proto.getNextSeq(), Digest.of(proto.getHeadHash().toByteArray()),
-                fromProto(proto.getLastBatch()), new DedupWindow(dedupWindowSize, proto.getDedupHorizonMicros()));
+                lastBatch, new DedupWindow(dedupWindowSize, proto.getDedupHorizonMicros()), tree, before);
+    }
+
+    private static byte[][] edge(List<ByteString> roots) {
+        return roots.stream().map(ByteString::toByteArray).toArray(byte[][]::new);
     }
 
     private static dev.codexledger.protocol.ledger.v1.RecordsAppended toProto(RecordsAppended event) {

@@ -2,6 +2,7 @@ package dev.codexledger.workspace;
 
 import com.typesafe.config.Config;
 import java.time.Clock;
+import java.time.Duration;
 
 /**
  * Settings of the workspace ledgers, from the {@code ledger.workspace} config block.
@@ -12,9 +13,18 @@ import java.time.Clock;
  * @param keepSnapshots   snapshots kept (journal rows are kept back to the oldest of them)
  * @param maxCoalescedRecords queued appends are persisted together up to this many records
  * @param maxCoalescedChars   ... and up to this much content (one journal row must stay a valid mutation)
+ * @param checkpointInterval  a checkpoint of the workspace's tree is signed this often while it has new
+ *                            records (and when the ledger stops); zero: only on demand
+ * @param checkpointer        signs and stores them
  */
 public record LedgerSettings(int dedupWindowSize, int snapshotEvery, int keepSnapshots, int maxCoalescedRecords,
-                             long maxCoalescedChars, Clock clock) {
+                             long maxCoalescedChars, Clock clock, Duration checkpointInterval, Checkpointer checkpointer) {
+
+    public LedgerSettings(int dedupWindowSize, int snapshotEvery, int keepSnapshots, int maxCoalescedRecords,
+                          long maxCoalescedChars, Clock clock) {
+        this(dedupWindowSize, snapshotEvery, keepSnapshots, maxCoalescedRecords, maxCoalescedChars, clock,
+                Duration.ZERO, Checkpointer.NONE);
+    }
 
     public static LedgerSettings fromConfig(Config config) {
         Config block = config.getConfig("ledger.workspace");
@@ -24,7 +34,9 @@ public record LedgerSettings(int dedupWindowSize, int snapshotEvery, int keepSna
                 block.getInt("keep-snapshots"),
                 block.getInt("max-coalesced-records"),
                 block.getBytes("max-coalesced-bytes"),
-                Clock.systemUTC());
+                Clock.systemUTC(),
+                config.getDuration("ledger.checkpoints.interval"),
+                Checkpointer.NONE);
     }
 
     /** The ids a full dedup window holds within {@code ledger.workspace.dedup-window-bytes}. */
@@ -44,6 +56,15 @@ public record LedgerSettings(int dedupWindowSize, int snapshotEvery, int keepSna
 
     public LedgerSettings withClock(Clock value) {
         return new LedgerSettings(dedupWindowSize, snapshotEvery, keepSnapshots, maxCoalescedRecords,
-                maxCoalescedChars, value);
+                maxCoalescedChars, value, checkpointInterval, checkpointer);
+    }
+
+    public LedgerSettings withCheckpoints(Duration interval, Checkpointer value) {
+        return new LedgerSettings(dedupWindowSize, snapshotEvery, keepSnapshots, maxCoalescedRecords,
+                maxCoalescedChars, clock, interval, value);
+    }
+
+    public LedgerSettings withCheckpointer(Checkpointer value) {
+        return withCheckpoints(checkpointInterval, value);
     }
 }

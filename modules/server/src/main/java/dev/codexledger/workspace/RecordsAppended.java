@@ -29,7 +29,7 @@ public record RecordsAppended(long acceptedAtMicros, List<LedgerRecord> records)
         List<LedgerRecord> kept = records.stream().map(r -> !seqs.contains(r.seq()) ? r
                 : new LedgerRecord(r.seq(), r.eventId(), r.eventType(), r.timestampMicros(), null,
                         com.google.protobuf.ByteString.copyFromUtf8(
-                                ErasedContent.marker(r.contentHash(), r.eventId(), r.eventType(), erasedAt)),
+                                ErasedContent.marker(r.contentHash(), r.leafHash(), r.eventId(), r.eventType(), erasedAt)),
                         r.contentHash(), r.chainHash())).toList();
         return new RecordsAppended(acceptedAtMicros, kept);
     }

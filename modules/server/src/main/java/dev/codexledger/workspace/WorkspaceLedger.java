@@ -23,6 +23,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import dev.codexledger.verify.MerkleFrontier;
 import org.apache.pekko.persistence.typed.SnapshotCompleted;
 import org.apache.pekko.persistence.typed.SnapshotFailed;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -81,6 +83,15 @@ public final class WorkspaceLedger
     /** {@code inLastBatch}: records of the last batch whose content was dropped; {@code error} when it failed. */
     public record Forgotten(int inLastBatch, String error) {}
 
+    /**
+     * Sign a checkpoint of the workspace's tree now, at the size its writer fence last confirmed (a
+     * checkpoint is also signed every {@code ledger.checkpoints.interval} while there are new records).
+     */
+    public record SignCheckpoint(ActorRef<CheckpointSigned> replyTo) implements Command {}
+
+    /** The signed note and its tree size; or {@code error} (then {@code note} is empty). */
+    public record CheckpointSigned(long size, String note, String error) {}
+
     // Messages of the ledger to itself (answers of its own futures): they never leave its node, so they
     // have no wire format, and serialize-messages leaves them alone.
 
@@ -100,6 +111,11 @@ public final class WorkspaceLedger
             implements Command, NoSerializationVerificationNeeded {}
 
     private enum Drain implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+    private enum CheckpointTick implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+    private record CheckpointDone(long size, String note, Throwable failure, List<ActorRef<CheckpointSigned>> waiting)
+            implements Command, NoSerializationVerificationNeeded {}
 
     /** Asked by {@link ActiveLedgers} to give its memory back: it asks its shard to passivate it. */
     private enum Passivate implements Command, NoSerializationVerificationNeeded { INSTANCE }
@@ -138,8 +154,8 @@ public final class WorkspaceLedger
     public static Behavior<Command> create(String workspace, LedgerReadModel readModel, LedgerSettings settings,
                                            JournalCleanup cleanup, WriterFence fence, ActiveLedgers active,
                                            ActorRef<ClusterSharding.ShardCommand> shard) {
-        return Behaviors.setup(context -> new WorkspaceLedger(context, workspace, readModel, settings, cleanup, fence,
-                active, shard));
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new WorkspaceLedger(context, timers, workspace,
+                readModel, settings, cleanup, fence, active, shard)));
     }
 
     private final ActorContext<Command> context;
@@ -169,12 +185,21 @@ public final class WorkspaceLedger
     /** Appends that arrived while busy; handled together next. Bounded by the IngestGate in front. */
     private final ArrayDeque<Append> queued = new ArrayDeque<>();
 
-    private WorkspaceLedger(ActorContext<Command> context, String workspace, LedgerReadModel readModel,
-                            LedgerSettings settings, JournalCleanup cleanup, WriterFence fence,
+    /** Not state: the tree as the writer fence last confirmed it (null until claimed, or without a tree). */
+    private MerkleFrontier fencedTree;
+    /** Not state: the size of the last checkpoint this actor signed (-1: none yet). */
+    private long signedSize = -1;
+    /** Not state: a periodic checkpoint is being signed. */
+    private boolean signing;
+    private final TimerScheduler<Command> timers;
+
+    private WorkspaceLedger(ActorContext<Command> context, TimerScheduler<Command> timers, String workspace,
+                            LedgerReadModel readModel, LedgerSettings settings, JournalCleanup cleanup, WriterFence fence,
                             ActiveLedgers active, ActorRef<ClusterSharding.ShardCommand> shard) {
         super(PersistenceId.of(ENTITY_TYPE_KEY.name(), workspace),
                 SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
         this.context = context;
+        this.timers = timers;
         this.workspace = workspace;
         this.readModel = readModel;
         this.settings = settings;
@@ -245,10 +270,15 @@ public final class WorkspaceLedger
             return Effect().stop().thenNoReply();
         }
         epoch = claimed.epoch();
+        // what was recovered is the fenced history (the claim checked its head): its tree may be signed
+        fencedTree = state.tree();
+        if (fencedTree != null && !settings.checkpointInterval().isZero()) {
+            timers.startTimerWithFixedDelay(CheckpointTick.INSTANCE, settings.checkpointInterval());
+        }
         reportUse(state);
         if (!state.lastBatch().isEmpty()) {
             int current = incarnation;
-            context.pipeToSelf(readModel.rewrite(workspace, state.lastBatch()),
+            context.pipeToSelf(readModel.rewrite(workspace, state.lastBatch(), state.lastBatchTreeWrites()),
                     (ok, failure) -> new Rematerialized(current, failure));
             return Effect().noReply();
         }
@@ -290,6 +320,9 @@ public final class WorkspaceLedger
                 .onCommand(Claimed.class, this::onClaimed)
                 .onCommand(Drain.class, (state, drain) -> busy ? Effect().noReply() : startNext(state))
                 .onCommand(GetHead.class, this::onGetHead)
+                .onCommand(SignCheckpoint.class, this::onSignCheckpoint)
+                .onCommand(CheckpointTick.class, (state, tick) -> onCheckpointTick())
+                .onCommand(CheckpointDone.class, (state, done) -> onCheckpointDone(done))
                 .onCommand(Forget.class, this::onForget)
                 .onCommand(JournalCleaned.class, this::onJournalCleaned)
                 .onCommand(HandOver.class, (state, stop) -> onHandOver(state))
@@ -338,7 +371,8 @@ public final class WorkspaceLedger
         if (queued.isEmpty()) {
             if (stopping && !busy) {
                 busy = true;
-                context.pipeToSelf(readModel.handOver(workspace), (ok, failure) -> HandedOver.INSTANCE);
+                context.pipeToSelf(finalCheckpoint().thenCompose(signed -> readModel.handOver(workspace)),
+                        (ok, failure) -> HandedOver.INSTANCE);
             }
             return Effect().noReply();
         }
@@ -422,7 +456,7 @@ public final class WorkspaceLedger
         RecordsAppended event = sequence(state, fresh);
         busy = true;
         return Effect().persist(event)
-                .thenRun(newState -> materialize(event, replies))
+                .thenRun(newState -> materialize(event, newState.lastBatchTreeWrites(), replies))
                 .thenNoReply();
     }
 
@@ -440,11 +474,11 @@ public final class WorkspaceLedger
     }
 
     /** Fences the batch (still this incarnation's workspace?), then writes its rows. */
-    private void materialize(RecordsAppended event, List<Pending> replies) {
+    private void materialize(RecordsAppended event, TreeWrites tree, List<Pending> replies) {
         int current = incarnation;
         LedgerRecord last = event.records().get(event.records().size() - 1);
         context.pipeToSelf(fence.advance(workspace, epoch, last.seq(), last.chainHash())
-                        .thenCompose(fenced -> readModel.write(workspace, event)),
+                        .thenCompose(fenced -> readModel.write(workspace, event, tree)),
                 (ok, failure) -> new Materialized(current, replies, failure));
     }
 
@@ -469,9 +503,68 @@ public final class WorkspaceLedger
             done.replies().forEach(p -> p.replyTo().tell(new Unavailable("storage write failed")));
             return Effect().stop().thenNoReply();
         }
+        // fenced and written: the tree now includes this batch
+        fencedTree = state.tree();
         done.replies().forEach(p -> p.replyTo().tell(p.result()));
         reportUse(state);
         return startNext(state);
+    }
+
+    // ---------------------------------------------------------------- checkpoints
+
+    private ReplyEffect<LedgerEvent, LedgerState> onSignCheckpoint(LedgerState state, SignCheckpoint sign) {
+        if (state.tree() == null) {
+            sign.replyTo().tell(new CheckpointSigned(0, "", "this workspace's ledger predates its Merkle log: it has no checkpoints"));
+        } else if (fencedTree == null) {
+            sign.replyTo().tell(new CheckpointSigned(0, "", "the workspace's ledger is starting; retry"));
+        } else {
+            signFenced(List.of(sign.replyTo()));
+        }
+        return Effect().noReply();
+    }
+
+    private ReplyEffect<LedgerEvent, LedgerState> onCheckpointTick() {
+        if (!signing && fencedTree != null && fencedTree.size() > Math.max(signedSize, 0)) {
+            signing = true;
+            signFenced(List.of());
+        }
+        return Effect().noReply();
+    }
+
+    private void signFenced(List<ActorRef<CheckpointSigned>> waiting) {
+        MerkleFrontier tree = fencedTree;
+        context.pipeToSelf(settings.checkpointer().sign(workspace, tree.size(), tree.root()),
+                (note, failure) -> new CheckpointDone(tree.size(), note, failure, waiting));
+    }
+
+    private ReplyEffect<LedgerEvent, LedgerState> onCheckpointDone(CheckpointDone done) {
+        if (done.waiting().isEmpty()) {
+            signing = false;
+        }
+        if (done.failure() != null) {
+            context.getLog().warn("workspace {}: signing the checkpoint at size {} failed", workspace, done.size(),
+                    done.failure());
+            done.waiting().forEach(r -> r.tell(new CheckpointSigned(done.size(), "",
+                    "signing failed: " + cause(done.failure()).getMessage())));
+            return Effect().noReply();
+        }
+        signedSize = Math.max(signedSize, done.size());
+        done.waiting().forEach(r -> r.tell(new CheckpointSigned(done.size(), done.note(), null)));
+        return Effect().noReply();
+    }
+
+    /** Before the ledger stops: a checkpoint of records not yet in one (periodic signing only; failures logged). */
+    private java.util.concurrent.CompletionStage<Void> finalCheckpoint() {
+        MerkleFrontier tree = fencedTree;
+        if (tree == null || settings.checkpointInterval().isZero() || tree.size() <= Math.max(signedSize, 0)) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        return settings.checkpointer().sign(workspace, tree.size(), tree.root()).handle((note, failure) -> {
+            if (failure != null) {
+                context.getLog().warn("workspace {}: the checkpoint before stopping failed: {}", workspace, failure.toString());
+            }
+            return null;
+        });
     }
 
     private ReplyEffect<LedgerEvent, LedgerState> onRematerialized(LedgerState state, Rematerialized done) {

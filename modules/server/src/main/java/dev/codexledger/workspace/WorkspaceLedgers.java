@@ -68,6 +68,24 @@ public final class WorkspaceLedgers {
                 .ask(replyTo -> new WorkspaceLedger.Forget(field, value, erasedAtMicros, replyTo), timeout);
     }
 
+    /** A checkpoint of the workspace's tree signed now: its size and signed note. */
+    public record SignedCheckpoint(long size, String note) {}
+
+    /** Asks the workspace's ledger to sign a checkpoint of its fenced tree now. */
+    public CompletionStage<SignedCheckpoint> signCheckpoint(String workspace) {
+        return sharding.entityRefFor(WorkspaceLedger.ENTITY_TYPE_KEY, workspace)
+                .<WorkspaceLedger.CheckpointSigned>ask(WorkspaceLedger.SignCheckpoint::new, askTimeout)
+                .thenApply(signed -> {
+                    if (signed.error() == null) {
+                        return new SignedCheckpoint(signed.size(), signed.note());
+                    }
+                    if (signed.error().contains("predates")) {
+                        throw new NotProvable(signed.error());
+                    }
+                    throw new LedgerUnavailable(signed.error());
+                });
+    }
+
     public CompletionStage<WorkspaceLedger.Head> head(String workspace) {
         return sharding.entityRefFor(WorkspaceLedger.ENTITY_TYPE_KEY, workspace)
                 .ask(WorkspaceLedger.GetHead::new, askTimeout);

@@ -67,7 +67,21 @@ class IsolationIT {
         foreignKey = Keys.create(admin, FOREIGN, FOREIGN_KEY_NAME, "ingest", "compliance.read", "admin");
         for (String workspace : List.of(OWN, FOREIGN)) {
             logFiles.put(workspace, firstLogFile(workspace));
+            // a checkpoint, so that the proofs endpoints have a tree to prove against
+            assertEquals(201, admin.post("/v1/workspaces/" + workspace + "/log/checkpoints", "application/json", "")
+                    .status());
         }
+    }
+
+    private static final Map<String, String> verifications = new java.util.HashMap<>();
+
+    /** A verification job of the workspace, started by the org admin, for its status to be read. */
+    private static String targetVerification(String workspace) {
+        return verifications.computeIfAbsent(workspace, ws -> {
+            LedgerClient.Reply started = admin.post("/v1/workspaces/" + ws + "/log/verifications", "application/json", "");
+            assertEquals(202, started.status(), started.raw().body());
+            return started.body().get("id").asText();
+        });
     }
 
     private static final Map<String, String> logFiles = new java.util.HashMap<>();
@@ -226,6 +240,15 @@ class IsolationIT {
             case RETENTION_GET -> client.get("/v1/admin/workspaces/" + workspace + "/retention");
             case RETENTION_SET -> client.send("PUT", "/v1/admin/workspaces/" + workspace + "/retention",
                     Map.of("Content-Type", "application/json"), "{\"ttl_seconds\":2592000}".getBytes(StandardCharsets.UTF_8));
+            case LOG_CHECKPOINTS_LIST -> client.get("/v1/workspaces/" + workspace + "/log/checkpoints");
+            case LOG_CHECKPOINT_SIGN -> client.post("/v1/workspaces/" + workspace + "/log/checkpoints", "application/json", "");
+            case LOG_INCLUSION_PROOF -> client.get("/v1/workspaces/" + workspace + "/log/proofs/inclusion?seq=1");
+            case LOG_CONSISTENCY_PROOF -> client.get("/v1/workspaces/" + workspace + "/log/proofs/consistency?from=1");
+            case LOG_KEYS -> client.get("/v1/workspaces/" + workspace + "/log/keys");
+            case LOG_VERIFY -> client.post("/v1/workspaces/" + workspace + "/log/verifications", "application/json", "");
+            case LOG_VERIFICATION_STATUS -> client.get("/v1/workspaces/" + workspace + "/log/verifications/"
+                    + targetVerification(workspace));
+            case LOG_KEY_ROTATE -> client.post("/v1/admin/log/keys/rotate", "application/json", "");
             case ANALYTICS_USAGE -> client.get("/v1/analytics/codex/workspaces/" + workspace + "/usage");
             case ANALYTICS_CODE_REVIEWS -> client.get("/v1/analytics/codex/workspaces/" + workspace + "/code_reviews");
             case ANALYTICS_CODE_REVIEW_RESPONSES -> client.get("/v1/analytics/codex/workspaces/" + workspace

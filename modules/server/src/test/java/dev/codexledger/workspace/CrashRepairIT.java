@@ -10,6 +10,7 @@ import dev.codexledger.records.RecordPage;
 import dev.codexledger.records.RecordQuery;
 import dev.codexledger.budget.Pricing;
 import dev.codexledger.pipeline.AfterWrite;
+import dev.codexledger.tlog.MerkleTiles;
 import dev.codexledger.records.HeldRecords;
 import dev.codexledger.records.RecordSearch;
 import dev.codexledger.records.RecordStore;
@@ -52,7 +53,7 @@ class CrashRepairIT {
         session = schema.session();
         CassandraSettings settings = schema.settings();
         RecordStore store = new RecordStore(session, settings, workspace -> Duration.ofDays(30), Clock.systemUTC());
-        table = new AfterWrite(store, List.of(), Pricing.FREE, List.of(), Runnable::run);
+        table = new AfterWrite(store, new MerkleTiles(session, settings.keyspace(), 4)::write, List.of(), Pricing.FREE, List.of(), Runnable::run);
         search = new RecordSearch(store, HeldRecords.NONE, Duration.ofDays(1));
         testKit = TestNodes.journalTestKit("crash", schema);
     }
@@ -66,7 +67,7 @@ class CrashRepairIT {
     /** The real table, except that writing rows fails: what a crash after the persist looks like. */
     private record RowsNeverWritten(AfterWrite real) implements LedgerReadModel {
         @Override
-        public CompletionStage<Void> write(String workspace, RecordsAppended batch) {
+        public CompletionStage<Void> write(String workspace, RecordsAppended batch, TreeWrites tree) {
             return CompletableFuture.failedFuture(new IllegalStateException("injected crash before the row write"));
         }
 

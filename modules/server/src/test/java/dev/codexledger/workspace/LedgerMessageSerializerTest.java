@@ -69,6 +69,12 @@ class LedgerMessageSerializerTest {
                 new Sample(LedgerMessageSerializer.UNAVAILABLE, new WorkspaceLedger.Unavailable("storage write failed")),
                 new Sample(LedgerMessageSerializer.HEAD,
                         new WorkspaceLedger.Head(44, Digest.sha256("head"), 1000)),
+                new Sample(LedgerMessageSerializer.SIGN_CHECKPOINT, new WorkspaceLedger.SignCheckpoint(replyTo())),
+                new Sample(LedgerMessageSerializer.CHECKPOINT_SIGNED, new WorkspaceLedger.CheckpointSigned(650,
+                        "codex-ledger.local/acme\n650\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n\u2014 codex-ledger.local AAAA\n",
+                        null)),
+                new Sample(LedgerMessageSerializer.CHECKPOINT_SIGNED, "failed",
+                        new WorkspaceLedger.CheckpointSigned(0, "", "the workspace's ledger is starting; retry")),
                 new Sample(LedgerMessageSerializer.FORGOTTEN, new WorkspaceLedger.Forgotten(2, null)),
                 new Sample(LedgerMessageSerializer.FORGOTTEN, "failed",
                         new WorkspaceLedger.Forgotten(0, "snapshot failed: disk full")));
@@ -88,7 +94,7 @@ class LedgerMessageSerializerTest {
     void everyCommandAndReplyThatLeavesTheNodeIsBound() {
         WireFormats.assertEveryMessageBound(testKit.system(), LedgerMessageSerializer.class, samples(),
                 WorkspaceLedger.Command.class, WorkspaceLedger.AppendResult.class, WorkspaceLedger.Head.class,
-                WorkspaceLedger.Forgotten.class);
+                WorkspaceLedger.Forgotten.class, WorkspaceLedger.CheckpointSigned.class);
     }
 
     @Test

@@ -75,6 +75,32 @@ class LedgerSerializerTest {
         assertEquals(golden("WorkspaceLedgerSnapshot.v1"), HexFormat.of().formatHex(serializer.toBinary(state)));
     }
 
+    /** A snapshot with the Merkle tree's right edge (and the edge before its last batch): same manifest, more fields. */
+    @Test
+    void snapshotV1WithTheTreeIsWrittenAndReadAsItsGoldenBytes() throws Exception {
+        RecordsAppended first = new RecordsAppended(1_763_800_000_000_000L, List.of(
+                LedgerRecord.append(new NewRecord("t-1", "CODEX_LOG", 1L, "u", "{\"event_id\":\"t-1\"}"), 1, Digest.ZERO)));
+        LedgerState one = LedgerState.empty(1000).apply(first);
+        List<LedgerRecord> next = new java.util.ArrayList<>();
+        Digest previous = first.records().get(0).chainHash();
+        for (int seq = 2; seq <= 6; seq++) {
+            LedgerRecord record = LedgerRecord.append(new NewRecord("t-" + seq, "CODEX_LOG", seq, "u",
+                    "{\"event_id\":\"t-" + seq + "\"}"), seq, previous);
+            next.add(record);
+            previous = record.chainHash();
+        }
+        LedgerState state = one.apply(new RecordsAppended(1_763_800_000_000_001L, next));
+        assertEquals(6, state.tree().size());
+        assertEquals(1, state.treeBeforeLastBatch().size());
+        String today = HexFormat.of().formatHex(serializer.toBinary(state));
+        String golden = golden("WorkspaceLedgerSnapshot.v1-tree");
+        assertEquals(golden, today, "written as released");
+        LedgerState restored = (LedgerState) serializer.fromBinary(HexFormat.of().parseHex(golden), LedgerSerializer.SNAPSHOT_V1);
+        assertEquals(state.tree(), restored.tree());
+        assertEquals(state.treeBeforeLastBatch(), restored.treeBeforeLastBatch());
+        assertEquals(state.lastBatchTreeWrites().entries().size(), restored.lastBatchTreeWrites().entries().size());
+    }
+
     @Test
     void recordsForgottenV1IsWrittenAndReadAsItsGoldenBytes() throws Exception {
         RecordsForgotten event = new RecordsForgotten(1_800_000_000_000_000L, List.of(3L, 7L));

@@ -17,14 +17,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class RecordingReadModel implements LedgerReadModel {
 
     final List<RecordsAppended> writes = new CopyOnWriteArrayList<>();
+    final List<TreeWrites> treeWrites = new CopyOnWriteArrayList<>();
     final AtomicInteger lookups = new AtomicInteger();
     /** When set, writes complete only when the test completes the future it finds in {@link #held}. */
     volatile boolean holdWrites;
     final List<CompletableFuture<Void>> held = new CopyOnWriteArrayList<>();
 
     @Override
-    public CompletionStage<Void> write(String workspace, RecordsAppended batch) {
+    public CompletionStage<Void> write(String workspace, RecordsAppended batch, TreeWrites tree) {
         writes.add(batch);
+        if (tree != null) {
+            treeWrites.add(tree);
+        }
         if (holdWrites) {
             CompletableFuture<Void> write = new CompletableFuture<>();
             held.add(write);

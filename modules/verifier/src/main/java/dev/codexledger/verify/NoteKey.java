@@ -47,7 +47,7 @@ public final class NoteKey {
         this.id = keyId(name, publicKey);
     }
 
-    static void checkName(String name) {
+    public static void checkName(String name) {
         if (name == null || name.isEmpty() || name.chars().anyMatch(c -> c == '+' || Character.isWhitespace(c)
                 || Character.isSpaceChar(c) || c < 0x20)) {
             throw new IllegalArgumentException("a key name is non-empty, without spaces or '+': " + name);
