@@ -119,7 +119,7 @@ class IsolationIT {
                         LedgerClient.Reply reply = call(endpoint, clients.get(scope), target);
                         boolean success = reply.status() / 100 == 2;
                         boolean orgLevel = endpoint == Endpoint.PRICING_LIST || endpoint == Endpoint.PRICING_SET
-                                || endpoint == Endpoint.NODE_MEMORY;
+                                || endpoint == Endpoint.NODE_MEMORY || endpoint == Endpoint.LOG_KEY_ROTATE;
                         boolean allowed = scope == endpoint.scope() && (binding == Binding.ORG_WIDE
                                 || (target == Target.OWN && !orgLevel));
                         String cell = binding + " key with " + scope.wireName() + " → " + endpoint + " on " + target;

@@ -116,7 +116,14 @@ class TamperIT {
     }
 
     private static void assertAudited(String workspace, boolean valid) {
-        JsonNode log = admin.get("/v1/workspaces/" + workspace + "/records?event_type=AUTH_LOG").body().get("records");
+        List<JsonNode> log = new ArrayList<>();
+        String cursor = null;
+        do {
+            JsonNode page = admin.get("/v1/workspaces/" + workspace + "/records?event_type=AUTH_LOG&limit=1000"
+                    + (cursor == null ? "" : "&cursor=" + cursor)).body();
+            page.get("records").forEach(log::add);
+            cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
+        } while (cursor != null);
         boolean found = false;
         for (JsonNode record : log) {
             if (record.get("action").asText().equals("log.verified")
