@@ -125,15 +125,16 @@ public final class AfterWrite implements LedgerReadModel {
     private CompletionStage<Void> store(String workspace, RecordsAppended batch, TreeWrites treeWrites,
                                         Set<Long> alreadyStored) {
         RecordStore.Lifetime lifetime = store.lifetimeOf(workspace, batch.acceptedAtMicros());
-        List<CompletableFuture<Void>> steps = new ArrayList<>(stored.size() + 1);
-        // tile entries never change: written every time, also for rows already stored
-        steps.add(attempt(() -> tree.write(workspace, treeWrites)));
+        List<CompletableFuture<Void>> steps = new ArrayList<>(stored.size());
+        // tile entries never change: written every time (also for rows already stored), beside the steps and
+        // the rows rather than before them, so they add no round trip to the write
+        CompletableFuture<Void> tiles = attempt(() -> tree.write(workspace, treeWrites));
         for (Named<StoredStep> step : stored) {
             steps.add(attempt(() -> step.step().write(workspace, batch, alreadyStored, lifetime)));
         }
-        return CompletableFuture.allOf(steps.toArray(CompletableFuture[]::new))
-                .thenCompose(done -> store.write(workspace, batch, alreadyStored, lifetime))
-                .thenRunAsync(() -> follow(workspace, batch), executor);
+        CompletableFuture<Void> rows = CompletableFuture.allOf(steps.toArray(CompletableFuture[]::new))
+                .thenCompose(done -> store.write(workspace, batch, alreadyStored, lifetime)).toCompletableFuture();
+        return CompletableFuture.allOf(rows, tiles).thenRunAsync(() -> follow(workspace, batch), executor);
     }
 
     /** A step that throws instead of failing its future fails the write all the same (the ledger then restarts). */

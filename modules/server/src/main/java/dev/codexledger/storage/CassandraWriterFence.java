@@ -50,6 +50,11 @@ public final class CassandraWriterFence implements WriterFence {
 
     @Override
     public CompletionStage<Long> claim(String workspace, long recoveredSeq, Digest recoveredHead) {
+        return claim(workspace, recoveredSeq, recoveredHead, History.UNKNOWN);
+    }
+
+    @Override
+    public CompletionStage<Long> claim(String workspace, long recoveredSeq, Digest recoveredHead, History history) {
         // A stale read (a transaction in progress) only makes the conditional update below fail: its
         // condition is decided by Paxos on the latest value, never on what was read here.
         return session.executeAsync(read.bind(workspace))
@@ -70,6 +75,14 @@ public final class CassandraWriterFence implements WriterFence {
                         throw new Forked("workspace " + workspace + ": the head recovered at seq " + recoveredSeq
                                 + " is not the one acknowledged there (a forked journal); refusing to write",
                                 recoveredSeq, fencedHead);
+                    }
+                    if (fenced < recoveredSeq && fencedHead != null
+                            && history.passesThrough(fenced, fencedHead).equals(java.util.Optional.of(false))) {
+                        // the recovered last batch does not extend what was acknowledged: a zombie's late event,
+                        // written first at the journal's highest sequence number, replaced the acknowledged one
+                        throw new Forked("workspace " + workspace + ": the history recovered through seq " + recoveredSeq
+                                + " does not pass through the head acknowledged at seq " + fenced
+                                + " (a forked journal); refusing to write", fenced, fencedHead);
                     }
                     return session.executeAsync(take.bind(epoch + 1, recoveredSeq, recoveredHead.toByteBuffer(), writer,
                             workspace, epoch, fenced).setIdempotent(false)).thenApply(done -> claimed(done, epoch + 1, workspace));

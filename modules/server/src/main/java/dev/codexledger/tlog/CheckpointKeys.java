@@ -35,6 +35,7 @@ public final class CheckpointKeys {
     private final PreparedStatement selectCurrent;
     private final PreparedStatement replaceCurrent;
     private final PreparedStatement publish;
+    private final PreparedStatement republish;
     private final PreparedStatement retire;
     private final PreparedStatement selectAll;
     private volatile NoteKey current;
@@ -54,6 +55,7 @@ public final class CheckpointKeys {
                 + " WHERE origin = ? AND key_id = '" + CURRENT + "' IF verifier_key = ?");
         this.publish = session.prepare("INSERT INTO " + table
                 + " (origin, key_id, verifier_key, created_at) VALUES (?, ?, ?, ?)");
+        this.republish = session.prepare("UPDATE " + table + " SET verifier_key = ? WHERE origin = ? AND key_id = ?");
         this.retire = session.prepare("UPDATE " + table + " SET retired_at = ? WHERE origin = ? AND key_id = ?");
         this.selectAll = session.prepare("SELECT key_id, verifier_key, created_at, retired_at FROM " + table
                 + " WHERE origin = ?");
@@ -87,13 +89,18 @@ public final class CheckpointKeys {
     /** Reads the current key again (another node may have rotated it). */
     public NoteKey refresh() {
         if (configured.isPresent()) {
+            session.execute(republish.bind(configured.get().verifierKey(), origin, configured.get().idHex()));
             return configured.get();
         }
         Row row = session.execute(selectCurrent.bind(origin)).one();
         if (row == null || row.getString("signer_key") == null) {
             throw new IllegalStateException("no checkpoint signing key in checkpoint_keys for " + origin);
         }
-        current = NoteKey.parseSigner(row.getString("signer_key"));
+        NoteKey key = NoteKey.parseSigner(row.getString("signer_key"));
+        // published again at every read: a node that died between taking the key and publishing it (or
+        // between a rotation's two writes) never leaves a key in use that GET …/log/keys does not list
+        session.execute(republish.bind(key.verifierKey(), origin, key.idHex()));
+        current = key;
         return current;
     }
 

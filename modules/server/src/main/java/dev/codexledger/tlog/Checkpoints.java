@@ -30,6 +30,8 @@ import java.util.concurrent.CompletionStage;
 public final class Checkpoints implements Checkpointer {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Checkpoints.class);
+    /** How a refusal to sign over a stored checkpoint with another root reads (the log forked, or the table was rewritten). */
+    static final String ANOTHER_ROOT = "with another root is already stored";
 
     /** A stored checkpoint. */
     public record Stored(long size, byte[] root, String note, String keyId, Instant signedAt) {
@@ -52,7 +54,7 @@ public final class Checkpoints implements Checkpointer {
         this.http = witness.isPresent() ? HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build() : null;
         String table = keyspace + ".checkpoints";
         this.insert = session.prepare("INSERT INTO " + table
-                + " (workspace, size, root, note, key_id, signed_at) VALUES (?, ?, ?, ?, ?, ?)");
+                + " (workspace, size, root, note, key_id, signed_at) VALUES (?, ?, ?, ?, ?, ?) IF NOT EXISTS");
         this.selectNewest = session.prepare("SELECT size, root, note, key_id, signed_at FROM " + table
                 + " WHERE workspace = ? AND size <= ? LIMIT ?");
         this.selectAt = session.prepare("SELECT size, root, note, key_id, signed_at FROM " + table
@@ -74,10 +76,23 @@ public final class Checkpoints implements Checkpointer {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return session.executeAsync(insert.bind(workspace, size, ByteBuffer.wrap(root), note, key.idHex(), clock.instant()))
+        return session.executeAsync(insert.bind(workspace, size, ByteBuffer.wrap(root), note, key.idHex(), clock.instant())
+                        .setIdempotent(false))
                 .thenApply(done -> {
-                    witness.ifPresent(uri -> pushToWitness(uri, workspace, size, note));
-                    return note;
+                    if (done.wasApplied()) {
+                        witness.ifPresent(uri -> pushToWitness(uri, workspace, size, note));
+                        return note;
+                    }
+                    // one checkpoint per size is kept, the first: the same root again is the same checkpoint
+                    Row existing = done.one();
+                    ByteBuffer stored = existing == null ? null : existing.getByteBuffer("root");
+                    if (stored != null && stored.equals(ByteBuffer.wrap(root))) {
+                        return existing.getString("note");
+                    }
+                    LOG.error("workspace {}: a checkpoint of size {} with another root is already stored: the log forked;"
+                            + " not signing over it", workspace, size);
+                    throw new IllegalStateException("a checkpoint of size " + size + " " + ANOTHER_ROOT
+                    + " than the ledger's tree has: the checkpoints were rewritten, or the log forked");
                 });
     }
 
@@ -95,7 +110,7 @@ public final class Checkpoints implements Checkpointer {
 
     /** The newest checkpoints of size at most {@code atMost}, newest first. */
     public CompletionStage<List<Stored>> list(String workspace, long atMost, int limit) {
-        return session.executeAsync(selectNewest.bind(workspace, atMost, limit))
+        return session.executeAsync(selectNewest.bind(workspace, atMost, limit).setPageSize(Math.max(1, limit)))
                 .thenApply(Checkpoints::rows);
     }
 

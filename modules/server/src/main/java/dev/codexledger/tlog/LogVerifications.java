@@ -13,7 +13,6 @@ import dev.codexledger.records.RecordQuery;
 import dev.codexledger.records.RecordSearch;
 import dev.codexledger.records.StoredRecord;
 import dev.codexledger.verify.ExportVerifier;
-import dev.codexledger.verify.MerkleFrontier;
 import dev.codexledger.verify.NoteKey;
 import dev.codexledger.workspace.WorkspaceLedgers;
 import java.security.SecureRandom;
@@ -37,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  * every published key). Records past retention are checked by the leaf hashes the tiles keep. Progress and
  * result are in table {@code log_verifications}; the result is an {@code AUTH_LOG} record
  * ({@code log.verified}). A job whose node stopped shows {@code abandoned} once it has not moved for
- * {@link #STALE}: start another.
+ * {@link #STALE}: start another. A job that could not run (storage trouble) ends {@code failed}, which says
+ * nothing about the log ({@code log.verification_failed}).
  */
 public final class LogVerifications {
 
@@ -62,6 +62,7 @@ public final class LogVerifications {
     private final PreparedStatement insert;
     private final PreparedStatement progress;
     private final PreparedStatement finish;
+    private final PreparedStatement failed;
     private final PreparedStatement select;
 
     public LogVerifications(CqlSession session, String keyspace, RecordSearch search, MerkleTiles tiles,
@@ -84,6 +85,8 @@ public final class LogVerifications {
                 + " WHERE workspace = ? AND id = ?");
         this.finish = session.prepare("UPDATE " + table + " SET state = 'done', checked = ?, total = ?, valid = ?,"
                 + " first_wrong_seq = ?, reason = ?, finished_at = ?, updated_at = ? WHERE workspace = ? AND id = ?");
+        this.failed = session.prepare("UPDATE " + table + " SET state = 'failed', reason = ?, finished_at = ?, updated_at = ?"
+                + " WHERE workspace = ? AND id = ?");
         this.select = session.prepare("SELECT id, state, checked, total, valid, first_wrong_seq, reason, requested_at,"
                 + " finished_at, updated_at FROM " + table + " WHERE workspace = ? AND id = ?");
     }
@@ -125,14 +128,31 @@ public final class LogVerifications {
                     .get(60, TimeUnit.SECONDS).stream().map(Checkpoints.Stored::note).toList();
             List<NoteKey> published = keys.published().stream().map(k -> NoteKey.parseVerifier(k.verifierKey())).toList();
             Lines lines = new Lines(workspace, size);
-            MerkleFrontier expired = expiredPrefix(workspace, lines.firstSeq());
             long totalSize = size;
-            result = ExportVerifier.verify(lines, expired, notes, published, checked ->
+            result = ExportVerifier.verify(lines, expiredLeaves(workspace, lines.firstSeq()), notes, published, checked ->
                     session.execute(progress.bind(checked, totalSize, clock.instant(), workspace, id)));
         } catch (Exception e) {
             Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
-            result = new ExportVerifier.Result(false, 0, 0, "the verification could not run: " + cause.getMessage(), List.of());
+            String message = String.valueOf(cause.getMessage());
+            if (message.contains(Checkpoints.ANOTHER_ROOT)) {
+                // the ledger's own tree disagrees with a stored, signed checkpoint: that is a finding, not a failure
+                result = new ExportVerifier.Result(false, 0, 0, message, List.of());
+                conclude(workspace, id, caller, result, total);
+                return;
+            }
+            // the job could not run (a timeout, storage trouble): that says nothing about the log
+            Instant now = clock.instant();
+            session.execute(failed.bind("the verification could not run: " + cause.getMessage(), now, now, workspace, id));
+            ObjectNode attributes = JSON.createObjectNode().put("verification_id", id)
+                    .put("failed", "the verification could not run: " + cause.getMessage());
+            AuthAudit.await(audit.adminAction(workspace, "log.verification_failed", caller, attributes),
+                    "log verification " + id);
+            return;
         }
+        conclude(workspace, id, caller, result, total);
+    }
+
+    private void conclude(String workspace, String id, AuthAudit.Caller caller, ExportVerifier.Result result, long total) {
         Instant now = clock.instant();
         session.execute(finish.bind(result.records(), total, result.valid(), result.firstWrongSeq(),
                 result.valid() ? null : result.reason(), now, now, workspace, id));
@@ -142,22 +162,40 @@ public final class LogVerifications {
         AuthAudit.await(audit.adminAction(workspace, "log.verified", caller, attributes), "log verification " + id);
     }
 
-    /** The tree over records 1 … firstSeq-1 (past retention), from the leaf hashes the tiles keep. */
-    private MerkleFrontier expiredPrefix(String workspace, long firstSeq) throws Exception {
-        MerkleFrontier tree = MerkleFrontier.EMPTY;
+    /** The leaf hashes of records 1 … firstSeq-1 (past retention), as the tiles keep them, read tile by tile. */
+    private Iterator<byte[]> expiredLeaves(String workspace, long firstSeq) {
         long count = firstSeq - 1;
-        for (long tile = 0; tile * 256 < count; tile++) {
-            byte[][] entries = tiles.readTile(workspace, new MerkleTiles.TileKey(0, tile)).toCompletableFuture()
-                    .get(60, TimeUnit.SECONDS);
-            for (int position = 0; position < 256 && tile * 256 + position < count; position++) {
-                if (entries[position] == null) {
-                    throw new IllegalStateException("the leaf hash of expired record " + (tile * 256 + position + 1)
-                            + " is not in the tiles");
-                }
-                tree = tree.append(entries[position]);
+        return new Iterator<>() {
+            private long next;
+            private byte[][] tile;
+
+            @Override
+            public boolean hasNext() {
+                return next < count;
             }
-        }
-        return tree;
+
+            @Override
+            public byte[] next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                int position = (int) (next % 256);
+                if (position == 0 || tile == null) {
+                    try {
+                        tile = tiles.readTile(workspace, new MerkleTiles.TileKey(0, next / 256)).toCompletableFuture()
+                                .get(60, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("could not read the tile of expired record " + (next + 1), e);
+                    }
+                }
+                byte[] leaf = tile[position];
+                if (leaf == null) {
+                    throw new IllegalStateException("the leaf hash of expired record " + (next + 1) + " is not in the tiles");
+                }
+                next++;
+                return leaf;
+            }
+        };
     }
 
     /** The stored records with seq ≤ {@code size}, in seq order, as the records API writes them. */

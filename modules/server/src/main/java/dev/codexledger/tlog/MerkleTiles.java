@@ -45,10 +45,14 @@ public final class MerkleTiles {
     public record TileKey(int level, long tile) {
     }
 
-    /** A proof could not be computed: a tile entry it needs is not stored. */
-    public static final class MissingTile extends RuntimeException {
+    /**
+     * A proof could not be computed: a tile entry it needs is not stored (409). Records of a workspace whose
+     * ledger was written before the Merkle log, and replayed from its first event, have a tree but no tiles.
+     */
+    public static final class MissingTile extends dev.codexledger.workspace.NotProvable {
         public MissingTile(TileKey key, int position) {
-            super("tile " + key.level() + "/" + key.tile() + " has no entry " + position);
+            super("the tree's tile " + key.level() + "/" + key.tile() + " has no entry " + position
+                    + " (records written before this workspace's Merkle log kept tiles cannot be proven from the tiles)");
         }
     }
 

@@ -140,14 +140,19 @@ public final class LedgerSerializer extends SerializerWithStringManifest {
     private LedgerState snapshotFromProto(WorkspaceLedgerSnapshot proto) {
         RecordsAppended lastBatch = fromProto(proto.getLastBatch());
         MerkleFrontier tree = null;
-        MerkleFrontier before = null;
+        TreeWrites lastBatchTree = null;
         if (proto.getHasTree()) {
             long size = proto.getNextSeq() - 1;
             tree = MerkleFrontier.of(size, edge(proto.getTreeEdgeList()));
-            before = MerkleFrontier.of(size - lastBatch.records().size(), edge(proto.getTreeEdgeBeforeLastBatchList()));
+            MerkleFrontier before = MerkleFrontier.of(size - lastBatch.records().size(),
+                    edge(proto.getTreeEdgeBeforeLastBatchList()));
+            lastBatchTree = TreeWrites.of(before, lastBatch.records());
+            if (!lastBatchTree.after().equals(tree)) {
+                throw new IllegalArgumentException("snapshot's tree is not its last batch over the tree before it");
+            }
         }
         return new LedgerState(proto.getNextSeq(), Digest.of(proto.getHeadHash().toByteArray()),
-                lastBatch, new DedupWindow(dedupWindowSize, proto.getDedupHorizonMicros()), tree, before);
+                lastBatch, new DedupWindow(dedupWindowSize, proto.getDedupHorizonMicros()), tree, lastBatchTree);
     }
 
     private static byte[][] edge(List<ByteString> roots) {

@@ -251,7 +251,7 @@ public final class WorkspaceLedger
         awaitingCleanup.clear();
         busy = true;
         int current = incarnation;
-        context.pipeToSelf(fence.claim(workspace, state.nextSeq() - 1, state.headHash()),
+        context.pipeToSelf(fence.claim(workspace, state.nextSeq() - 1, state.headHash(), state::passesThrough),
                 (claimed, failure) -> new Claimed(current, failure == null ? claimed : 0, failure));
     }
 
@@ -270,8 +270,10 @@ public final class WorkspaceLedger
             return Effect().stop().thenNoReply();
         }
         epoch = claimed.epoch();
-        // what was recovered is the fenced history (the claim checked its head): its tree may be signed
-        fencedTree = state.tree();
+        // what was recovered is the fenced history (the claim checked its head): its tree may be signed once
+        // its tiles are surely written, so up to the last batch now, and with it once it is written again
+        fencedTree = state.lastBatch().isEmpty() || state.tree() == null ? state.tree()
+                : state.lastBatchTreeWrites().before();
         if (fencedTree != null && !settings.checkpointInterval().isZero()) {
             timers.startTimerWithFixedDelay(CheckpointTick.INSTANCE, settings.checkpointInterval());
         }
@@ -559,9 +561,11 @@ public final class WorkspaceLedger
         if (tree == null || settings.checkpointInterval().isZero() || tree.size() <= Math.max(signedSize, 0)) {
             return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
+        // the future completes on a driver thread: log with a logger taken here, never through the context
+        org.slf4j.Logger log = context.getLog();
         return settings.checkpointer().sign(workspace, tree.size(), tree.root()).handle((note, failure) -> {
             if (failure != null) {
-                context.getLog().warn("workspace {}: the checkpoint before stopping failed: {}", workspace, failure.toString());
+                log.warn("workspace {}: the checkpoint before stopping failed: {}", workspace, failure.toString());
             }
             return null;
         });
@@ -577,6 +581,7 @@ public final class WorkspaceLedger
                     done.failure());
             return Effect().stop().thenNoReply();
         }
+        fencedTree = state.tree();
         return startNext(state);
     }
 

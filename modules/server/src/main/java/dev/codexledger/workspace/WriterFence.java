@@ -22,6 +22,24 @@ public interface WriterFence {
     CompletionStage<Long> claim(String workspace, long recoveredSeq, Digest recoveredHead);
 
     /**
+     * As {@link #claim(String, long, Digest)}, where the recovered history can also say whether it passes
+     * through an earlier head: a recovery ahead of the fenced seq must pass through the fenced head, or its
+     * last batch is a zombie's late event that forked the sequence ({@link Forked}).
+     */
+    default CompletionStage<Long> claim(String workspace, long recoveredSeq, Digest recoveredHead, History history) {
+        return claim(workspace, recoveredSeq, recoveredHead);
+    }
+
+    /** What a recovered ledger knows of its recent chain. */
+    @FunctionalInterface
+    interface History {
+        /** True or false when it can tell whether its chain has head {@code head} at {@code seq}; empty when it cannot. */
+        java.util.Optional<Boolean> passesThrough(long seq, Digest head);
+
+        History UNKNOWN = (seq, head) -> java.util.Optional.empty();
+    }
+
+    /**
      * Completes once the fence holds {@code throughSeq} for {@code epoch}; fails with {@link Refused} when
      * another incarnation has claimed the workspace since (nothing of the batch may then be written or
      * acknowledged).

@@ -91,6 +91,23 @@ class WriterFenceIT {
         assertTrue(refused.getMessage().contains("forked"), refused.getMessage());
     }
 
+    /**
+     * A recovery ahead of the fenced seq whose history does not pass through the fenced head: the zombie's
+     * late batch replaced the acknowledged one at the journal's highest sequence number.
+     */
+    @Test
+    void aRecoveryAheadThatDoesNotPassThroughTheFencedHeadIsForked() throws Exception {
+        WriterFence old = fence("node-a");
+        long epoch = await(old.claim("ws-5", 0, Digest.ZERO));
+        await(old.advance("ws-5", epoch, 15, hash("15-acknowledged")));
+        WriterFence.History forkedHistory = (seq, head) -> java.util.Optional.of(head.equals(hash("15-zombie")));
+        Throwable refused = refusal(fence("node-b").claim("ws-5", 20, hash("20-zombie"), forkedHistory));
+        assertInstanceOf(WriterFence.Forked.class, refused);
+        assertTrue(refused.getMessage().contains("does not pass through"), refused.getMessage());
+        WriterFence.History goodHistory = (seq, head) -> java.util.Optional.of(seq == 15 && head.equals(hash("15-acknowledged")));
+        assertEquals(epoch + 1, await(fence("node-b").claim("ws-5", 20, hash("20"), goodHistory)));
+    }
+
     @Test
     void ofManyConcurrentClaimsAtMostOneWinsEachEpoch() throws Exception {
         await(fence("node-0").claim("ws-4", 0, Digest.ZERO));

@@ -95,6 +95,34 @@ class LedgerTreeTest {
         assertEquals(tree, restarted.state().tree());
     }
 
+    /** What the writer fence asks a recovered ledger: does its chain pass through the acknowledged head? */
+    @Test
+    void aRecoveredStateTellsWhetherItsChainPassesThroughAnEarlierHead() {
+        List<LedgerRecord> first = new ArrayList<>();
+        Digest previous = Digest.ZERO;
+        for (int seq = 1; seq <= 10; seq++) {
+            LedgerRecord record = LedgerRecord.append(new NewRecord("f" + seq, "CODEX_LOG", seq, "u",
+                    "{\"event_id\":\"f" + seq + "\"}"), seq, previous);
+            first.add(record);
+            previous = record.chainHash();
+        }
+        Digest head10 = previous;
+        List<LedgerRecord> second = new ArrayList<>();
+        for (int seq = 11; seq <= 20; seq++) {
+            LedgerRecord record = LedgerRecord.append(new NewRecord("s" + seq, "CODEX_LOG", seq, "u",
+                    "{\"event_id\":\"s" + seq + "\"}"), seq, previous);
+            second.add(record);
+            previous = record.chainHash();
+        }
+        LedgerState state = LedgerState.empty(100).apply(new RecordsAppended(1, first)).apply(new RecordsAppended(2, second));
+        assertEquals(java.util.Optional.of(true), state.passesThrough(20, previous));
+        assertEquals(java.util.Optional.of(true), state.passesThrough(15, second.get(4).chainHash()));
+        assertEquals(java.util.Optional.of(false), state.passesThrough(15, Digest.sha256("another 15")));
+        assertEquals(java.util.Optional.of(true), state.passesThrough(10, head10), "just before the last batch");
+        assertEquals(java.util.Optional.of(false), state.passesThrough(10, Digest.sha256("another 10")));
+        assertEquals(java.util.Optional.empty(), state.passesThrough(5, first.get(4).chainHash()), "further back: unknown");
+    }
+
     @Test
     void checkpointsAreSignedOnDemandAndPeriodicallyForTheFencedTree() {
         SigningCheckpointer signer = new SigningCheckpointer();

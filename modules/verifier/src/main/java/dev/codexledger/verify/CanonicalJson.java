@@ -164,7 +164,7 @@ public final class CanonicalJson {
         }
         if (node.isIntegralNumber() && node.canConvertToLong()) {
             long value = node.longValue();
-            if (Math.abs(value) <= (1L << 53)) {
+            if (value >= -(1L << 53) && value <= (1L << 53)) {
                 return Long.toString(value);
             }
         }

@@ -33,21 +33,43 @@ public final class ExportVerifier {
     private static final HexFormat HEX = HexFormat.of();
 
     /** What verification found: valid, or the first wrong seq (0 when no single record is to blame) and why. */
-    public record Result(boolean valid, long records, long firstWrongSeq, String reason, List<Long> checkpointSizes) {
+    public record Result(boolean valid, long records, long firstWrongSeq, String reason, List<Long> checkpointSizes,
+                         String origin) {
 
-        static Result valid(long records, List<Long> sizes) {
-            return new Result(true, records, 0, "", sizes);
+        public Result(boolean valid, long records, long firstWrongSeq, String reason, List<Long> checkpointSizes) {
+            this(valid, records, firstWrongSeq, reason, checkpointSizes, "");
+        }
+
+        static Result valid(long records, List<Long> sizes, String origin) {
+            return new Result(true, records, 0, "", sizes, origin);
         }
 
         static Result invalid(long records, long seq, String reason, List<Long> sizes) {
-            return new Result(false, records, seq, reason, sizes);
+            return new Result(false, records, seq, reason, sizes, "");
         }
 
         @Override
         public String toString() {
-            return valid ? "valid: " + records + " records, chain intact, checkpoints " + checkpointSizes + " verified"
+            return valid ? "valid: " + records + " records of log " + origin + ", chain intact, checkpoints "
+                    + checkpointSizes + " verified"
                     : "INVALID" + (firstWrongSeq > 0 ? " at seq " + firstWrongSeq : "") + ": " + reason;
         }
+    }
+
+    /** The export line's shape ({@code StoredRecord.toJson}): seq and hash first, then the stored content's members. */
+    private static final java.util.regex.Pattern LINE = java.util.regex.Pattern.compile(
+            "^\\{\"seq\":[0-9]+,\"hash\":\"[0-9a-f]{64}\",(.*)$", java.util.regex.Pattern.DOTALL);
+
+    /**
+     * The content bytes the ledger hashed: cut from the line as the API wrote it (so records stored before the
+     * canonical form was RFC 8785 verify too), or canonicalized when the line was written otherwise.
+     */
+    static byte[] contentOf(String line, ObjectNode content) {
+        java.util.regex.Matcher matcher = LINE.matcher(line);
+        if (matcher.matches()) {
+            return ("{" + matcher.group(1)).getBytes(StandardCharsets.UTF_8);
+        }
+        return CanonicalJson.canonicalUtf8(content);
     }
 
     private record Signed(Checkpoint checkpoint, List<NoteKey> signers) {
@@ -62,19 +84,39 @@ public final class ExportVerifier {
      * @param keys        the log's public keys (verifier keys)
      */
     public static Result verify(BufferedReader export, Collection<String> notes, Collection<NoteKey> keys) throws IOException {
-        return verify(export.lines().iterator(), MerkleFrontier.EMPTY, notes, keys, checked -> { });
+        return verify(export.lines().iterator(), java.util.Collections.emptyIterator(), notes, keys, checked -> { });
+    }
+
+    /**
+     * As {@link #verify(BufferedReader, Collection, Collection)}, but records after the newest checkpoint are
+     * not read (a live workspace's export runs past it): what is verified is the log up to that checkpoint.
+     */
+    public static Result verifyToNewestCheckpoint(BufferedReader export, Collection<String> notes, Collection<NoteKey> keys)
+            throws IOException {
+        long newest = 0;
+        for (String note : notes) {
+            try {
+                newest = Math.max(newest, Checkpoint.parse(SignedNote.textOf(note)).size());
+            } catch (IllegalArgumentException e) {
+                // reported by verify, which opens every note
+            }
+        }
+        long limit = newest;
+        java.util.Iterator<String> lines = export.lines().filter(line -> !line.isBlank()).limit(limit).iterator();
+        return verify(lines, java.util.Collections.emptyIterator(), notes, keys, checked -> { });
     }
 
     /**
      * As {@link #verify(BufferedReader, Collection, Collection)}, over lines from anywhere, telling {@code progress}
      * every 1,000 records.
      *
-     * @param expired the tree over the records before the first line (those past retention, known only by their
-     *                leaf hashes); {@link MerkleFrontier#EMPTY} when the lines start at seq 1. The first line's
-     *                link to its predecessor cannot be checked then: its stored hash starts the chain.
+     * @param expired the leaf hashes of the records before the first line (those past retention, known only by
+     *                their leaf hashes), from seq 1; none when the lines start at seq 1. The first line's link to
+     *                its predecessor cannot be checked then: its stored hash starts the chain.
      */
-    public static Result verify(java.util.Iterator<String> export, MerkleFrontier expired, Collection<String> notes,
-                                Collection<NoteKey> keys, java.util.function.LongConsumer progress) throws IOException {
+    public static Result verify(java.util.Iterator<String> export, java.util.Iterator<byte[]> expired,
+                                Collection<String> notes, Collection<NoteKey> keys,
+                                java.util.function.LongConsumer progress) throws IOException {
         List<Signed> checkpoints = new ArrayList<>();
         for (String note : notes) {
             SignedNote.Opened opened;
@@ -99,18 +141,23 @@ public final class ExportVerifier {
             }
         }
 
-        MerkleFrontier tree = expired;
-        byte[] previous = expired.size() == 0 ? new byte[32] : null;
+        MerkleFrontier tree = MerkleFrontier.EMPTY;
         int nextCheckpoint = 0;
-        while (nextCheckpoint < checkpoints.size() && checkpoints.get(nextCheckpoint).checkpoint().size() <= expired.size()) {
-            Checkpoint checkpoint = checkpoints.get(nextCheckpoint).checkpoint();
-            if (checkpoint.size() == expired.size() && !Arrays.equals(expired.root(), checkpoint.root())) {
-                return Result.invalid(0, 0, "the leaf hashes of the expired records do not have the root of the"
-                        + " checkpoint signed at " + checkpoint.size(), sizes);
+        while (expired.hasNext()) {
+            tree = tree.append(expired.next());
+            while (nextCheckpoint < checkpoints.size() && checkpoints.get(nextCheckpoint).checkpoint().size() == tree.size()) {
+                if (!Arrays.equals(tree.root(), checkpoints.get(nextCheckpoint).checkpoint().root())) {
+                    return Result.invalid(tree.size(), 0, "the leaf hashes of the first " + tree.size() + " (expired) records"
+                            + " do not have the root of the checkpoint signed at that size", sizes);
+                }
+                nextCheckpoint++;
             }
-            nextCheckpoint++;
+            if (tree.size() % 100_000 == 0) {
+                progress.accept(tree.size());
+            }
         }
-        long seq = expired.size();
+        byte[] previous = tree.size() == 0 ? new byte[32] : null;
+        long seq = tree.size();
         while (export.hasNext()) {
             String line = export.next();
             if (line.isBlank()) {
@@ -158,7 +205,7 @@ public final class ExportVerifier {
             } else {
                 byte[] canonical;
                 try {
-                    canonical = CanonicalJson.canonicalUtf8(content);
+                    canonical = contentOf(line.strip(), content);
                 } catch (CanonicalJson.NotCanonical e) {
                     return Result.invalid(seq, seq, "its content is not canonical JSON: " + e.getMessage(), sizes);
                 }
@@ -193,7 +240,7 @@ public final class ExportVerifier {
             return Result.invalid(seq, newest + 1, "records after " + newest + " are not covered by a checkpoint given "
                     + "(fetch a newer one; an old checkpoint presented as the latest is caught here)", sizes);
         }
-        return Result.valid(seq, sizes);
+        return Result.valid(seq, sizes, checkpoints.get(0).checkpoint().origin());
     }
 
     /** SHA-256(previous ‖ seq as 8 bytes big-endian ‖ content). */
@@ -223,8 +270,13 @@ public final class ExportVerifier {
         ObjectNode content = record.deepCopy();
         content.remove("seq");
         content.remove("hash");
-        byte[] leaf = content.path("erased").asBoolean(false) ? HEX.parseHex(content.path("leaf_hash").asText())
-                : Merkle.leafHash(CanonicalJson.canonicalUtf8(content));
+        byte[] leaf;
+        try {
+            leaf = content.path("erased").asBoolean(false) ? HEX.parseHex(content.path("leaf_hash").asText())
+                    : Merkle.leafHash(CanonicalJson.canonicalUtf8(content));
+        } catch (CanonicalJson.NotCanonical | IllegalArgumentException e) {
+            return "INVALID at seq " + seq + ": the record's content cannot be hashed: " + e.getMessage();
+        }
         List<byte[]> path = new ArrayList<>();
         proof.path("proof").forEach(h -> path.add(HEX.parseHex(h.asText())));
         if (!Merkle.verifyInclusion(seq - 1, checkpoint.size(), leaf, path, checkpoint.root())) {

@@ -19,6 +19,7 @@ public final class VerifyCommand {
     static final String USAGE = """
             usage:
               bin/ledger verify export <export.jsonl> --checkpoints <file>... --keys <file or verifier key>...
+                  [--origin <log>] [--to-newest-checkpoint]
                   every record of a workspace export (GET /v1/workspaces/{ws}/records/export) in order: seqs without
                   a gap, the hash chain, and the Merkle root at each signed checkpoint; the newest checkpoint must
                   cover the export.
@@ -30,6 +31,10 @@ public final class VerifyCommand {
 
               --checkpoints: a signed note, or the JSON of GET …/log/checkpoints (every note in it is used).
               --keys: a verifier key (name+id+base64), or a file of them (one per line), or the JSON of GET …/log/keys.
+              --origin: the log the checkpoints must be of (e.g. codex-ledger.local/acme); the verdict names it anyway.
+              --to-newest-checkpoint: verify the export's records up to the newest checkpoint given and ignore later ones
+                  (a live workspace's export runs past it). Without it, records after the newest checkpoint are INVALID
+                  ("not covered"), which is how an old checkpoint presented as the newest is caught.
             """;
 
     private VerifyCommand() {
@@ -55,8 +60,14 @@ public final class VerifyCommand {
             List<String> notes = new ArrayList<>();
             List<NoteKey> keys = new ArrayList<>();
             Path proof = null;
+            String origin = null;
+            boolean toNewest = false;
             for (int i = 2; i < args.length; i++) {
                 String option = args[i];
+                if (option.equals("--to-newest-checkpoint")) {
+                    toNewest = true;
+                    continue;
+                }
                 if (i + 1 >= args.length) {
                     err.println(option + " needs a value");
                     return 2;
@@ -66,6 +77,7 @@ public final class VerifyCommand {
                     case "--checkpoints" -> notes.addAll(notesIn(value));
                     case "--keys" -> keys.addAll(keysIn(value));
                     case "--proof" -> proof = Path.of(value);
+                    case "--origin" -> origin = value;
                     default -> {
                         err.println("unknown option " + option);
                         err.print(USAGE);
@@ -79,7 +91,12 @@ public final class VerifyCommand {
             }
             if (args[0].equals("export")) {
                 try (BufferedReader reader = Files.newBufferedReader(subject, StandardCharsets.UTF_8)) {
-                    ExportVerifier.Result result = ExportVerifier.verify(reader, notes, keys);
+                    ExportVerifier.Result result = toNewest ? ExportVerifier.verifyToNewestCheckpoint(reader, notes, keys)
+                            : ExportVerifier.verify(reader, notes, keys);
+                    if (result.valid() && origin != null && !origin.equals(result.origin())) {
+                        out.println("INVALID: the checkpoints are of log " + result.origin() + ", not " + origin);
+                        return 1;
+                    }
                     out.println(result);
                     return result.valid() ? 0 : 1;
                 }

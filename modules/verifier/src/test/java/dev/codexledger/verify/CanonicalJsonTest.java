@@ -92,11 +92,17 @@ class CanonicalJsonTest {
 
     @Test
     void numbersADoubleCannotHoldAreRefusedWithTheirPath() throws Exception {
-        for (String number : new String[] {"9007199254740993", "1e400", "-1e400", "0.10000000000000000001", "18446744073709551616"}) {
+        for (String number : new String[] {"9007199254740993", "1e400", "-1e400", "0.10000000000000000001", "18446744073709551616",
+                "-9223372036854775808"}) {
             var refused = assertThrows(CanonicalJson.NotCanonical.class,
                     () -> CanonicalJson.canonicalize(read("{\"attributes\":{\"ids\":[1," + number + "]}}")), number);
             assertEquals("attributes.ids[1]", refused.path(), number);
         }
+    }
+
+    @Test
+    void asDoublesTheSmallestLongIsWrittenAsJavaScriptWritesIt() throws Exception {
+        assertEquals("[-9223372036854776000]", CanonicalJson.canonicalizeAsDoubles(read("[-9223372036854775808]")));
     }
 
     @Test
