@@ -81,6 +81,33 @@ class MerkleLogIT {
         assertEquals(600, listed.get("checkpoints").get(1).get("size").asLong());
     }
 
+    /** The README's offline check, as a user runs it: export, checkpoints and keys saved to files, then the verifier. */
+    @Test
+    void theReadmesOfflineVerificationPasses(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        post("offline", 0, 120);
+        sign("offline", 120);
+        post("offline", 120, 5);
+        java.nio.file.Path export = java.nio.file.Files.writeString(dir.resolve("offline.jsonl"),
+                admin.get("/v1/workspaces/offline/records/export").raw().body());
+        java.nio.file.Path checkpoints = java.nio.file.Files.writeString(dir.resolve("checkpoints.json"),
+                admin.get("/v1/workspaces/offline/log/checkpoints").raw().body());
+        java.nio.file.Path keys = java.nio.file.Files.writeString(dir.resolve("keys.json"),
+                admin.get("/v1/workspaces/offline/log/keys").raw().body());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int status = dev.codexledger.verify.VerifyCommand.run(new String[] {"export", export.toString(), "--checkpoints",
+                checkpoints.toString(), "--keys", keys.toString(), "--origin", "codex-ledger.local/offline",
+                "--to-newest-checkpoint"}, new java.io.PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+        String verdict = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, verdict);
+        assertTrue(verdict.startsWith("valid: 120 records of log codex-ledger.local/offline"), verdict);
+        out.reset();
+        status = dev.codexledger.verify.VerifyCommand.run(new String[] {"export", export.toString(), "--checkpoints",
+                checkpoints.toString(), "--keys", keys.toString()}, new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+                System.err);
+        assertEquals(1, status, "the 5 records after the newest checkpoint are not covered");
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("not covered"), out.toString(StandardCharsets.UTF_8));
+    }
+
     @Test
     void anErasedRecordStillVerifiesByTheLeafHashItKept() {
         Instant t = Instant.parse("2026-12-07T09:00:00Z");

@@ -44,7 +44,7 @@ public final class VerifyCommand {
         System.exit(run(args, System.out, System.err));
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         try {
             if (args.length == 2 && args[0].equals("keygen")) {
                 NoteKey key = NoteKey.generate(args[1]);
