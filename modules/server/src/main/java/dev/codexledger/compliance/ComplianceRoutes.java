@@ -33,6 +33,7 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
+import dev.codexledger.tlog.Checkpoints;
 
 /**
  * The OpenAI-Compliance-API-compatible log files ({@code compliance.read}):
@@ -42,14 +43,21 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public final class ComplianceRoutes {
 
-    /** A closed log file, as the Compliance API lists it. */
+    /**
+     * A closed log file, as the Compliance API lists it; beyond OpenAI's fields, like CloudTrail's digest files:
+     * the seqs it holds and the signed checkpoint of the workspace's log that covers them (null until one is
+     * signed, within {@code ledger.checkpoints.interval} of its last record).
+     */
     record FileAnswer(String object, String id, @JsonProperty("workspace_id") String workspaceId,
                       @JsonProperty("event_type") String eventType, @JsonProperty("start_time") String startTime,
-                      @JsonProperty("end_time") String endTime, @JsonProperty("record_count") long recordCount) {
+                      @JsonProperty("end_time") String endTime, @JsonProperty("record_count") long recordCount,
+                      @JsonProperty("first_seq") long firstSeq, @JsonProperty("last_seq") long lastSeq,
+                      String checkpoint) {
 
-        static FileAnswer of(String workspace, LogFile file) {
+        static FileAnswer of(String workspace, LogFile file, String checkpoint) {
             return new FileAnswer("compliance.log_file", file.id(), workspace, file.eventType(),
-                    file.start().toString(), file.end().toString(), file.records());
+                    file.start().toString(), file.end().toString(), file.records(), file.firstSeq(), file.lastSeq(),
+                    checkpoint);
         }
     }
 
@@ -64,8 +72,11 @@ public final class ComplianceRoutes {
     private final int defaultLimit;
     private final int maxLimit;
 
-    public ComplianceRoutes(CqlSession session, String keyspace, Config config, Access access, Executor blocking,
-                            Clock clock) {
+    private final Checkpoints checkpoints;
+
+    public ComplianceRoutes(CqlSession session, String keyspace, Config config, Checkpoints checkpoints, Access access,
+                            Executor blocking, Clock clock) {
+        this.checkpoints = checkpoints;
         Config block = config.getConfig("ledger.compliance");
         this.files = new LogFiles(session, keyspace, block.getDuration("file-window"), block.getDuration("settle"));
         this.access = access;
@@ -107,12 +118,20 @@ public final class ComplianceRoutes {
         Instant from = after;
         int pageSize = limit;
         return onSuccess(CompletableFuture.supplyAsync(
-                () -> files.list(workspace, eventType, from, pageSize + 1, clock.instant()), blocking), found -> {
-                    boolean hasMore = found.size() > pageSize;
-                    List<LogFile> page = hasMore ? found.subList(0, pageSize) : found;
-                    return complete(ApiErrors.ok(new Files(page.stream().map(file -> FileAnswer.of(workspace, file))
-                            .toList(), hasMore, page.isEmpty() ? null : page.get(page.size() - 1).end().toString())));
-                });
+                () -> files.list(workspace, eventType, from, pageSize + 1, clock.instant()), blocking)
+                .thenCompose(found -> withCheckpoints(workspace, found.size() > pageSize ? found.subList(0, pageSize) : found)
+                        .thenApply(answers -> new Files(answers, found.size() > pageSize,
+                                answers.isEmpty() ? null : answers.get(answers.size() - 1).endTime()))),
+                page -> complete(ApiErrors.ok(page)));
+    }
+
+    private CompletableFuture<List<FileAnswer>> withCheckpoints(String workspace, List<LogFile> page) {
+        List<CompletableFuture<FileAnswer>> answers = page.stream().map(file -> checkpoints
+                .covering(workspace, file.lastSeq()).toCompletableFuture()
+                .thenApply(covering -> FileAnswer.of(workspace, file,
+                        covering.map(Checkpoints.Stored::note).orElse(null)))).toList();
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                .thenApply(done -> answers.stream().map(CompletableFuture::join).toList());
     }
 
     private Route download(String workspace, String id) {

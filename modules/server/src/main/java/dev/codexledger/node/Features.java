@@ -262,7 +262,7 @@ final class Features {
                 new LogRoutes(checkpoints, checkpointKeys, tiles, ledgers, new LogVerifications(session, keyspace, search,
                         tiles, checkpoints, checkpointKeys, ledgers, audit, blocking, clock), access, audit, blocking).routes(),
                 new NodeMemoryRoutes(access, activeLedgers, ledgers.gate(), analytics).routes(),
-                new ComplianceRoutes(session, keyspace, config, access, blocking, clock).routes(),
+                new ComplianceRoutes(session, keyspace, config, checkpoints, access, blocking, clock).routes(),
                 erasure.routes(), holdsAdmin.routes(),
                 new PricingRoutes(prices, access, bodies, blocking).routes(),
                 new BudgetAdminRoutes(budgets, access, bodies).routes(),

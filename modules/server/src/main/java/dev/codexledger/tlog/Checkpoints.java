@@ -45,6 +45,7 @@ public final class Checkpoints implements Checkpointer {
     private final PreparedStatement insert;
     private final PreparedStatement selectNewest;
     private final PreparedStatement selectAt;
+    private final PreparedStatement selectCovering;
 
     public Checkpoints(CqlSession session, String keyspace, CheckpointKeys keys, Clock clock, String witnessUrl) {
         this.session = session;
@@ -59,6 +60,8 @@ public final class Checkpoints implements Checkpointer {
                 + " WHERE workspace = ? AND size <= ? LIMIT ?");
         this.selectAt = session.prepare("SELECT size, root, note, key_id, signed_at FROM " + table
                 + " WHERE workspace = ? AND size = ?");
+        this.selectCovering = session.prepare("SELECT size, root, note, key_id, signed_at FROM " + table
+                + " WHERE workspace = ? AND size >= ? ORDER BY size ASC LIMIT 1");
     }
 
     /** The log name of a workspace: the origin line of its checkpoints. */
@@ -117,6 +120,12 @@ public final class Checkpoints implements Checkpointer {
     /** The checkpoint of exactly {@code size}, if one was signed. */
     public CompletionStage<Optional<Stored>> at(String workspace, long size) {
         return session.executeAsync(selectAt.bind(workspace, size))
+                .thenApply(rows -> rows(rows).stream().findFirst());
+    }
+
+    /** The first checkpoint that covers record {@code seq} (the smallest of size ≥ seq), if one was signed yet. */
+    public CompletionStage<Optional<Stored>> covering(String workspace, long seq) {
+        return session.executeAsync(selectCovering.bind(workspace, seq))
                 .thenApply(rows -> rows(rows).stream().findFirst());
     }
 

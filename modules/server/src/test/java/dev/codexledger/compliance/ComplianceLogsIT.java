@@ -160,6 +160,26 @@ class ComplianceLogsIT {
         assertEquals(plain, download("gz", id, false), "a listed file never changes");
     }
 
+    /** Like CloudTrail's digest files: each listed file names the signed checkpoint that covers its records. */
+    @Test
+    void aListedFileCarriesTheSignedCheckpointThatCoversIt() throws Exception {
+        assertEquals(200, admin.post("/v1/workspaces/signed/records", "application/json",
+                "[{\"event_id\":\"s-1\",\"event_type\":\"CODEX_LOG\",\"timestamp\":\"2026-11-22T08:00:00Z\"},"
+                        + "{\"event_id\":\"s-2\",\"event_type\":\"CODEX_LOG\",\"timestamp\":\"2026-11-22T08:00:01Z\"}]").status());
+        awaitFile("signed", "CODEX_LOG");
+        assertEquals(201, admin.post("/v1/workspaces/signed/log/checkpoints", "application/json", "").status());
+        JsonNode file = admin.get("/v1/compliance/workspaces/signed/logs?event_type=CODEX_LOG").body().get("data").get(0);
+        assertEquals(1, file.get("first_seq").asLong(), file.toString());
+        assertEquals(2, file.get("last_seq").asLong(), file.toString());
+        List<dev.codexledger.verify.NoteKey> keys = new java.util.ArrayList<>();
+        admin.get("/v1/workspaces/signed/log/keys").body().get("keys")
+                .forEach(k -> keys.add(dev.codexledger.verify.NoteKey.parseVerifier(k.get("verifier_key").asText())));
+        dev.codexledger.verify.Checkpoint checkpoint = dev.codexledger.verify.Checkpoint.parse(
+                dev.codexledger.verify.SignedNote.open(file.get("checkpoint").asText(), keys).text());
+        assertEquals("codex-ledger.local/signed", checkpoint.origin());
+        assertTrue(checkpoint.size() >= 2, "it covers the file's last seq: " + checkpoint.size());
+    }
+
     @Test
     void badParametersAre400AndUnknownOrOpenFiles404() {
         assertField(admin.get("/v1/compliance/workspaces/legal/logs"), 400, "event_type");
