@@ -36,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  * every published key). Records past retention are checked by the leaf hashes the tiles keep. Progress and
  * result are in table {@code log_verifications}; the result is an {@code AUTH_LOG} record
  * ({@code log.verified}). A job whose node stopped shows {@code abandoned} once it has not moved for
- * {@link #STALE}: start another. A job that could not run (storage trouble) ends {@code failed}, which says
+ * {@link #STALE}: start another. One job runs at a time per workspace (a second is refused, 409, while one
+ * runs; two requests at the same instant may both start). A job that could not run (storage trouble) ends {@code failed}, which says
  * nothing about the log ({@code log.verification_failed}).
  */
 public final class LogVerifications {
@@ -64,6 +65,7 @@ public final class LogVerifications {
     private final PreparedStatement finish;
     private final PreparedStatement failed;
     private final PreparedStatement select;
+    private final PreparedStatement selectRunning;
 
     public LogVerifications(CqlSession session, String keyspace, RecordSearch search, MerkleTiles tiles,
                             Checkpoints checkpoints, CheckpointKeys keys, WorkspaceLedgers ledgers, AuthAudit audit,
@@ -87,12 +89,28 @@ public final class LogVerifications {
                 + " first_wrong_seq = ?, reason = ?, finished_at = ?, updated_at = ? WHERE workspace = ? AND id = ?");
         this.failed = session.prepare("UPDATE " + table + " SET state = 'failed', reason = ?, finished_at = ?, updated_at = ?"
                 + " WHERE workspace = ? AND id = ?");
+        this.selectRunning = session.prepare("SELECT id, state, updated_at FROM " + table + " WHERE workspace = ?");
         this.select = session.prepare("SELECT id, state, checked, total, valid, first_wrong_seq, reason, requested_at,"
                 + " finished_at, updated_at FROM " + table + " WHERE workspace = ? AND id = ?");
     }
 
-    /** Starts a job (blocking: stores its row); it runs on the blocking executor. */
+    /** A second job while one runs for the workspace (409): a verification reads the whole workspace. */
+    public static final class AlreadyRunning extends dev.codexledger.workspace.NotProvable {
+        AlreadyRunning(String workspace, String id) {
+            super("a verification of workspace " + workspace + " is already running (" + id + "): follow it, or start"
+                    + " another once it is done");
+        }
+    }
+
+    /** Starts a job (blocking: stores its row); it runs on the blocking executor. One at a time per workspace. */
     public Job start(String workspace, AuthAudit.Caller caller) {
+        for (Row row : session.execute(selectRunning.bind(workspace))) {
+            Instant updated = row.getInstant("updated_at");
+            if ("running".equals(row.getString("state")) && updated != null
+                    && updated.plus(STALE).isAfter(clock.instant())) {
+                throw new AlreadyRunning(workspace, row.getString("id"));
+            }
+        }
         byte[] random = new byte[8];
         new SecureRandom().nextBytes(random);
         String id = "verification_" + HexFormat.of().formatHex(random);

@@ -286,7 +286,16 @@ class TamperIT {
         ExportVerifier.Result offline = offline("t-clean", kept);
         assertTrue(offline.valid(), offline.toString());
         assertEquals(100_000, offline.records());
-        JsonNode job = serverSide("t-clean");
+        LedgerClient.Reply first = admin.post("/v1/workspaces/t-clean/log/verifications", "application/json", "");
+        assertEquals(202, first.status(), first.raw().body());
+        LedgerClient.Reply second = admin.post("/v1/workspaces/t-clean/log/verifications", "application/json", "");
+        assertEquals(409, second.status(), "one verification at a time: " + second.raw().body());
+        assertTrue(second.body().get("error").asText().contains(first.body().get("id").asText()), second.raw().body());
+        String id = first.body().get("id").asText();
+        JsonNode job = Eventually.until(Duration.ofSeconds(120),
+                () -> admin.get("/v1/workspaces/t-clean/log/verifications/" + id).body(),
+                status -> !status.get("state").asText().equals("running"));
+        assertEquals("done", job.get("state").asText(), job.toString());
         assertTrue(job.get("valid").asBoolean(), job.toString());
         assertEquals(100_000, job.get("checked").asLong(), job.toString());
         assertAudited("t-clean", true);
