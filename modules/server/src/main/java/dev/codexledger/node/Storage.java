@@ -29,8 +29,15 @@ record Storage(CassandraSettings settings, Optional<LocalCassandra> local) {
             return new Storage(settings, Optional.empty());
         }
         Config node = config.getConfig("ledger.node");
+        Path runtime = Path.of(node.getString("cassandra-runtime-lib"));
+        if (!java.nio.file.Files.isDirectory(runtime)) {
+            throw new IOException("no Cassandra to use: set LEDGER_CASSANDRA_CONTACT_POINTS (host:port,host:port) to"
+                    + " use a Cassandra cluster, or build the embedded one (bin/ledger build) for a local start;"
+                    + " there is no local Cassandra runtime in " + runtime.toAbsolutePath()
+                    + " (the container image has none: it always needs contact points)");
+        }
         LocalCassandra local = LocalCassandra.start(LocalCassandra.Settings
-                .defaults(Path.of(node.getString("cassandra-runtime-lib")), Path.of(node.getString("data-dir"))
+                .defaults(runtime, Path.of(node.getString("data-dir"))
                         .resolve("cassandra"))
                 .withHeapMb(node.getInt("embedded-cassandra-heap-mb"))
                 .withCommitLog(CommitLogSync.parse(node.getString("embedded-cassandra-commitlog"))));
