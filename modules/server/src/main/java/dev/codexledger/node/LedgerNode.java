@@ -49,7 +49,7 @@ public final class LedgerNode {
     private LedgerNode() {}
 
     public static Running start(Config nodeConfig) throws Exception {
-        Config baseConfig = ClusterFormation.configure(nodeConfig);
+        Config baseConfig = AppVersion.resolve(ClusterFormation.configure(nodeConfig));
         Storage storage = Storage.connect(baseConfig);
         Config config;
         CqlSession session = null;

@@ -121,6 +121,16 @@ class ContainerImageIT {
         }
         Eventually.assertThat(Duration.ofMinutes(1), () -> assertEquals(NODES, upMembers(0), "members Up"));
 
+        // the health check Compose runs inside the container (the image has no shell or curl)
+        for (int i = 0; i < NODES; i++) {
+            assertEquals(0, podman.attempt(Duration.ofMinutes(1), "exec", names.get(i), "java", "-cp",
+                    "@/app/jib-classpath-file", "dev.codexledger.node.HealthCheck",
+                    "http://127.0.0.1:" + ports.get(i)[1] + "/ready").exit(), "health check of node " + i);
+        }
+        Podman.Result closed = podman.attempt(Duration.ofMinutes(1), "exec", names.get(0), "java", "-cp",
+                "@/app/jib-classpath-file", "dev.codexledger.node.HealthCheck", "http://127.0.0.1:1/ready");
+        assertEquals(1, closed.exit(), "a port nobody answers on is unhealthy: " + closed.output());
+
         // records in through every node, read back through another one
         for (int w = 0; w < WORKSPACES.size(); w++) {
             ingest(client(w % NODES), WORKSPACES.get(w), 0, 20);
