@@ -61,6 +61,10 @@ public final class Analytics implements AfterWrite.Follower {
         final AtomicInteger queued = new AtomicInteger();
         final AtomicBoolean running = new AtomicBoolean();
         volatile long lastSeenSeq;
+        /** The last seq counted and stored; with lastSeenSeq, how far the lane is behind. */
+        volatile long countedSeq;
+        /** When the lane fell behind (a batch arrived while it was caught up); 0 while caught up. */
+        volatile long behindSinceNanos;
         volatile long lastUsedNanos = System.nanoTime();
         /** Only the thread that holds {@code running} changes it. */
         volatile WorkspaceAnalytics state;
@@ -94,6 +98,30 @@ public final class Analytics implements AfterWrite.Follower {
         this.store = new AnalyticsStore(session, keyspace);
         this.prices = prices;
         this.records = records;
+    }
+
+    /** Records written on this node's workspaces and not yet counted into analytics. */
+    public long lagRecords() {
+        long behind = 0;
+        for (Lane lane : lanes.values()) {
+            if (lane.behindSinceNanos != 0) {
+                behind += Math.max(0, lane.lastSeenSeq - lane.countedSeq);
+            }
+        }
+        return behind;
+    }
+
+    /** How long the lane furthest behind has been behind (0 when every workspace is counted). */
+    public double lagSeconds() {
+        long now = System.nanoTime();
+        long oldest = 0;
+        for (Lane lane : lanes.values()) {
+            long since = lane.behindSinceNanos;
+            if (since != 0) {
+                oldest = Math.max(oldest, now - since);
+            }
+        }
+        return oldest / 1e9;
     }
 
     /** Conversations the node holds as counted (for every workspace together), and how many it may. */
@@ -136,6 +164,9 @@ public final class Analytics implements AfterWrite.Follower {
         }
         Lane lane = lanes.computeIfAbsent(priced.workspace(), Lane::new);
         lane.lastSeenSeq = Math.max(lane.lastSeenSeq, priced.batch().lastSeq());
+        if (lane.behindSinceNanos == 0) {
+            lane.behindSinceNanos = System.nanoTime();
+        }
         if (lane.queued.incrementAndGet() > MAX_QUEUED_BATCHES) {
             lane.queued.decrementAndGet(); // counted later, read back from the records table
         } else {
@@ -215,6 +246,13 @@ public final class Analytics implements AfterWrite.Follower {
             }
         } finally {
             lane.lastUsedNanos = System.nanoTime();
+            WorkspaceAnalytics counted = lane.state;
+            if (counted != null) {
+                lane.countedSeq = counted.countedThrough();
+                if (lane.countedSeq >= lane.lastSeenSeq && lane.queue.isEmpty()) {
+                    lane.behindSinceNanos = 0;
+                }
+            }
             lane.running.set(false);
             if (!lane.queue.isEmpty()) {
                 schedule(lane);

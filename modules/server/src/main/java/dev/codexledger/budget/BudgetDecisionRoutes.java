@@ -63,9 +63,11 @@ public final class BudgetDecisionRoutes {
     private final RequestBodies bodies;
     private final boolean failOpen;
     private final ForwardAuth forwardAuth;
+    private final dev.codexledger.metrics.LedgerMetrics metrics;
 
     public BudgetDecisionRoutes(Budgets budgets, PriceBook prices, Access access, RequestBodies bodies,
-                                boolean failOpen, ForwardAuth forwardAuth) {
+                                boolean failOpen, ForwardAuth forwardAuth, dev.codexledger.metrics.LedgerMetrics metrics) {
+        this.metrics = metrics;
         this.budgets = budgets;
         this.prices = prices;
         this.access = access;
@@ -92,7 +94,7 @@ public final class BudgetDecisionRoutes {
                         path("settle", () -> post(() -> access.allow(Endpoint.SETTLE, workspace, key ->
                                 body(json -> settle(workspace, id, json))))),
                         pathEndOrSingleSlash(() -> delete(() -> access.allow(Endpoint.RELEASE, workspace, key ->
-                                changed(budgets.release(workspace, id))))))));
+                                changed("release", budgets.release(workspace, id))))))));
     }
 
     private Route body(Function<JsonNode, Route> inner) {
@@ -103,7 +105,8 @@ public final class BudgetDecisionRoutes {
 
     private Route check(String workspace, JsonNode json) {
         BudgetRequests.Ask ask = BudgetRequests.ask(json, prices);
-        return decided(budgets.check(workspace, ask.user(), ask.estimateMicros()),
+        return decided("check", budgets.check(workspace, ask.user(), ask.estimateMicros()),
+                decision -> decision.allowed() ? "allowed" : "denied",
                 decision -> ApiErrors.ok(BudgetAnswers.Decision.of(decision, ask)),
                 () -> ApiErrors.ok(BudgetAnswers.Policy.of(failOpen, ask)));
     }
@@ -112,7 +115,8 @@ public final class BudgetDecisionRoutes {
         BudgetRequests.Ask ask = BudgetRequests.ask(json, prices);
         Optional<Duration> ttl = BudgetRequests.ttl(json);
         Optional<String> idempotencyKey = BudgetRequests.idempotencyKey(json, keyHeader);
-        return decided(budgets.reserve(workspace, ask.user(), ask.estimateMicros(), ttl, idempotencyKey),
+        return decided("reserve", budgets.reserve(workspace, ask.user(), ask.estimateMicros(), ttl, idempotencyKey),
+                BudgetDecisionRoutes::outcome,
                 result -> reserved(result, ask, json.has("idempotency_key") ? "idempotency_key" : "Idempotency-Key"),
                 () -> ApiErrors.json(failOpen ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE,
                                 BudgetAnswers.Policy.of(failOpen, ask))
@@ -133,17 +137,36 @@ public final class BudgetDecisionRoutes {
     }
 
     private Route settle(String workspace, String id, JsonNode json) {
-        return changed(budgets.settle(workspace, id, BudgetRequests.actualMicros(json, prices)));
+        return changed("settle", budgets.settle(workspace, id, BudgetRequests.actualMicros(json, prices)));
     }
 
-    private static Route changed(CompletionStage<org.apache.pekko.pattern.StatusReply<org.apache.pekko.Done>> change) {
-        return onSuccess(change, reply -> complete(BudgetAnswers.changed(reply)));
+    private static String outcome(ReserveResult result) {
+        if (result instanceof ReserveResult.KeyConflict) {
+            return "key_conflict";
+        }
+        return result instanceof ReserveResult.Reserved held ? (held.replayed() ? "replayed" : "reserved") : "denied";
     }
 
-    /** The decision's answer, or the failure policy's when none came in time (that is no error: it is the policy). */
-    private static <T> Route decided(CompletionStage<T> asked, Function<T, HttpResponse> answer,
-                                     Supplier<HttpResponse> undecided) {
-        return onComplete(asked, result -> complete(result.isSuccess() ? answer.apply(result.get()) : undecided.get()));
+    /** A settlement or release: done, or refused (unknown or expired reservation, bad amount), or failed. */
+    private Route changed(String kind, CompletionStage<org.apache.pekko.pattern.StatusReply<org.apache.pekko.Done>> change) {
+        long started = System.nanoTime();
+        return onSuccess(change.whenComplete((reply, failure) -> metrics.budgetDecision(kind,
+                        failure != null ? "failed" : reply.isSuccess() ? "done" : "refused", System.nanoTime() - started)),
+                reply -> complete(BudgetAnswers.changed(reply)));
+    }
+
+    /**
+     * The decision's answer, or the failure policy's when none came in time (that is no error: it is the
+     * policy); counted by kind and outcome, the undecided as fail_open or fail_closed.
+     */
+    private <T> Route decided(String kind, CompletionStage<T> asked, Function<T, String> outcome,
+                              Function<T, HttpResponse> answer, Supplier<HttpResponse> undecided) {
+        long started = System.nanoTime();
+        return onComplete(asked, result -> {
+            metrics.budgetDecision(kind, result.isSuccess() ? outcome.apply(result.get())
+                    : failOpen ? "fail_open" : "fail_closed", System.nanoTime() - started);
+            return complete(result.isSuccess() ? answer.apply(result.get()) : undecided.get());
+        });
     }
 
     // ---------------------------------------------------------------- forward-auth
@@ -160,8 +183,9 @@ public final class BudgetDecisionRoutes {
             return access.authenticate(Endpoint.FORWARD_AUTH, named, key -> {
                 String workspace = forwardedWorkspace(named, key);
                 BudgetRequests.Ask ask = forwardedAsk(request);
-                return access.authorize(key, Endpoint.FORWARD_AUTH, workspace, () -> decided(
+                return access.authorize(key, Endpoint.FORWARD_AUTH, workspace, () -> decided("forward_auth",
                         budgets.check(workspace, ask.user(), ask.estimateMicros()),
+                        decision -> decision.allowed() ? "allowed" : "denied",
                         decision -> ApiErrors.json(decision.allowed() ? StatusCodes.OK
                                         : StatusCodes.get(forwardAuth.denyStatus()), BudgetAnswers.Decision.of(decision, ask))
                                 .addHeaders(budgetHeaders(decision)),

@@ -53,13 +53,15 @@ final class ErasureJobs {
     private final Set<String> running = ConcurrentHashMap.newKeySet();
     private final PreparedStatement insert;
     private final PreparedStatement finish;
+    private final dev.codexledger.metrics.LedgerMetrics metrics;
     private final PreparedStatement fail;
     private final PreparedStatement selectWorkspace;
     private final PreparedStatement selectOne;
     private final PreparedStatement selectAll;
 
     ErasureJobs(CqlSession session, String keyspace, Erasures erasures, WorkspaceLedgers ledgers, Executor executor,
-                Clock clock, JobLeases leases) {
+                Clock clock, JobLeases leases, dev.codexledger.metrics.LedgerMetrics metrics) {
+        this.metrics = metrics;
         this.leases = leases;
         this.session = session;
         this.erasures = erasures;
@@ -111,6 +113,7 @@ final class ErasureJobs {
         }
         CompletableFuture.runAsync(() -> {
             Optional<JobLeases.Lease> lease = Optional.empty();
+            String outcome = null;
             try {
                 lease = leases.take("erasure", key);
                 // another node runs it; or it ended since this node listed it (the lease is dropped only
@@ -118,6 +121,8 @@ final class ErasureJobs {
                 if (lease.isEmpty() || !find(job.workspace(), job.id()).map(j -> j.state().equals("running")).orElse(false)) {
                     return;
                 }
+                metrics.jobStarted("erasure");
+                outcome = "failed";
                 Instant erasedAt = clock.instant();
                 Erasures.Result result = erasures.erase(job.workspace(),
                         new Erasures.Criteria(job.criterion(), job.criterionValue()), erasedAt, MAX_LISTED_SEQS);
@@ -129,6 +134,7 @@ final class ErasureJobs {
                     throw new IllegalStateException(forgotten.error());
                 }
                 if (!lease.get().stillHeld()) {
+                    outcome = "taken_over";
                     return; // this node froze past its lease: the node that took it over records the outcome
                 }
                 Instant finished = clock.instant();
@@ -138,6 +144,7 @@ final class ErasureJobs {
                         result.held(), result.erasedSeqs(), result.heldSeqs(), finished, null), caller);
                 session.execute(finish.bind(result.erased(), result.held(), result.erasedSeqs(), result.heldSeqs(),
                         finished, job.workspace(), job.id()));
+                outcome = "done";
             } catch (RuntimeException e) {
                 LOG.error("Erasure {} in {} failed", job.id(), job.workspace(), e);
                 try {
@@ -146,6 +153,9 @@ final class ErasureJobs {
                     LOG.error("Could not mark erasure {} failed; it resumes at the next start", job.id(), stillFailing);
                 }
             } finally {
+                if (outcome != null) {
+                    metrics.jobFinished("erasure", outcome);
+                }
                 lease.ifPresent(JobLeases.Lease::close);
                 running.remove(key);
             }

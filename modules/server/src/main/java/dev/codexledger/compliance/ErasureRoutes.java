@@ -53,9 +53,10 @@ public final class ErasureRoutes {
 
     public ErasureRoutes(CqlSession session, String keyspace, dev.codexledger.records.RecordStore store, HeldCopies held,
                          dev.codexledger.workspace.WorkspaceLedgers ledgers, Access access, AuthAudit audit,
-                         RequestBodies bodies, Executor blocking, Clock clock, dev.codexledger.storage.JobLeases leases) {
+                         RequestBodies bodies, Executor blocking, Clock clock, dev.codexledger.storage.JobLeases leases,
+                         dev.codexledger.metrics.LedgerMetrics metrics) {
         this.jobs = new ErasureJobs(session, keyspace, new Erasures(session, keyspace, store, held), ledgers, blocking,
-                clock, leases);
+                clock, leases, metrics);
         this.access = access;
         this.audit = audit;
         this.bodies = bodies;

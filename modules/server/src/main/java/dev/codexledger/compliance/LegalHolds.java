@@ -78,6 +78,7 @@ public final class LegalHolds {
     private final PreparedStatement selectWorkspace;
     private final PreparedStatement release;
     private final PreparedStatement setHeld;
+    private final dev.codexledger.metrics.LedgerMetrics metrics;
     private volatile Map<String, List<Hold>> active = Map.of();
 
     /**
@@ -85,7 +86,8 @@ public final class LegalHolds {
      * the cluster runs a hold's copying.
      */
     public LegalHolds(CqlSession session, String keyspace, HeldCopies copies, Clock clock, Executor jobs,
-                      JobLeases leases) {
+                      JobLeases leases, dev.codexledger.metrics.LedgerMetrics metrics) {
+        this.metrics = metrics;
         this.session = session;
         this.copies = copies;
         this.clock = clock;
@@ -168,6 +170,7 @@ public final class LegalHolds {
         }
         CompletableFuture.runAsync(() -> {
             Optional<JobLeases.Lease> lease = Optional.empty();
+            String outcome = null;
             try {
                 lease = leases.take("hold", key);
                 // another node runs it; or it finished since this node's list was read (the lease is
@@ -175,12 +178,15 @@ public final class LegalHolds {
                 if (lease.isEmpty() || find(hold.workspace(), hold.id()).map(h -> h.appliedAt() != null).orElse(true)) {
                     return;
                 }
+                metrics.jobStarted("legal_hold_copy");
+                outcome = "failed";
                 long held = copies.holdExisting(hold.workspace(), record -> matchesStored(hold, record), hold.id());
                 if (find(hold.workspace(), hold.id()).map(h -> !h.active()).orElse(true)) {
                     // released while the job copied: the copies it made after the release are freed too
                     copies.release(hold.workspace(), hold.id());
                 }
                 if (!lease.get().stillHeld()) {
+                    outcome = "taken_over";
                     return; // this node froze past its lease: the node that took it over records the outcome
                 }
                 Instant applied = clock.instant();
@@ -189,11 +195,15 @@ public final class LegalHolds {
                         hold.content(), hold.fromMicros(), hold.toMicros(), hold.createdAt(), hold.createdBy(),
                         applied, hold.releasedAt(), hold.releasedBy(), held));
                 session.execute(setHeld.bind(held, applied, hold.workspace(), hold.id()));
+                outcome = "done";
                 refresh();
             } catch (RuntimeException e) {
                 // stays "applying"; the next start (or resumePending) runs it again
                 LOG.error("Copying the records of hold {} in {} failed", hold.id(), hold.workspace(), e);
             } finally {
+                if (outcome != null) {
+                    metrics.jobFinished("legal_hold_copy", outcome);
+                }
                 lease.ifPresent(JobLeases.Lease::close);
                 running.remove(key);
             }

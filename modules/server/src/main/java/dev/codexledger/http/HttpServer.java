@@ -2,6 +2,11 @@ package dev.codexledger.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
 import static org.apache.pekko.http.javadsl.server.Directives.handleRejections;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
+import static org.apache.pekko.http.javadsl.server.Directives.mapResponse;
+
+import dev.codexledger.metrics.LedgerMetrics;
+import dev.codexledger.metrics.RouteTemplates;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,9 +29,10 @@ public final class HttpServer {
 
     private HttpServer() {}
 
-    public static CompletionStage<InetSocketAddress> start(ActorSystem<?> system, HttpSettings settings, Route api) {
-        Route guarded = handleExceptions(ApiErrors.exceptionHandler(),
-                () -> handleRejections(ApiErrors.rejectionHandler(), () -> api));
+    public static CompletionStage<InetSocketAddress> start(ActorSystem<?> system, HttpSettings settings, Route api,
+                                                           LedgerMetrics metrics) {
+        Route guarded = measured(metrics, handleExceptions(ApiErrors.exceptionHandler(),
+                () -> handleRejections(ApiErrors.rejectionHandler(), () -> api)));
         ServerBuilder server = Http.get(system).newServerAt(settings.host(), settings.port());
         if (settings.tls().isPresent()) {
             server = server.enableHttps(ConnectionContext.httpsServer(sslContext(settings.tls().get())));
@@ -36,6 +42,54 @@ public final class HttpServer {
                     binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
                     return binding.localAddress();
                 });
+    }
+
+    /**
+     * Every answer counted by method, route template and status, timed from the request's arrival to the
+     * response's head (after errors and rejections became responses); refused ingest requests also by
+     * reason.
+     */
+    static Route measured(LedgerMetrics metrics, Route inner) {
+        return extractRequest(request -> {
+            long started = System.nanoTime();
+            String route = RouteTemplates.of(request.getUri().path());
+            String method = request.method().value();
+            return mapResponse(response -> {
+                int status = response.status().intValue();
+                metrics.httpRequest(method, route, status, System.nanoTime() - started);
+                String source = ingestSource(method, route);
+                if (source != null && status >= 400) {
+                    metrics.ingestRefused(source, refusal(status));
+                }
+                return response;
+            }, () -> inner);
+        });
+    }
+
+    /** The ingest endpoints: the records API and OTLP logs. */
+    private static String ingestSource(String method, String route) {
+        if (!method.equals("POST")) {
+            return null;
+        }
+        return switch (route) {
+            case "/v1/workspaces/{workspace}/records" -> "records";
+            case "/v1/logs" -> "otlp";
+            default -> null;
+        };
+    }
+
+    static String refusal(int status) {
+        return switch (status) {
+            case 400 -> "invalid";
+            case 401 -> "unauthenticated";
+            case 403 -> "forbidden";
+            case 409 -> "conflict";
+            case 413 -> "too_large";
+            case 415 -> "unsupported_media_type";
+            case 429 -> "overloaded";
+            case 503 -> "unavailable";
+            default -> status >= 500 ? "server_error" : "other";
+        };
     }
 
     /** The server's TLS context from its PKCS12 keystore; a missing file or wrong password stops the start. */

@@ -15,6 +15,8 @@ import dev.codexledger.auth.AuthAudit;
 import dev.codexledger.auth.KeysRoutes;
 import dev.codexledger.auth.ClusterRateLimits;
 import dev.codexledger.auth.KeyRateLimiter;
+import dev.codexledger.metrics.LedgerMetrics;
+import io.micrometer.core.instrument.Tags;
 import dev.codexledger.auth.RateLimits;
 import dev.codexledger.budget.BudgetAdminRoutes;
 import dev.codexledger.budget.BudgetDecisionRoutes;
@@ -64,6 +66,7 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -102,9 +105,12 @@ final class Features {
     private final Analytics analytics;
     private final AuthAudit audit;
     private final Access access;
+    private final LedgerMetrics metrics;
 
-    Features(ActorSystem<Void> system, Config config, CqlSession session, CassandraSettings storage, Clock clock) {
+    Features(ActorSystem<Void> system, Config config, CqlSession session, CassandraSettings storage, Clock clock,
+             LedgerMetrics metrics) {
         this.system = system;
+        this.metrics = metrics;
         this.config = config;
         this.session = session;
         this.keyspace = storage.keyspace();
@@ -129,7 +135,7 @@ final class Features {
         this.heldCopies = new HeldCopies(session, keyspace, storage.writeParallelism(), store, windows, clock);
         this.jobLeases = new JobLeases(session, keyspace, runnerName(system),
                 config.getDuration("ledger.compliance.job-lease"));
-        this.holds = new LegalHolds(session, keyspace, heldCopies, clock, blocking, jobLeases);
+        this.holds = new LegalHolds(session, keyspace, heldCopies, clock, blocking, jobLeases, metrics);
         holds.refresh();
         this.prices = new PriceBook(session, keyspace, config.getConfig("ledger.budget.prices"), clock);
         prices.refresh();
@@ -157,11 +163,52 @@ final class Features {
                 config.getDuration("ledger.auth.rate-limit-lease.fallback"));
         this.audit = new AuthAudit(recordSink, clock, config.getInt("ledger.auth.max-denial-kinds"));
         this.access = new Access(keys, rateLimits, audit);
+        observe();
         LedgerNode.scheduleAuthTasks(system, config, keys, rateLimits, audit, () -> {
             retention.refresh();
             holds.refresh();
             prices.refresh();
         });
+    }
+
+    /**
+     * What the node's metrics read when scraped (analytics lag, memory held, ingest in flight), and every
+     * 10 s which shards and entities this node hosts.
+     */
+    private void observe() {
+        metrics.gaugeOf("ledger.analytics.lag.records", "records written and not yet counted into analytics",
+                Tags.empty(), analytics::lagRecords);
+        metrics.gaugeOf("ledger.analytics.lag.seconds", "how long the workspace furthest behind in analytics has been behind",
+                Tags.empty(), analytics::lagSeconds);
+        metrics.gaugeOf("ledger.workspace.active.ledgers", "workspace ledgers in memory on this node", Tags.empty(),
+                activeLedgers::active);
+        metrics.gaugeOf("ledger.workspace.active.ledgers.bytes", "heap held by the ledgers in memory", Tags.empty(),
+                activeLedgers::totalBytes);
+        metrics.gaugeOf("ledger.workspace.active.ledgers.budget.bytes", "heap the ledgers in memory may hold",
+                Tags.empty(), activeLedgers::budgetBytes);
+        metrics.gaugeOf("ledger.ingest.in.flight.records", "records received and not yet stored", Tags.empty(),
+                ledgers.gate()::inFlightRecords);
+        Map<String, org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey<?>> types = Map.of(
+                "WorkspaceLedger", WorkspaceLedger.ENTITY_TYPE_KEY, "WorkspaceBudget", WorkspaceBudget.ENTITY_TYPE_KEY,
+                "KeyRateLimiter", KeyRateLimiter.ENTITY_TYPE_KEY);
+        Duration every = Duration.ofSeconds(10);
+        system.scheduler().scheduleWithFixedDelay(every, every, () -> types.forEach((name, key) ->
+                org.apache.pekko.actor.typed.javadsl.AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
+                                org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState>ask(
+                        org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(system).shardState(),
+                        replyTo -> new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(key, replyTo),
+                        Duration.ofSeconds(5), system.scheduler())
+                        .whenComplete((state, failure) -> {
+                            if (state != null) {
+                                java.util.Set<String> shards = new java.util.HashSet<>();
+                                int entities = 0;
+                                for (var shard : state.getShards()) {
+                                    shards.add(shard.shardId());
+                                    entities += shard.getEntityIds().size();
+                                }
+                                metrics.hosted(name, shards, entities);
+                            }
+                        })), system.executionContext());
     }
 
     /** The sharded ledgers, and what follows each of their writes, in order (see {@link AfterWrite}). */
@@ -242,7 +289,7 @@ final class Features {
         RequestBodies bodies = new RequestBodies(MemoryBudget.fromConfig(config));
         RecordSearch search = new RecordSearch(store, heldCopies, config.getDuration("ledger.records.search-accept-skew"));
         ErasureRoutes erasure = new ErasureRoutes(session, keyspace, store, heldCopies, ledgers, access, audit, bodies,
-                blocking, clock, jobLeases);
+                blocking, clock, jobLeases, metrics);
         HoldsRoutes holdsAdmin = new HoldsRoutes(holds, access, audit, bodies, blocking);
         Duration sweep = config.getDuration("ledger.compliance.job-sweep-interval");
         system.scheduler().scheduleWithFixedDelay(Duration.ZERO, sweep, () -> {
@@ -255,20 +302,21 @@ final class Features {
             }
         }, system.dispatchers().lookup(DispatcherSelector.blocking()));
         List<Route> api = new ArrayList<>(List.of(ping,
-                new RecordsRoutes(ledgers, search, recordsSettings, blocking, access, bodies).routes(),
-                new OtlpRoutes(ledgers, recordsSettings, clock, access, bodies).routes(),
+                new RecordsRoutes(ledgers, search, recordsSettings, blocking, access, bodies, metrics).routes(),
+                new OtlpRoutes(ledgers, recordsSettings, clock, access, bodies, metrics).routes(),
                 new KeysRoutes(keys, access, audit, blocking, bodies).routes(),
                 new RetentionRoutes(retention, access, audit, bodies, blocking).routes(),
                 new LogRoutes(checkpoints, checkpointKeys, tiles, ledgers, new LogVerifications(session, keyspace, search,
-                        tiles, checkpoints, checkpointKeys, ledgers, audit, blocking, clock), access, audit, blocking).routes(),
+                        tiles, checkpoints, checkpointKeys, ledgers, audit, blocking, clock, metrics), access, audit,
+                        blocking).routes(),
                 new NodeMemoryRoutes(access, activeLedgers, ledgers.gate(), analytics).routes(),
                 new ComplianceRoutes(session, keyspace, config, checkpoints, access, blocking, clock).routes(),
                 erasure.routes(), holdsAdmin.routes(),
                 new PricingRoutes(prices, access, bodies, blocking).routes(),
                 new BudgetAdminRoutes(budgets, access, bodies).routes(),
                 new BudgetDecisionRoutes(budgets, prices, access, bodies, failOpen(),
-                        BudgetDecisionRoutes.ForwardAuth.fromConfig(config.getConfig("ledger.budget.forward-auth")))
-                        .routes(),
+                        BudgetDecisionRoutes.ForwardAuth.fromConfig(config.getConfig("ledger.budget.forward-auth")),
+                        metrics).routes(),
                 new AnalyticsRoutes(analytics, access, blocking, clock).routes(),
                 new AnalyticsExportRoutes(analytics, budgets, access, blocking, clock).routes()));
         return concat(pathPrefix("v1", () -> concat(api.get(0), api.subList(1, api.size()).toArray(Route[]::new))),

@@ -13,6 +13,7 @@ import dev.codexledger.auth.AuthAudit;
 import dev.codexledger.auth.ClusterRateLimits;
 import dev.codexledger.http.HttpServer;
 import dev.codexledger.http.HttpSettings;
+import dev.codexledger.metrics.LedgerMetrics;
 import dev.codexledger.records.RecordsSettings;
 import dev.codexledger.storage.LedgerSchema;
 import java.net.InetSocketAddress;
@@ -50,6 +51,7 @@ public final class LedgerNode {
 
     public static Running start(Config nodeConfig) throws Exception {
         Config baseConfig = AppVersion.resolve(ClusterFormation.configure(nodeConfig));
+        LedgerMetrics metrics = LedgerMetrics.create();
         Storage storage = Storage.connect(baseConfig);
         Config config;
         CqlSession session = null;
@@ -59,7 +61,7 @@ public final class LedgerNode {
         try {
             config = storage.driverConfig(baseConfig);
             long started = System.nanoTime();
-            session = storage.openSession(config);
+            session = storage.openSession(config, metrics.registry());
             long connected = System.nanoTime();
             LedgerSchema.create(session, storage.settings(), RecordsSettings.fromConfig(config).ttl());
             org.slf4j.LoggerFactory.getLogger(LedgerNode.class).info("Cassandra session open in {} ms, schema ready"
@@ -74,9 +76,10 @@ public final class LedgerNode {
         }
         addShutdownTasks(system, session, storage);
         try {
-            Features features = new Features(system, config, session, storage.settings(), Clock.systemUTC());
+            MetricsRoutes.of(system.classicSystem()).install(metrics);
+            Features features = new Features(system, config, session, storage.settings(), Clock.systemUTC(), metrics);
             HttpSettings httpSettings = HttpSettings.fromConfig(config);
-            InetSocketAddress address = HttpServer.start(system, httpSettings, features.routes(ping()))
+            InetSocketAddress address = HttpServer.start(system, httpSettings, features.routes(ping()), metrics)
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
             PekkoManagement.get(system.classicSystem()).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
             ClusterFormation.join(system, config);

@@ -104,15 +104,32 @@ record Storage(CassandraSettings settings, Optional<LocalCassandra> local) {
      * the start with the last error: a node never hangs in start-up because its Cassandra is gone. The
      * persistence plugin's session, opened later and lazily, keeps the driver's reconnect-on-init.
      */
-    CqlSession openSession(Config driverConfig) throws InterruptedException {
+    CqlSession openSession(Config driverConfig, io.micrometer.core.instrument.MeterRegistry metrics)
+            throws InterruptedException {
         java.time.Duration wait = driverConfig.getDuration("ledger.cassandra.connect-wait");
-        Config once = driverConfig.getConfig("datastax-java-driver")
-                .withValue("advanced.reconnect-on-init", ConfigValueFactory.fromAnyRef(false));
+        // the driver's own metrics (requests, errors, timeouts, connections) in the node's registry, as
+        // cassandra_session_* and cassandra_nodes_* tagged by session and node (docs/operations.md)
+        Config once = ConfigFactory.parseString("""
+                        advanced.reconnect-on-init = false
+                        advanced.metrics {
+                          factory.class = MicrometerMetricsFactory
+                          id-generator.class = TaggingMetricIdGenerator
+                          id-generator.prefix = cassandra
+                          session.enabled = [connected-nodes, cql-requests, cql-client-timeouts, bytes-sent,
+                                             bytes-received, throttling.errors]
+                          node.enabled = [pool.open-connections, pool.in-flight, errors.request.unsent,
+                                          errors.request.aborted, errors.request.write-timeouts,
+                                          errors.request.read-timeouts, errors.request.unavailables,
+                                          errors.request.others, errors.connection.init, errors.connection.auth,
+                                          retries.total, ignores.total, speculative-executions]
+                        }
+                        """).withFallback(driverConfig.getConfig("datastax-java-driver"));
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             try {
                 CqlSessionBuilder builder = CqlSession.builder()
-                        .withConfigLoader(new DefaultDriverConfigLoader(() -> once));
+                        .withConfigLoader(new DefaultDriverConfigLoader(() -> once))
+                        .withMetricRegistry(metrics);
                 return builder.build();
             } catch (com.datastax.oss.driver.api.core.AllNodesFailedException e) {
                 boolean refused = e.getAllErrors().values().stream().flatMap(java.util.List::stream)

@@ -38,8 +38,11 @@ public final class OtlpRoutes {
     private final Access access;
     private final RequestBodies bodies;
 
+    private final dev.codexledger.metrics.LedgerMetrics metrics;
+
     public OtlpRoutes(WorkspaceLedgers ledgers, RecordsSettings settings, Clock clock, Access access,
-                      RequestBodies bodies) {
+                      RequestBodies bodies, dev.codexledger.metrics.LedgerMetrics metrics) {
+        this.metrics = metrics;
         this.ledgers = ledgers;
         this.bodies = bodies;
         this.access = access;
@@ -86,6 +89,7 @@ public final class OtlpRoutes {
 
     private Route ingest(String workspace, byte[] body, OtlpDecoder.Encoding encoding) {
         OtlpLogs.Batch batch = logs.toRecords(decoder.decode(body, encoding));
+        metrics.recordsRejected("otlp", "invalid", batch.rejected());
         if (batch.records().isEmpty()) {
             return complete(OtlpResponses.exported(encoding, batch));
         }
@@ -93,8 +97,12 @@ public final class OtlpRoutes {
         if (oversized.isPresent()) {
             return complete(ApiErrors.batchTooLarge(oversized.getAsLong(), settings.maxBatchContentBytes()));
         }
-        return onSuccess(ledgers.append(workspace, batch.records()),
-                appended -> complete(toResponse(appended, encoding, batch)));
+        return onSuccess(ledgers.append(workspace, batch.records()), appended -> {
+            if (appended instanceof Appended.Stored stored) {
+                metrics.recordsStored("otlp", stored.accepted(), stored.duplicates());
+            }
+            return complete(toResponse(appended, encoding, batch));
+        });
     }
 
     private static HttpResponse toResponse(Appended appended, OtlpDecoder.Encoding encoding, OtlpLogs.Batch batch) {

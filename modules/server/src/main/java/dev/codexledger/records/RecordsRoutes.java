@@ -47,9 +47,12 @@ public final class RecordsRoutes {
     private final Executor blockingReads;
     private final Access access;
     private final RequestBodies bodies;
+    private final dev.codexledger.metrics.LedgerMetrics metrics;
 
     public RecordsRoutes(WorkspaceLedgers ledgers, RecordSearch table, RecordsSettings settings,
-                         Executor blockingReads, Access access, RequestBodies bodies) {
+                         Executor blockingReads, Access access, RequestBodies bodies,
+                         dev.codexledger.metrics.LedgerMetrics metrics) {
+        this.metrics = metrics;
         this.ledgers = ledgers;
         this.bodies = bodies;
         this.access = access;
@@ -114,7 +117,12 @@ public final class RecordsRoutes {
         if (oversized.isPresent()) {
             return complete(ApiErrors.batchTooLarge(oversized.getAsLong(), settings.maxBatchContentBytes()));
         }
-        return onSuccess(ledgers.append(workspace, records), appended -> complete(toResponse(appended)));
+        return onSuccess(ledgers.append(workspace, records), appended -> {
+            if (appended instanceof Appended.Stored stored) {
+                metrics.recordsStored("records", stored.accepted(), stored.duplicates());
+            }
+            return complete(toResponse(appended));
+        });
     }
 
     private Optional<Function<byte[], List<NewRecord>>> decoderFor(MediaType mediaType) {

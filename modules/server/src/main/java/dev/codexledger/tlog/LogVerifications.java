@@ -64,12 +64,14 @@ public final class LogVerifications {
     private final PreparedStatement progress;
     private final PreparedStatement finish;
     private final PreparedStatement failed;
+    private final dev.codexledger.metrics.LedgerMetrics metrics;
     private final PreparedStatement select;
     private final PreparedStatement selectRunning;
 
     public LogVerifications(CqlSession session, String keyspace, RecordSearch search, MerkleTiles tiles,
                             Checkpoints checkpoints, CheckpointKeys keys, WorkspaceLedgers ledgers, AuthAudit audit,
-                            Executor blocking, Clock clock) {
+                            Executor blocking, Clock clock, dev.codexledger.metrics.LedgerMetrics metrics) {
+        this.metrics = metrics;
         this.session = session;
         this.search = search;
         this.tiles = tiles;
@@ -116,7 +118,15 @@ public final class LogVerifications {
         String id = "verification_" + HexFormat.of().formatHex(random);
         Instant now = clock.instant();
         session.execute(insert.bind(workspace, id, "key:" + caller.keyId(), now, now));
-        blocking.execute(() -> run(workspace, id, caller));
+        blocking.execute(() -> {
+            metrics.jobStarted("log_verification");
+            String outcome = "failed";
+            try {
+                outcome = run(workspace, id, caller);
+            } finally {
+                metrics.jobFinished("log_verification", outcome);
+            }
+        });
         return new Job(id, "running", 0, 0, null, 0, null, now, null);
     }
 
@@ -135,7 +145,8 @@ public final class LogVerifications {
                 row.getString("reason"), row.getInstant("requested_at"), row.getInstant("finished_at")));
     }
 
-    private void run(String workspace, String id, AuthAudit.Caller caller) {
+    /** Runs the job; its outcome: valid, invalid, or failed (it could not run). */
+    private String run(String workspace, String id, AuthAudit.Caller caller) {
         ExportVerifier.Result result;
         long total = 0;
         try {
@@ -156,7 +167,7 @@ public final class LogVerifications {
                 // the ledger's own tree disagrees with a stored, signed checkpoint: that is a finding, not a failure
                 result = new ExportVerifier.Result(false, 0, 0, message, List.of());
                 conclude(workspace, id, caller, result, total);
-                return;
+                return "invalid";
             }
             // the job could not run (a timeout, storage trouble): that says nothing about the log
             Instant now = clock.instant();
@@ -165,9 +176,10 @@ public final class LogVerifications {
                     .put("failed", "the verification could not run: " + cause.getMessage());
             AuthAudit.await(audit.adminAction(workspace, "log.verification_failed", caller, attributes),
                     "log verification " + id);
-            return;
+            return "failed";
         }
         conclude(workspace, id, caller, result, total);
+        return result.valid() ? "valid" : "invalid";
     }
 
     private void conclude(String workspace, String id, AuthAudit.Caller caller, ExportVerifier.Result result, long total) {
