@@ -147,13 +147,14 @@ public final class LedgerMetrics {
         gauge("ledger.sharding.shards", "shards this node hosts", tags).set(shards.size());
         Set<String> before = hostedShards.put(entityType, Set.copyOf(shards));
         Set<String> started = new HashSet<>(shards);
+        Set<String> stopped = new HashSet<>();
         if (before != null) {
             started.removeAll(before);
-            Set<String> stopped = new HashSet<>(before);
+            stopped.addAll(before);
             stopped.removeAll(shards);
-            Counter.builder("ledger.sharding.shards.stopped").description("shards that left this node")
-                    .tags(tags).register(registry).increment(stopped.size());
         }
+        Counter.builder("ledger.sharding.shards.stopped").description("shards that left this node")
+                .tags(tags).register(registry).increment(stopped.size());
         Counter.builder("ledger.sharding.shards.started").description("shards that came to this node")
                 .tags(tags).register(registry).increment(started.size());
     }

@@ -32,12 +32,12 @@ public final class RouteTemplates {
         String previous = "";
         for (String segment : segments) {
             template.append('/');
-            if (previous.equals("workspaces")) {
+            if (segment.isEmpty()) {
+                // a trailing slash (or an empty segment): nothing to name
+            } else if (previous.equals("workspaces")) {
                 template.append("{workspace}");
             } else if (WORDS.contains(segment)) {
                 template.append(segment);
-            } else if (segment.isEmpty()) {
-                // a trailing slash
             } else if (previous.equals("dashboard") || previous.equals("vendor")) {
                 template.append("{asset}");
             } else {

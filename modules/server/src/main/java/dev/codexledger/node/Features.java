@@ -188,6 +188,16 @@ final class Features {
                 Tags.empty(), activeLedgers::budgetBytes);
         metrics.gaugeOf("ledger.ingest.in.flight.records", "records received and not yet stored", Tags.empty(),
                 ledgers.gate()::inFlightRecords);
+        org.apache.pekko.cluster.Cluster cluster = org.apache.pekko.cluster.Cluster.get(system.classicSystem());
+        metrics.gaugeOf("ledger.cluster.members.up", "members Up in the cluster, as this node sees it", Tags.empty(), () -> {
+            int up = 0;
+            for (org.apache.pekko.cluster.Member member : cluster.state().getMembers()) {
+                up += member.status() == org.apache.pekko.cluster.MemberStatus.up() ? 1 : 0;
+            }
+            return up;
+        });
+        metrics.gaugeOf("ledger.cluster.members.unreachable", "members this node cannot reach (a node down or frozen)",
+                Tags.empty(), () -> cluster.state().getUnreachable().size());
         Map<String, org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey<?>> types = Map.of(
                 "WorkspaceLedger", WorkspaceLedger.ENTITY_TYPE_KEY, "WorkspaceBudget", WorkspaceBudget.ENTITY_TYPE_KEY,
                 "KeyRateLimiter", KeyRateLimiter.ENTITY_TYPE_KEY);

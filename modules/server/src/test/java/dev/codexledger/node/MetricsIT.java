@@ -192,11 +192,31 @@ class MetricsIT {
                 "analytics caught up"));
 
         // sharding, polled every 10 s: this node hosts the workspace's ledger and budget
-        Eventually.assertThat(Duration.ofSeconds(30), Duration.ofSeconds(1), () -> {
-            Scrape now2 = scrape();
-            assertTrue(now2.sum("ledger_sharding_entities", Map.of("entity_type", "WorkspaceLedger")) >= 1);
-            assertTrue(now2.sum("ledger_sharding_entities", Map.of("entity_type", "WorkspaceBudget")) >= 1);
-            assertTrue(now2.sum("ledger_sharding_shards_started_total", Map.of("entity_type", "WorkspaceLedger")) >= 1);
-        });
+        Scrape last = Eventually.until(Duration.ofSeconds(30), Duration.ofSeconds(1), MetricsIT::scrape, now2 ->
+                now2.sum("ledger_sharding_entities", Map.of("entity_type", "WorkspaceLedger")) >= 1
+                        && now2.sum("ledger_sharding_entities", Map.of("entity_type", "WorkspaceBudget")) >= 1
+                        && now2.sum("ledger_sharding_shards_started_total", Map.of("entity_type", "WorkspaceLedger")) >= 1);
+        assertEquals(1, last.sum("ledger_cluster_members_up", Map.of()));
+        assertEquals(0, last.sum("ledger_cluster_members_unreachable", Map.of()));
+
+        // every series the alert rules and the Grafana dashboard use is one a node serves
+        java.util.Set<String> served = new java.util.TreeSet<>();
+        last.samples().forEach(sample -> served.add(sample.name()));
+        served.add("up"); // Prometheus' own, per scrape
+        // counters that appear with their first event: a 429/503 answer, a record refused inside a request
+        served.addAll(List.of("ledger_backpressure_total", "ledger_records_rejected_total"));
+        java.nio.file.Path deploy = SharedCassandra.repoRoot().resolve("deploy");
+        for (java.nio.file.Path file : List.of(deploy.resolve("prometheus/codex-ledger-rules.yml"),
+                deploy.resolve("grafana/codex-ledger-dashboard.json"))) {
+            Matcher name = Pattern.compile("\\b((?:ledger|cassandra|jvm|process|system)_[a-z0-9_]+|up)\\{")
+                    .matcher(java.nio.file.Files.readString(file));
+            java.util.Set<String> used = new java.util.TreeSet<>();
+            while (name.find()) {
+                used.add(name.group(1));
+            }
+            assertTrue(used.size() > 5, "found the series " + file + " uses: " + used);
+            used.removeAll(served);
+            assertEquals(java.util.Set.of(), used, file + " uses series no node serves");
+        }
     }
 }
