@@ -27,6 +27,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 /** Binds the API (HTTPS when configured) and unbinds it first when the node shuts down. */
 public final class HttpServer {
 
+    /** One line per API request when LEDGER_ACCESS_LOG=info (logback.xml): client, method, path, status, time, bytes, agent. */
+    private static final org.slf4j.Logger ACCESS = org.slf4j.LoggerFactory.getLogger("codex-ledger.access");
+
     private HttpServer() {}
 
     public static CompletionStage<InetSocketAddress> start(ActorSystem<?> system, HttpSettings settings, Route api,
@@ -56,7 +59,17 @@ public final class HttpServer {
             String method = request.method().value();
             return mapResponse(response -> {
                 int status = response.status().intValue();
-                metrics.httpRequest(method, route, status, System.nanoTime() - started);
+                long nanos = System.nanoTime() - started;
+                metrics.httpRequest(method, route, status, nanos);
+                if (ACCESS.isInfoEnabled()) {
+                    ACCESS.info("{} {} {} {} {}ms {} \"{}\"", request.getAttribute(
+                                    org.apache.pekko.http.javadsl.model.AttributeKeys.remoteAddress)
+                                    .flatMap(a -> a.getAddress()).map(java.net.InetAddress::getHostAddress).orElse("-"),
+                            method, request.getUri().path(), status, nanos / 1_000_000,
+                            response.entity().getContentLengthOption().isPresent()
+                                    ? response.entity().getContentLengthOption().getAsLong() : "-",
+                            request.getHeader("User-Agent").map(h -> h.value().replace('"', '\'')).orElse("-"));
+                }
                 String source = ingestSource(method, route);
                 if (source != null && status >= 400) {
                     metrics.ingestRefused(source, refusal(status));

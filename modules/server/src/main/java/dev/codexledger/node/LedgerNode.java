@@ -79,7 +79,8 @@ public final class LedgerNode {
             MetricsRoutes.of(system.classicSystem()).install(metrics);
             Features features = new Features(system, config, session, storage.settings(), Clock.systemUTC(), metrics);
             HttpSettings httpSettings = HttpSettings.fromConfig(config);
-            InetSocketAddress address = HttpServer.start(system, httpSettings, features.routes(ping()), metrics)
+            InetSocketAddress address = HttpServer.start(system, httpSettings,
+                            org.apache.pekko.http.javadsl.server.Directives.concat(version(config), features.routes(ping())), metrics)
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
             PekkoManagement.get(system.classicSystem()).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
             ClusterFormation.join(system, config);
@@ -104,6 +105,17 @@ public final class LedgerNode {
         return path("ping", () -> extractRequestEntity(entity -> extractMaterializer(materializer ->
                 onComplete(entity.discardBytes(materializer).completionStage(), done ->
                         complete(dev.codexledger.http.ApiErrors.ok(new Pong(true)))))));
+    }
+
+    /** {@code GET /version} (no key): this build, the cluster app-version it joined with, its Java. */
+    record VersionInfo(String version, @com.fasterxml.jackson.annotation.JsonProperty("app_version") String appVersion,
+                       String java) {}
+
+    static Route version(Config config) {
+        VersionInfo info = new VersionInfo(Version.current(), config.getString("pekko.cluster.app-version"),
+                System.getProperty("java.runtime.version"));
+        return path("version", () -> org.apache.pekko.http.javadsl.server.Directives.get(() ->
+                complete(dev.codexledger.http.ApiErrors.ok(info))));
     }
 
     /**
