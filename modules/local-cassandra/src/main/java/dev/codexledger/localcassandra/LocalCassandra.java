@@ -218,7 +218,9 @@ public final class LocalCassandra implements AutoCloseable {
     }
 
     private void awaitCql(Duration timeout, Path consoleLog) throws IOException, InterruptedException {
-        Instant deadline = Instant.now().plus(timeout);
+        Instant started = Instant.now();
+        Instant deadline = started.plus(timeout);
+        Instant nextProgress = started.plusSeconds(5);
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
                 throw new IOException("Cassandra exited with code " + process.exitValue() + " before accepting CQL:\n"
@@ -227,10 +229,34 @@ public final class LocalCassandra implements AutoCloseable {
             if (accepts(ports.nativePort())) {
                 return;
             }
+            if (Instant.now().isAfter(nextProgress)) {
+                // a first start takes 15-30 s: say what it is doing (its latest log line), every 5 s
+                System.err.printf("[local Cassandra, pid %d] starting, %d s: %s%n", process.pid(),
+                        Duration.between(started, Instant.now()).toSeconds(), latestStep(consoleLog.resolveSibling("system.log")));
+                nextProgress = Instant.now().plusSeconds(5);
+            }
             TimeUnit.MILLISECONDS.sleep(200);
         }
         throw new IOException("Cassandra did not accept CQL on port " + ports.nativePort() + " within " + timeout
                 + ":\n" + tail(consoleLog));
+    }
+
+    /** The message of the newest INFO line of Cassandra's system.log, shortened ("..." when there is none yet). */
+    static String latestStep(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                String line = lines.get(i);
+                if (line.startsWith("INFO")) {
+                    int dash = line.indexOf(" - ");
+                    String message = (dash >= 0 ? line.substring(dash + 3) : line.substring(4)).trim();
+                    return message.length() > 100 ? message.substring(0, 100) + "…" : message;
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // not written yet
+        }
+        return "...";
     }
 
     private static boolean accepts(int port) {

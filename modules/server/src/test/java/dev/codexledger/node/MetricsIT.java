@@ -102,6 +102,24 @@ class MetricsIT {
     }
 
     @Test
+    void theCommandLineReportsStatusAndVersion() {
+        String api = "http://127.0.0.1:" + node.httpAddress().getPort();
+        String management = "http://127.0.0.1:" + managementPort;
+        dev.codexledger.cli.LedgerCliTest.Run status = dev.codexledger.cli.LedgerCliTest.run("status", "--url", api,
+                "--management", management);
+        assertEquals(0, status.exit(), status.out() + status.err());
+        assertTrue(status.out().contains("ready:     yes"), status.out());
+        assertTrue(status.out().matches("(?s).*members:   pekko://codex-ledger@[0-9.]+:[0-9]+ Up.*"), status.out());
+        assertTrue(status.out().contains("codex-ledger " + Version.current()), status.out());
+        dev.codexledger.cli.LedgerCliTest.Run json = dev.codexledger.cli.LedgerCliTest.run("status", "--json",
+                "--url", api, "--management", management);
+        assertEquals(0, json.exit());
+        assertTrue(json.out().contains("\"ready\":true"), json.out());
+        dev.codexledger.cli.LedgerCliTest.Run version = dev.codexledger.cli.LedgerCliTest.run("version", "--url", api);
+        assertTrue(version.out().contains("node:   codex-ledger " + Version.current() + " (app-version "), version.out());
+    }
+
+    @Test
     void knownTrafficMovesTheCountersByExactlyThat() throws Exception {
         String workspace = "metrics-ws";
         Instant now = Instant.now();
