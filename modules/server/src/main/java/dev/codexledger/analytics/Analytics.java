@@ -61,10 +61,14 @@ public final class Analytics implements AfterWrite.Follower {
         final AtomicInteger queued = new AtomicInteger();
         final AtomicBoolean running = new AtomicBoolean();
         volatile long lastSeenSeq;
-        /** The last seq counted and stored; with lastSeenSeq, how far the lane is behind. */
+        /** The last seq counted and stored (before the lane's first batch when new); with lastSeenSeq, the lag. */
         volatile long countedSeq;
-        /** When the lane fell behind (a batch arrived while it was caught up); 0 while caught up. */
-        volatile long behindSinceNanos;
+        /**
+         * When the lane fell behind (a batch arrived while it was caught up); 0 while caught up. Set only from
+         * 0 (compareAndSet) by follow; the drain clears it when caught up and sets it again if a batch came
+         * in between (it reads lastSeenSeq after clearing).
+         */
+        final java.util.concurrent.atomic.AtomicLong behindSinceNanos = new java.util.concurrent.atomic.AtomicLong();
         volatile long lastUsedNanos = System.nanoTime();
         /** Only the thread that holds {@code running} changes it. */
         volatile WorkspaceAnalytics state;
@@ -74,8 +78,9 @@ public final class Analytics implements AfterWrite.Follower {
         volatile boolean closing;
         final CompletableFuture<Void> handedOver = new CompletableFuture<>();
 
-        Lane(String workspace) {
+        Lane(String workspace, long countedBefore) {
             this.workspace = workspace;
+            this.countedSeq = countedBefore;
         }
     }
 
@@ -104,9 +109,7 @@ public final class Analytics implements AfterWrite.Follower {
     public long lagRecords() {
         long behind = 0;
         for (Lane lane : lanes.values()) {
-            if (lane.behindSinceNanos != 0) {
-                behind += Math.max(0, lane.lastSeenSeq - lane.countedSeq);
-            }
+            behind += Math.max(0, lane.lastSeenSeq - lane.countedSeq);
         }
         return behind;
     }
@@ -116,7 +119,7 @@ public final class Analytics implements AfterWrite.Follower {
         long now = System.nanoTime();
         long oldest = 0;
         for (Lane lane : lanes.values()) {
-            long since = lane.behindSinceNanos;
+            long since = lane.behindSinceNanos.get();
             if (since != 0) {
                 oldest = Math.max(oldest, now - since);
             }
@@ -162,11 +165,9 @@ public final class Analytics implements AfterWrite.Follower {
         if (priced.isEmpty()) {
             return;
         }
-        Lane lane = lanes.computeIfAbsent(priced.workspace(), Lane::new);
+        Lane lane = lanes.computeIfAbsent(priced.workspace(), workspace -> new Lane(workspace, priced.batch().firstSeq() - 1));
         lane.lastSeenSeq = Math.max(lane.lastSeenSeq, priced.batch().lastSeq());
-        if (lane.behindSinceNanos == 0) {
-            lane.behindSinceNanos = System.nanoTime();
-        }
+        lane.behindSinceNanos.compareAndSet(0, System.nanoTime());
         if (lane.queued.incrementAndGet() > MAX_QUEUED_BATCHES) {
             lane.queued.decrementAndGet(); // counted later, read back from the records table
         } else {
@@ -249,8 +250,11 @@ public final class Analytics implements AfterWrite.Follower {
             WorkspaceAnalytics counted = lane.state;
             if (counted != null) {
                 lane.countedSeq = counted.countedThrough();
-                if (lane.countedSeq >= lane.lastSeenSeq && lane.queue.isEmpty()) {
-                    lane.behindSinceNanos = 0;
+                if (lane.countedSeq >= lane.lastSeenSeq) {
+                    lane.behindSinceNanos.set(0);
+                    if (lane.lastSeenSeq > lane.countedSeq) { // a batch came in meanwhile: behind again
+                        lane.behindSinceNanos.compareAndSet(0, System.nanoTime());
+                    }
                 }
             }
             lane.running.set(false);

@@ -2,7 +2,7 @@ package dev.codexledger.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.codexledger.node.Version;
+import dev.codexledger.build.Version;
 import dev.codexledger.verify.VerifyCommand;
 import java.io.IOException;
 import java.io.PrintWriter;

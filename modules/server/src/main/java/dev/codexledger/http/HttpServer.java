@@ -60,7 +60,8 @@ public final class HttpServer {
             return mapResponse(response -> {
                 int status = response.status().intValue();
                 long nanos = System.nanoTime() - started;
-                metrics.httpRequest(method, route, status, nanos);
+                // a path no route took (404, 405) is anybody's invention: one label for all of them
+                metrics.httpRequest(method, status == 404 || status == 405 ? "unmatched" : route, status, nanos);
                 if (ACCESS.isInfoEnabled()) {
                     ACCESS.info("{} {} {} {} {}ms {} \"{}\"", request.getAttribute(
                                     org.apache.pekko.http.javadsl.model.AttributeKeys.remoteAddress)

@@ -33,7 +33,7 @@ import java.util.function.Supplier;
  * {@code ledger.http.server.requests} is {@code ledger_http_server_requests_seconds_*}). Labels are bounded:
  * routes are path templates ({@link RouteTemplates}), never raw paths or workspace ids.
  */
-public final class LedgerMetrics {
+public final class LedgerMetrics implements AutoCloseable {
 
     /** Latency buckets for requests and decisions: 1 ms to 10 s, few enough to keep series cheap. */
     private static final Duration[] LATENCY_BUCKETS = {
@@ -43,25 +43,44 @@ public final class LedgerMetrics {
             Duration.ofSeconds(10)};
 
     private final PrometheusMeterRegistry registry;
+    /** Binders that hold JVM-wide listeners (GC notifications): closed with the node, or the registry leaks. */
+    private final java.util.List<AutoCloseable> binders;
     private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> hostedShards = new ConcurrentHashMap<>();
 
-    private LedgerMetrics(PrometheusMeterRegistry registry) {
+    private LedgerMetrics(PrometheusMeterRegistry registry, java.util.List<AutoCloseable> binders) {
         this.registry = registry;
+        this.binders = binders;
     }
 
     /** A registry with the JVM's and the process's metrics bound. */
     public static LedgerMetrics create() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
-        new JvmHeapPressureMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        JvmHeapPressureMetrics heapPressure = new JvmHeapPressureMetrics();
+        heapPressure.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
-        return new LedgerMetrics(registry);
+        return new LedgerMetrics(registry, java.util.List.of(gc, heapPressure));
+    }
+
+    /** Unhooks the JVM-wide listeners and drops every meter (the node stops; its gauges hold its parts). */
+    @Override
+    public void close() {
+        for (AutoCloseable binder : binders) {
+            try {
+                binder.close();
+            } catch (Exception e) {
+                // closing listeners of a stopping node: nothing to do about a failure
+            }
+        }
+        registry.close();
+        registry.clear();
     }
 
     public MeterRegistry registry() {

@@ -1,5 +1,6 @@
 package dev.codexledger.node;
 
+import dev.codexledger.build.Version;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.extractMaterializer;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequestEntity;
@@ -75,6 +76,11 @@ public final class LedgerNode {
             throw e;
         }
         addShutdownTasks(system, session, storage);
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseActorSystemTerminate(), "close-metrics",
+                () -> {
+                    metrics.close();
+                    return CompletableFuture.completedFuture(Done.getInstance());
+                });
         try {
             MetricsRoutes.of(system.classicSystem()).install(metrics);
             Features features = new Features(system, config, session, storage.settings(), Clock.systemUTC(), metrics);

@@ -3,7 +3,7 @@ package dev.codexledger.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.codexledger.node.Version;
+import dev.codexledger.build.Version;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;

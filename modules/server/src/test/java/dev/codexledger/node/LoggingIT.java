@@ -1,5 +1,6 @@
 package dev.codexledger.node;
 
+import dev.codexledger.build.Version;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

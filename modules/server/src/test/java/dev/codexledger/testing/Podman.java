@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Podman as these machines run it (DESIGN.md, round 2): as root with runc and cgroupfs, host networking,
+ * Podman as Debian 12 machines run it: as root with runc and cgroupfs (crun fails on hybrid cgroups), host networking,
  * and a containers.conf without default ulimits; its storage under the test's own folder so tests and
  * the machine's other containers stay apart. Every command is bounded in time.
  */
-public final class Podman {
+public final class Podman implements AutoCloseable {
 
     private final Path home;
     private final Path config;
@@ -32,9 +32,17 @@ public final class Podman {
         Path config = home.resolve("containers.conf");
         // the default ulimits exceed the hard limits on these machines, and podman refuses to start then
         Files.writeString(config, "[containers]\ndefault_ulimits = []\n", StandardCharsets.UTF_8);
-        // podman refuses a runroot (its sockets and locks) longer than 50 characters
-        Path runroot = Files.createTempDirectory(Path.of("/tmp"), "podman-run-");
+        // podman refuses a runroot (its sockets and locks) longer than 50 characters, and its database
+        // remembers the runroot of the storage: a short one, the same for the same storage every run
+        Path runroot = Files.createDirectories(Path.of("/tmp", "podman-run-"
+                + Integer.toHexString(home.toAbsolutePath().toString().hashCode())));
         return new Podman(home, config, runroot);
+    }
+
+    /** Deletes the runroot (sockets and locks under /tmp); the storage under {@code home} stays for reuse. */
+    @Override
+    public void close() throws IOException {
+        SharedCassandra.deleteRecursively(runroot);
     }
 
     /** Whether podman and runc are installed (.ci/run installs both). */

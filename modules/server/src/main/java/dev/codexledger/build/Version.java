@@ -1,4 +1,4 @@
-package dev.codexledger.node;
+package dev.codexledger.build;
 
 import java.io.IOException;
 import java.io.InputStream;
