@@ -120,8 +120,13 @@ public final class LedgerNode {
     static Route version(Config config) {
         VersionInfo info = new VersionInfo(Version.current(), config.getString("pekko.cluster.app-version"),
                 System.getProperty("java.runtime.version"));
-        return path("version", () -> org.apache.pekko.http.javadsl.server.Directives.get(() ->
-                complete(dev.codexledger.http.ApiErrors.ok(info))));
+        return org.apache.pekko.http.javadsl.server.Directives.concat(
+                path("version", () -> org.apache.pekko.http.javadsl.server.Directives.get(() ->
+                        complete(dev.codexledger.http.ApiErrors.ok(info)))),
+                // the API described (docs/openapi.json, copied into the jar by the build), no key
+                path("openapi.json", () -> org.apache.pekko.http.javadsl.server.Directives.get(() ->
+                        org.apache.pekko.http.javadsl.server.Directives.getFromResource("openapi.json",
+                                org.apache.pekko.http.javadsl.model.ContentTypes.APPLICATION_JSON))));
     }
 
     /**

@@ -210,9 +210,12 @@ class MetricsIT {
         Eventually.assertThat(Duration.ofSeconds(30), () -> assertEquals(0, scrape().sum("ledger_analytics_lag_records", Map.of()),
                 "analytics caught up"));
 
-        // sharding, polled every 10 s: this node hosts the workspace's ledger and budget
+        // sharding, polled every 10 s: this node hosts the workspace's ledger and budget; and a collection,
+        // whose pause the GC metrics record (a short test may see none of its own)
+        System.gc();
         Scrape last = Eventually.until(Duration.ofSeconds(30), Duration.ofSeconds(1), MetricsIT::scrape, now2 ->
-                now2.sum("ledger_sharding_entities", Map.of("entity_type", "WorkspaceLedger")) >= 1
+                now2.has("jvm_gc_pause_seconds_sum")
+                        && now2.sum("ledger_sharding_entities", Map.of("entity_type", "WorkspaceLedger")) >= 1
                         && now2.sum("ledger_sharding_entities", Map.of("entity_type", "WorkspaceBudget")) >= 1
                         && now2.sum("ledger_sharding_shards_started_total", Map.of("entity_type", "WorkspaceLedger")) >= 1);
         assertEquals(1, last.sum("ledger_cluster_members_up", Map.of()));
