@@ -64,8 +64,10 @@ public final class Podman implements AutoCloseable {
 
     /** Runs {@code podman <args>} and returns its exit code and output, whatever they are. */
     public Result attempt(Duration within, String... args) throws IOException, InterruptedException {
+        // vfs storage: plain copies, no mounts left behind (overlay storage keeps its folder mounted, and
+        // then neither `mvn clean` nor `rm -rf` can delete target/)
         List<String> command = new ArrayList<>(List.of("podman", "--root", home.resolve("root").toString(),
-                "--runroot", runroot.toString(), "--runtime", "/usr/sbin/runc",
+                "--runroot", runroot.toString(), "--storage-driver", "vfs", "--runtime", "/usr/sbin/runc",
                 "--cgroup-manager=cgroupfs"));
         command.addAll(List.of(args));
         Path output = Files.createTempFile(home, "podman-", ".out");
