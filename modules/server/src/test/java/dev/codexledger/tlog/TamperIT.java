@@ -72,8 +72,12 @@ class TamperIT {
             for (int i = start; i < Math.min(count, start + 1000); i++) {
                 batch.add(Records.record("r-" + i, "user-" + (i % 11), t.plusMillis(i), "prompt " + i));
             }
-            LedgerClient.Reply posted = admin.post("/v1/workspaces/" + workspace + "/records", "application/json",
-                    Records.array(batch.toArray(String[]::new)));
+            String body = Records.array(batch.toArray(String[]::new));
+            // as an exporter does: a 429 (fairness, while another workspace of the shared node still counts
+            // as sending) or a 503 is retried; the same batch again is idempotent
+            LedgerClient.Reply posted = Eventually.until(Duration.ofSeconds(60), Duration.ofMillis(250),
+                    () -> admin.post("/v1/workspaces/" + workspace + "/records", "application/json", body),
+                    reply -> reply.status() != 429 && reply.status() != 503);
             assertEquals(200, posted.status(), posted.raw().body());
         }
         assertEquals(201, admin.post("/v1/workspaces/" + workspace + "/log/checkpoints", "application/json", "").status());
