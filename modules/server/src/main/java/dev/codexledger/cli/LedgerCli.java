@@ -219,8 +219,8 @@ public final class LedgerCli implements Callable<Integer> {
             int run(List<String> args) {
                 String key = System.getenv().getOrDefault("LEDGER_ADMIN_KEY", "");
                 return new KeysCommand(System.getenv().getOrDefault("LEDGER_URL", "http://127.0.0.1:8080"), key,
-                        new java.io.PrintStream(new WriterStream(spec.commandLine().getOut()), true),
-                        new java.io.PrintStream(new WriterStream(spec.commandLine().getErr()), true)).run(args);
+                        stream(spec.commandLine().getOut()),
+                        stream(spec.commandLine().getErr())).run(args);
             }
         }
 
@@ -314,8 +314,8 @@ public final class LedgerCli implements Callable<Integer> {
                     args.addAll(List.of("--origin", origin));
                 }
                 return VerifyCommand.run(args.toArray(String[]::new),
-                        new java.io.PrintStream(new WriterStream(spec.commandLine().getOut()), true),
-                        new java.io.PrintStream(new WriterStream(spec.commandLine().getErr()), true));
+                        stream(spec.commandLine().getOut()),
+                        stream(spec.commandLine().getErr()));
             }
         }
 
@@ -361,9 +361,14 @@ public final class LedgerCli implements Callable<Integer> {
         @Override
         public Integer call() {
             return VerifyCommand.run(new String[] {"keygen", name},
-                    new java.io.PrintStream(new WriterStream(spec.commandLine().getOut()), true),
-                    new java.io.PrintStream(new WriterStream(spec.commandLine().getErr()), true));
+                    stream(spec.commandLine().getOut()),
+                    stream(spec.commandLine().getErr()));
         }
+    }
+
+    /** A PrintStream over picocli's writer, for the older commands (tests capture picocli's writers). */
+    static java.io.PrintStream stream(PrintWriter writer) {
+        return new java.io.PrintStream(new WriterStream(writer), true, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** The older commands print to PrintStreams; picocli writes to PrintWriters (tests capture those). */
