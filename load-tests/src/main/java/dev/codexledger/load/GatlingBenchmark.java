@@ -349,18 +349,19 @@ public final class GatlingBenchmark {
                 .append(" GiB, OpenJDK ").append(System.getProperty("java.version")).append(", ")
                 .append(Benchmark.cassandraName).append(" local (commit log periodic); Gatling ")
                 .append("in its own JVM on the same machine. Command: `load-tests/run-gatling.sh`. Latencies are")
-                .append(" Gatling's, from the request's send to its answer, in whole milliseconds.\n");
+                .append(" Gatling's, from the request's send to its answer, in whole milliseconds, over OK and KO")
+                .append(" answers as its statistics table gives them; rates are OK answers over the phase's length.\n");
         if (!ingest.isEmpty()) {
             section.append("\nIngest, closed model: ").append(workers).append(" exporters, batches of ").append(batch)
                     .append(" records (~800 bytes each), ").append(phase.toSeconds()).append(" s each after ")
                     .append(settings.warmUp().toSeconds()).append(" s of warm-up; a refusal (429/503) is retried after 100 ms and counted as a KO.\n\n")
                     .append("| load | records/s | ÷ raw single-row inserts | p50 | p99 | p99.9 | batches accepted | refusals |\n")
                     .append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
-            for (Measurement m : baseline) {
-                section.append(String.format("| %s | %.0f | 1.00× (baseline) | %.1f ms | %.1f ms | | | |%n", m.name(),
-                        m.eventsPerSecond(), m.p50Millis(), m.p99Millis()));
-            }
             double rawRate = baseline.isEmpty() ? Double.NaN : baseline.get(0).eventsPerSecond();
+            for (Measurement m : baseline) {
+                section.append(String.format("| %s | %.0f | %.2f×%s | – | – | – | – | – |%n", m.name(),
+                        m.eventsPerSecond(), m.eventsPerSecond() / rawRate, m == baseline.get(0) ? " (baseline)" : ""));
+            }
             for (Stat s : ingest) {
                 double rate = s.ok() * (double) batch / phase.toSeconds();
                 section.append(String.format("| ledger (Gatling): %s | %.0f | %.2f× | %d ms | %d ms | %d ms | %d | %d |%n",
@@ -368,8 +369,9 @@ public final class GatlingBenchmark {
             }
         }
         if (!budget.isEmpty()) {
-            section.append("\nBudget decisions, open model (Gatling injects calls on schedule), ").append(GATEWAYS)
-                    .append(" pooled connections, one workspace, ").append(budgetPhase.toSeconds())
+            section.append("\nBudget decisions: ").append(GATEWAYS)
+                    .append(" gateways (Gatling virtual users, each on its own keep-alive connection, each starting")
+                    .append(" its calls on a fixed schedule with `pace`), one workspace, ").append(budgetPhase.toSeconds())
                     .append(" s per phase after a warm-up: reserve + settle at ").append(pairs)
                     .append(" pairs/s between the constant endpoint (`POST /v1/ping`) at the same request rate,")
                     .append(" then checks and forward-auth at ").append(checks)

@@ -46,6 +46,7 @@ public final class LedgerMetrics implements AutoCloseable {
     /** Binders that hold JVM-wide listeners (GC notifications): closed with the node, or the registry leaks. */
     private final java.util.List<AutoCloseable> binders;
     private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
+    private final Map<String, Timer> httpTimers = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> hostedShards = new ConcurrentHashMap<>();
 
     private LedgerMetrics(PrometheusMeterRegistry registry, java.util.List<AutoCloseable> binders) {
@@ -96,10 +97,13 @@ public final class LedgerMetrics implements AutoCloseable {
 
     /** A request the API answered: method, route template, status and the time to the response's head. */
     public void httpRequest(String method, String route, int status, long nanos) {
-        Timer.builder("ledger.http.server.requests").description("API requests by route and status, time to the response head")
+        // every request of the API passes here: the timer is looked up once per (method, route, status), not
+        // built and registered again per request
+        httpTimers.computeIfAbsent(method + ' ' + status + ' ' + route, key -> Timer.builder("ledger.http.server.requests")
+                .description("API requests by route and status, time to the response head")
                 .tags("method", method, "route", route, "status", Integer.toString(status))
                 .serviceLevelObjectives(LATENCY_BUCKETS)
-                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+                .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
         if (status == 429 || status == 503) {
             Counter.builder("ledger.backpressure").description("answers asking the client to retry later (429, 503)")
                     .tags("route", route, "status", Integer.toString(status)).register(registry).increment();

@@ -172,41 +172,236 @@ class OpenApiIT {
     void theReadmesExamplesAreDocumentedOperations() throws Exception {
         List<Operation> operations = operations();
         List<String> undocumented = new ArrayList<>();
-        int examples = 0;
+        List<Example> examples = examples();
+        for (Example example : examples) {
+            if (operation(operations, example) == null) {
+                undocumented.add(example.file() + ": " + example.method() + " " + example.path());
+            }
+        }
+        assertTrue(examples.size() >= 20, "found the examples: " + examples.size());
+        assertEquals(List.of(), undocumented, "curl examples that are no documented operation");
+    }
+
+    /**
+     * Every JSON body a curl example sends is valid against its operation's request schema, and the
+     * README's examples, run in the README's order against a node as written (only the workspace renamed,
+     * ids like {@code res_…} taken from the answer of the example that made them), answer a documented
+     * success whose JSON body is valid against the documented response schema.
+     */
+    @Test
+    void theReadmesExamplesMatchTheDocumentAndWorkAsWritten() throws Exception {
+        List<Operation> operations = operations();
+        List<String> wrong = new ArrayList<>();
+        int bodies = 0;
+        int ran = 0;
+        java.util.Map<String, String> ids = new java.util.HashMap<>(); // "res_" → the newest id of that kind
+        java.util.Map<String, Example> makers = new java.util.HashMap<>(); // "res_" → the example that made it
+        Set<String> used = new java.util.HashSet<>();
+        for (Example example : examples()) {
+            Operation op = operation(operations, example);
+            if (op == null) {
+                continue; // theReadmesExamplesAreDocumentedOperations reports it
+            }
+            String where = example.file() + " " + example.method() + " " + example.path();
+            if (example.body() != null && !example.body().startsWith("@")) {
+                bodies++;
+                JsonNode schema = op.spec().path("requestBody").path("content").path("application/json").path("schema");
+                if (schema.isMissingNode()) {
+                    wrong.add(where + ": sends a JSON body, but the operation documents no JSON request body");
+                } else {
+                    wrong.addAll(invalid(schema, example.body(), where + " request body"));
+                }
+            }
+            if (!example.file().equals("README.md") || (example.body() != null && example.body().startsWith("@"))) {
+                continue;
+            }
+            String path = example.path().replace("/workspaces/acme", "/workspaces/readme-acme");
+            Matcher placeholder = Pattern.compile("([a-z]+_)…").matcher(path);
+            if (placeholder.find()) {
+                String kind = placeholder.group(1);
+                if (!ids.containsKey(kind)) {
+                    continue; // an id the README does not make (e.g. a log file's), nothing to run it on
+                }
+                if (!used.add(ids.get(kind))) { // e.g. release after settle: a fresh one, as a reader would make
+                    remember(send(makers.get(kind)), makers.get(kind), ids, makers);
+                    used.add(ids.get(kind));
+                }
+                path = path.replace(kind + "…", ids.get(kind));
+            }
+            if (path.contains("…") || example.query().contains("…")) {
+                continue;
+            }
+            Example concrete = new Example(example.file(), example.method(), path, example.query(), example.body(),
+                    example.contentType());
+            HttpResponse<String> answer = send(concrete);
+            ran++;
+            String status = Integer.toString(answer.statusCode());
+            System.out.printf("[OpenApiIT] README %-7s %-60s %s%n", concrete.method(), path, status);
+            JsonNode documented = response(op, status);
+            if (NOT_MADE_HERE.contains(example.path()) && documented != null) {
+                continue; // names a thing a fresh workspace does not have: a documented refusal is right
+            }
+            if (answer.statusCode() / 100 != 2 || documented == null) {
+                wrong.add(where + " answered " + status + ": " + answer.body().substring(0, Math.min(300,
+                        answer.body().length())));
+                continue;
+            }
+            JsonNode schema = documented.path("content").path("application/json").path("schema");
+            if (!schema.isMissingNode() && answer.headers().firstValue("Content-Type").orElse("").contains("json")
+                    && !answer.body().isEmpty()) {
+                wrong.addAll(invalid(schema, answer.body(), where + " answer " + status));
+            }
+            remember(answer, concrete, ids, makers);
+        }
+        assertTrue(bodies >= 10, "JSON bodies checked: " + bodies);
+        assertTrue(ran >= 15, "README examples run: " + ran);
+        assertEquals(List.of(), wrong, "README examples that do not match the document or do not work");
+    }
+
+    /**
+     * README examples that name something the examples before them do not make (a closed compliance log
+     * file of a given hour): run against a fresh workspace they must answer a documented status, not 2xx.
+     */
+    private static final Set<String> NOT_MADE_HERE = Set.of(
+            "/v1/compliance/workspaces/acme/logs/CODEX_LOG-1763769600000-3600000");
+
+    /** The README's ids in an answer: a top-level {@code "reservation_id":"res_…"} or {@code "id":"hold_…"}. */
+    private static void remember(HttpResponse<String> answer, Example made, java.util.Map<String, String> ids,
+                                 java.util.Map<String, Example> makers) throws Exception {
+        if (!answer.headers().firstValue("Content-Type").orElse("").contains("json") || answer.body().isBlank()) {
+            return;
+        }
+        JsonNode body = JSON.readTree(answer.body());
+        body.fields().forEachRemaining(field -> {
+            Matcher id = Pattern.compile("^([a-z]+_)[A-Za-z0-9_-]+$").matcher(field.getValue().asText());
+            if (field.getValue().isTextual() && id.matches() && (field.getKey().equals("id")
+                    || field.getKey().endsWith("_id"))) {
+                ids.put(id.group(1), field.getValue().asText());
+                makers.put(id.group(1), made);
+            }
+        });
+    }
+
+    private static HttpResponse<String> send(Example example) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(node.baseUrl() + example.path()
+                        + (example.query().isEmpty() ? "" : "?" + example.query())))
+                .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + TestNodes.ADMIN_KEY);
+        if (example.body() != null) {
+            request.header("Content-Type", example.contentType() == null ? "application/json" : example.contentType());
+        }
+        request.method(example.method(), example.body() == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(example.body()));
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The documented response of {@code op} for {@code status} (a {@code $ref} to components followed), or null. */
+    private static JsonNode response(Operation op, String status) {
+        JsonNode response = op.spec().path("responses").path(status);
+        if (response.isMissingNode()) {
+            return null;
+        }
+        return response.has("$ref") ? resolve(response.get("$ref").asText()) : response;
+    }
+
+    private static JsonNode resolve(String ref) {
+        JsonNode at = openApi;
+        for (String part : ref.replace("#/", "").split("/")) {
+            at = at.path(part.replace("~1", "/").replace("~0", "~"));
+        }
+        return at;
+    }
+
+    private static final com.networknt.schema.SchemaRegistry SCHEMAS = com.networknt.schema.SchemaRegistry
+            .withDefaultDialect(com.networknt.schema.SpecificationVersion.DRAFT_2020_12);
+
+    /**
+     * What is wrong with {@code json} under an OpenAPI 3.1 schema (JSON Schema 2020-12): the schema made
+     * whole with the document's component schemas as {@code $defs}, validated by networknt's validator.
+     */
+    private static List<String> invalid(JsonNode schema, String json, String what) {
+        JsonNode instance;
+        try {
+            instance = JSON.readTree(json);
+        } catch (java.io.IOException e) {
+            return List.of(what + ": not JSON: " + e.getMessage());
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode whole = JSON.createObjectNode();
+        whole.put("$schema", "https://json-schema.org/draft/2020-12/schema");
+        whole.set("$defs", openApi.path("components").path("schemas"));
+        whole.setAll((com.fasterxml.jackson.databind.node.ObjectNode) schema);
+        String text = whole.toString().replace("\"#/components/schemas/", "\"#/$defs/");
+        List<String> errors = new ArrayList<>();
+        for (com.networknt.schema.Error error : SCHEMAS.getSchema(text, com.networknt.schema.InputFormat.JSON)
+                .validate(instance)) {
+            errors.add(what + ": " + error);
+        }
+        return errors;
+    }
+
+    /** A curl example of the README or docs/*.md: the operation it calls, its query and body as written. */
+    record Example(String file, String method, String path, String query, String body, String contentType) {}
+
+    /**
+     * The curl examples of README.md and docs/*.md, in order: continuation lines joined, shell variables
+     * the file defines ({@code B=http://…}) expanded, the URL's path and query, the method ({@code -X} or
+     * POST when data is sent), the body of {@code -d '…'} / {@code --data…} and the content type.
+     */
+    private static List<Example> examples() throws Exception {
         List<Path> files = new ArrayList<>(List.of(SharedCassandra.repoRoot().resolve("README.md")));
         try (var docs = Files.list(SharedCassandra.repoRoot().resolve("docs"))) {
-            docs.filter(f -> f.toString().endsWith(".md")).forEach(files::add);
+            docs.filter(f -> f.toString().endsWith(".md")).sorted().forEach(files::add);
         }
-        Pattern urlPath = Pattern.compile("(?:https?://[^/\\s\"']+|\\$\\{?[A-Z_]+}?)(/[^\\s\"'?]*)");
+        Pattern url = Pattern.compile("(?:https?://[^/\\s\"']+|\\$\\{?[A-Z_]+}?)(/[^\\s\"']*)");
         Pattern explicitMethod = Pattern.compile("(?:-X|--request)\\s+([A-Z]+)");
+        Pattern data = Pattern.compile("(?:-d|--data(?:-binary|-raw)?)\\s+(?:'([^']*)'|(\\S+))");
+        Pattern contentType = Pattern.compile("-H\\s+['\"]Content-Type:\\s*([^'\"]+)['\"]", Pattern.CASE_INSENSITIVE);
+        Pattern variable = Pattern.compile("^([A-Z][A-Z_]*)=(\\S+)\\s*$");
+        List<Example> examples = new ArrayList<>();
         for (Path file : files) {
             String text = Files.readString(file).replace("\\\n", " ");
+            java.util.Map<String, String> variables = new java.util.HashMap<>();
             for (String line : text.split("\n")) {
+                Matcher definition = variable.matcher(line.trim());
+                if (definition.matches()) {
+                    variables.put(definition.group(1), definition.group(2));
+                    continue;
+                }
                 int curl = line.indexOf("curl ");
                 if (curl < 0) {
                     continue;
                 }
                 String command = line.substring(curl);
-                Matcher url = urlPath.matcher(command);
-                if (!url.find()) {
+                for (var entry : variables.entrySet()) {
+                    command = command.replace("${" + entry.getKey() + "}", entry.getValue())
+                            .replaceAll("\\$" + entry.getKey() + "\\b", Matcher.quoteReplacement(entry.getValue()));
+                }
+                Matcher target = url.matcher(command);
+                if (!target.find()) {
                     continue;
                 }
-                String path = url.group(1);
+                String[] pathAndQuery = target.group(1).split("\\?", 2);
+                String path = pathAndQuery[0];
                 if (!path.startsWith("/v1/") && !path.equals("/version") && !path.equals("/openapi.json")) {
                     continue;
                 }
                 Matcher method = explicitMethod.matcher(command);
+                Matcher body = data.matcher(command);
+                boolean sends = body.find();
                 String verb = method.find() ? method.group(1)
-                        : command.matches(".*(--data|--data-binary|-d |-F |--form|-T ).*") ? "POST" : "GET";
-                examples++;
-                boolean found = operations.stream().anyMatch(op -> op.method().equals(verb) && pathMatches(op.path(), path));
-                if (!found) {
-                    undocumented.add(file.getFileName() + ": " + verb + " " + path);
-                }
+                        : sends || command.matches(".*(-F |--form|-T ).*") ? "POST" : "GET";
+                Matcher type = contentType.matcher(command);
+                examples.add(new Example(file.getFileName().toString(), verb, path,
+                        pathAndQuery.length > 1 ? pathAndQuery[1] : "",
+                        sends ? (body.group(1) != null ? body.group(1) : body.group(2)) : null,
+                        type.find() ? type.group(1).trim() : null));
             }
         }
-        assertTrue(examples >= 10, "found the examples: " + examples);
-        assertEquals(List.of(), undocumented, "curl examples that are no documented operation");
+        return examples;
+    }
+
+    private static Operation operation(List<Operation> operations, Example example) {
+        return operations.stream().filter(op -> op.method().equals(example.method())
+                && pathMatches(op.path(), example.path())).findFirst().orElse(null);
     }
 
     // ---------------------------------------------------------------- helpers

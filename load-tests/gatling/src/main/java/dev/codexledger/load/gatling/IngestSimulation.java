@@ -1,7 +1,7 @@
 package dev.codexledger.load.gatling;
 
 import static io.gatling.javaapi.core.CoreDsl.ByteArrayBody;
-import static io.gatling.javaapi.core.CoreDsl.constantConcurrentUsers;
+import static io.gatling.javaapi.core.CoreDsl.atOnceUsers;
 import static io.gatling.javaapi.core.CoreDsl.doIf;
 import static io.gatling.javaapi.core.CoreDsl.exec;
 import static io.gatling.javaapi.core.CoreDsl.pause;
@@ -11,15 +11,15 @@ import static io.gatling.javaapi.http.HttpDsl.http;
 import static io.gatling.javaapi.http.HttpDsl.status;
 
 import io.gatling.javaapi.core.ChainBuilder;
-import io.gatling.javaapi.core.ScenarioBuilder;
+import io.gatling.javaapi.core.PopulationBuilder;
 import io.gatling.javaapi.core.Simulation;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Ingest as OTLP exporters send it, closed model: {@code ingest.users} exporters, each sending one batch
- * (JSON records or an OTLP protobuf export, made by the runner, see {@link BodyTemplates}) and waiting for
- * the acknowledgement before the next. A 429 or 503 (the node pushing back) is retried with the same body
+ * Ingest as OTLP exporters send it, closed model: {@code ingest.users} exporters (virtual users, each on
+ * its own keep-alive connection), each sending one batch (JSON records or an OTLP protobuf export, made
+ * by the runner, see {@link BodyTemplates}) and waiting for the acknowledgement before the next. A 429 or 503 (the node pushing back) is retried with the same body
  * after 100 ms, as an exporter retries; in Gatling's report each refusal is a KO of the request, the
  * accepted batch an OK. First {@code ingest.warmup.seconds} of the same load under the request name
  * {@code warm-up}, then {@code ingest.seconds} measured under {@code ingest.name}.
@@ -49,16 +49,15 @@ public class IngestSimulation extends Simulation {
                                 .check(status().is(200)))));
     }
 
-    private ScenarioBuilder exporters(String name) {
-        return scenario(name).exec(sendBatch(name));
+    /** {@code users} exporters sending batch after batch for {@code duration}, each on its own connection. */
+    private PopulationBuilder exporters(String name, Duration duration) {
+        return scenario(name).during(duration, false).on(sendBatch(name)).injectOpen(atOnceUsers(users));
     }
 
     {
         String name = Ledger.required("ingest.name");
-        setUp(exporters("warm-up").injectClosed(
-                        constantConcurrentUsers(users).during(Ledger.seconds("ingest.warmup.seconds", 10)))
-                .andThen(exporters(name).injectClosed(
-                        constantConcurrentUsers(users).during(Ledger.seconds("ingest.seconds", 30)))))
-                .protocols(Ledger.protocol(users));
+        setUp(exporters("warm-up", Ledger.seconds("ingest.warmup.seconds", 10))
+                .andThen(exporters(name, Ledger.seconds("ingest.seconds", 30))))
+                .protocols(Ledger.protocol());
     }
 }
