@@ -17,6 +17,8 @@ public enum Scope {
     BUDGET_CHECK("budget.check"),
     /** Manage budgets, teams and pricing. */
     BUDGET_ADMIN("budget.admin"),
+    /** Manage the managed-configuration policy (Codex requirements per group) and read its requirements.toml. */
+    POLICY_ADMIN("policy.admin"),
     /** Manage keys and workspace settings. */
     ADMIN("admin");
 

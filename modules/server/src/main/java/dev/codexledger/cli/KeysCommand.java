@@ -27,7 +27,7 @@ public final class KeysCommand {
                    bin/ledger keys list [--workspace <id|*>]
                    bin/ledger keys revoke <key-id>
                    bin/ledger keys rotate <key-id> [--grace-seconds <n>]
-            scopes: ingest, compliance.read, compliance.delete, analytics.read, budget.check, budget.admin, admin
+            scopes: ingest, compliance.read, compliance.delete, analytics.read, budget.check, budget.admin, policy.admin, admin
             env: LEDGER_URL (default http://127.0.0.1:8080), LEDGER_ADMIN_KEY (a key with the admin scope)""";
 
     private final String baseUrl;

@@ -229,7 +229,7 @@ public final class LedgerCli implements Callable<Integer> {
             @Option(names = "--workspace", required = true, description = "the workspace, or * for every workspace")
             String workspace;
             @Option(names = "--scope", required = true, description = "ingest, compliance.read, compliance.delete,"
-                    + " analytics.read, budget.check, budget.admin, admin (repeat for several)")
+                    + " analytics.read, budget.check, budget.admin, policy.admin, admin (repeat for several)")
             List<String> scopes;
             @Option(names = "--name", description = "a name to recognise it by")
             String name;

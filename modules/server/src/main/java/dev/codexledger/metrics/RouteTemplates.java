@@ -15,7 +15,8 @@ public final class RouteTemplates {
             "erasures", "export", "exports", "forward-auth", "holds", "inclusion", "keys", "log", "logs", "members",
             "memory", "node", "org", "pricing", "proofs", "records", "reservations", "retention", "rotate", "scopes",
             "settings", "settle", "teams", "usage", "users", "vendor", "verifications", "workspaces", "ping",
-            "thresholds", "spend", "files", "jobs", "windows", "prices");
+            "thresholds", "spend", "files", "jobs", "windows", "prices", "policy", "versions", "rules", "groups",
+            "requirement-sets", "requirements.toml");
     private static final int MAX_SEGMENTS = 8;
 
     private RouteTemplates() {}

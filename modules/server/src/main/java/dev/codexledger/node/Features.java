@@ -91,6 +91,7 @@ final class Features {
     private final RecordsSettings recordsSettings;
     private final ApiKeys keys;
     private final Retention retention;
+    private final dev.codexledger.policy.PolicyStore policies;
     private final RecordStore store;
     private final MerkleTiles tiles;
     private final CheckpointKeys checkpointKeys;
@@ -123,6 +124,7 @@ final class Features {
         this.retention = new Retention(session, keyspace, recordsSettings.ttl(),
                 config.getDuration("ledger.records.min-ttl"), config.getDuration("ledger.records.max-ttl"), clock);
         retention.refresh();
+        this.policies = new dev.codexledger.policy.PolicyStore(session, keyspace, clock);
         this.store = new RecordStore(session, storage, retention::ttlOf, clock);
         this.tiles = new MerkleTiles(session, keyspace, storage.writeParallelism());
         this.checkpointKeys = new CheckpointKeys(session, keyspace, config.getString("ledger.checkpoints.origin"),
@@ -316,6 +318,7 @@ final class Features {
                 new OtlpRoutes(ledgers, recordsSettings, clock, access, bodies, metrics).routes(),
                 new KeysRoutes(keys, access, audit, blocking, bodies).routes(),
                 new RetentionRoutes(retention, access, audit, bodies, blocking).routes(),
+                new dev.codexledger.policy.PolicyRoutes(policies, access, audit, bodies, blocking).routes(),
                 new LogRoutes(checkpoints, checkpointKeys, tiles, ledgers, new LogVerifications(session, keyspace, search,
                         tiles, checkpoints, checkpointKeys, ledgers, audit, blocking, clock, metrics), access, audit,
                         blocking).routes(),

@@ -281,6 +281,15 @@ public final class LedgerSchema {
                   id text PRIMARY KEY, name text, workspace text, scopes set<text>, secret_hash blob,
                   created_at timestamp, created_by text, expires_at timestamp, revoked_at timestamp)
                 """.formatted(ks));
+        // Managed-configuration policies: every version of a workspace's policy document (requirement sets,
+        // groups, rules), newest first; a version applies from its set_at on. Written with IF NOT EXISTS, so
+        // two admins changing the same version at once cannot both win.
+        ddl(session, """
+                CREATE TABLE IF NOT EXISTS %s.policy_versions (
+                  workspace text, version bigint, document text, change text, set_by text, set_at timestamp,
+                  PRIMARY KEY ((workspace), version))
+                  WITH CLUSTERING ORDER BY (version DESC)
+                """.formatted(ks));
         // Retention per workspace, where an admin set one (the others have the configured default).
         ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.workspace_retention (

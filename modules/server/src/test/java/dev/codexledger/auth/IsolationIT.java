@@ -231,6 +231,15 @@ class IsolationIT {
             case PRICING_SET -> client.send("PUT", "/v1/admin/pricing/probe-model", Map.of("Content-Type",
                     "application/json"), "{\"input\":1,\"cached_input\":0.1,\"output\":4,\"reasoning\":4}"
                     .getBytes(StandardCharsets.UTF_8));
+            case POLICY_GET -> client.get("/v1/admin/workspaces/" + workspace + "/policy");
+            case POLICY_SET -> client.send("PUT", "/v1/admin/workspaces/" + workspace + "/policy", Map.of("Content-Type",
+                    "application/json"), ("{\"requirement_sets\": {\"base\": {\"allowed_sandbox_modes\": [\"read-only\"]}},"
+                    + " \"rules\": [{\"group\": \"*\", \"requirements\": \"base\"}]}").getBytes(StandardCharsets.UTF_8));
+            case POLICY_PART_SET -> client.send("PUT", "/v1/admin/workspaces/" + workspace + "/policy/requirement-sets/probe",
+                    Map.of("Content-Type", "application/json"), "{\"allowed_approval_policies\": [\"untrusted\"]}"
+                            .getBytes(StandardCharsets.UTF_8));
+            case POLICY_VERSIONS -> client.get("/v1/admin/workspaces/" + workspace + "/policy/versions");
+            case POLICY_REQUIREMENTS -> client.get("/v1/admin/workspaces/" + workspace + "/policy/requirements.toml?user=u");
             case BUDGETS_STATUS -> client.get("/v1/admin/workspaces/" + workspace + "/budgets");
             case BUDGET_SET -> client.send("PUT", "/v1/admin/workspaces/" + workspace + "/budgets/users/probe",
                     Map.of("Content-Type", "application/json"), "{\"window\":\"month\",\"cap\":1000}"
