@@ -143,6 +143,20 @@ public final class LedgerMetrics implements AutoCloseable {
                 .register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }
 
+    // ---------------------------------------------------------------- policy
+
+    /** A Codex session start judged against the policy: compliant, violation, unknown or unruled (no policy or rule). */
+    public void policySessionJudged(String verdict) {
+        Counter.builder("ledger.policy.sessions.judged").description("Codex session starts judged against the policy, by verdict")
+                .tag("verdict", verdict).register(registry).increment();
+    }
+
+    /** A finding appended: stored new, or already stored (a session judged again). */
+    public void policyFinding(boolean stored) {
+        Counter.builder("ledger.policy.findings").description("policy findings appended, stored new or already there")
+                .tag("result", stored ? "stored" : "already").register(registry).increment();
+    }
+
     // ---------------------------------------------------------------- jobs
 
     public void jobStarted(String kind) {

@@ -92,6 +92,7 @@ final class Features {
     private final ApiKeys keys;
     private final Retention retention;
     private final dev.codexledger.policy.PolicyStore policies;
+    private final dev.codexledger.policy.PolicyJudge policyJudge;
     private final RecordStore store;
     private final MerkleTiles tiles;
     private final CheckpointKeys checkpointKeys;
@@ -156,6 +157,10 @@ final class Features {
                 system.dispatchers().lookup(DispatcherSelector.fromConfig("ledger.analytics.dispatcher")),
                 config.getDuration("ledger.analytics.coalesce"), config.getInt("ledger.analytics.known-threads"));
         system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(2), Duration.ofSeconds(2), analytics::tick,
+                system.executionContext());
+        this.policyJudge = new dev.codexledger.policy.PolicyJudge(session, keyspace, policies, store, recordSink,
+                system.dispatchers().lookup(DispatcherSelector.blocking()), metrics);
+        system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(5), Duration.ofSeconds(5), policyJudge::tick,
                 system.executionContext());
         startLedgers(windows);
         KeyRateLimiter.init(system);
@@ -230,7 +235,8 @@ final class Features {
                         new AfterWrite.Named<>("legal holds", holds::copyArriving)),
                 prices,
                 List.of(new AfterWrite.Named<>("budget usage", budgets::reportUsage),
-                        new AfterWrite.Named<>("analytics", analytics)),
+                        new AfterWrite.Named<>("analytics", analytics),
+                        new AfterWrite.Named<>("policy findings", policyJudge)),
                 system.executionContext());
         system.log().info("after each write: {}", afterWrite.describe());
         Duration keyRefresh = config.getDuration("ledger.checkpoints.key-refresh");

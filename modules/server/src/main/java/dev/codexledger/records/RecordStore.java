@@ -71,6 +71,7 @@ public final class RecordStore {
     private final PreparedStatement selectLegacyBuckets;
     private final PreparedStatement selectPresent;
     private final PreparedStatement selectRange;
+    private final PreparedStatement selectAcceptedRange;
     private final PreparedStatement selectRecords;
     private final PreparedStatement selectRecordKeys;
     private final PreparedStatement selectContents;
@@ -100,6 +101,8 @@ public final class RecordStore {
         String columns = "seq, event_type, ts_micros, user_id, content, chain_hash";
         selectRange = session.prepare("SELECT " + columns + " FROM " + ks + ".records WHERE workspace = ? AND bucket = ?"
                 + " AND seq >= ? AND seq <= ?");
+        selectAcceptedRange = session.prepare("SELECT seq, event_id, ts_micros, accepted_at, content FROM " + ks
+                + ".records WHERE workspace = ? AND bucket = ? AND seq >= ? AND seq <= ?");
         selectRecords = session.prepare("SELECT " + columns + " FROM " + ks + ".records WHERE workspace = ?"
                 + " AND bucket = ? AND seq > ?");
         selectRecordKeys = session.prepare("SELECT seq, event_type, ts_micros, user_id, chain_hash FROM " + ks
@@ -267,6 +270,32 @@ public final class RecordStore {
         for (long bucket : bucketsOf(workspace, bucketOf(acceptedSinceMicros))) {
             for (Row row : session.execute(selectRange.bind(workspace, bucket, fromSeq, toSeq).setPageSize(1000))) {
                 StoredRecord record = storedRecord(row);
+                each.accept(record);
+                if (record.seq() >= toSeq) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** A stored record with when the ledger accepted it, as a step that judges records by that time reads it back. */
+    public record Accepted(long seq, String eventId, long timestampMicros, long acceptedAtMicros, String content) {}
+
+    /**
+     * As {@link #between}, each record with its id and acceptance time (for the policy judge, which judges a
+     * record by the policy in force when it was accepted). Blocking; reads a page of rows at a time.
+     */
+    public void acceptedBetween(String workspace, long fromSeq, long toSeq, long acceptedSinceMicros,
+                                Consumer<Accepted> each) {
+        if (fromSeq > toSeq) {
+            return;
+        }
+        for (long bucket : bucketsOf(workspace, bucketOf(acceptedSinceMicros))) {
+            for (Row row : session.execute(selectAcceptedRange.bind(workspace, bucket, fromSeq, toSeq).setPageSize(1000))) {
+                java.time.Instant accepted = row.getInstant("accepted_at");
+                Accepted record = new Accepted(row.getLong("seq"), row.getString("event_id"), row.getLong("ts_micros"),
+                        accepted == null ? 0 : java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, accepted),
+                        row.getString("content"));
                 each.accept(record);
                 if (record.seq() >= toSeq) {
                     return;

@@ -290,6 +290,10 @@ public final class LedgerSchema {
                   PRIMARY KEY ((workspace), version))
                   WITH CLUSTERING ORDER BY (version DESC)
                 """.formatted(ks));
+        // How far the policy judge has judged each workspace's records (it reads back a range it missed).
+        ddl(session, """
+                CREATE TABLE IF NOT EXISTS %s.policy_progress (workspace text PRIMARY KEY, through_seq bigint)
+                """.formatted(ks));
         // Retention per workspace, where an admin set one (the others have the configured default).
         ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.workspace_retention (

@@ -1,0 +1,204 @@
+package dev.codexledger.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.codexledger.node.LedgerNode;
+import dev.codexledger.testing.Eventually;
+import dev.codexledger.testing.LedgerClient;
+import dev.codexledger.testing.SharedCassandra;
+import dev.codexledger.testing.TestNodes;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Findings from real Codex telemetry (the CLI 0.169.0 captures) on a real node: each session start is
+ * judged by the policy in force when it was accepted, each broken requirement is one finding per
+ * conversation and rule, a replayed export or a range judged again stores none twice, and a session that
+ * does not say its settings is reported unknown.
+ */
+@ExtendWith(SharedCassandra.class)
+class PolicyFindingsIT {
+
+    private static final Duration WITHIN = Duration.ofSeconds(30);
+    private static String keyspace;
+    private static LedgerNode.Running node;
+    private static LedgerClient admin;
+
+    @BeforeAll
+    static void start() throws Exception {
+        keyspace = TestNodes.newKeyspace("findings");
+        node = TestNodes.start(SharedCassandra.contactPoint(), keyspace);
+        admin = new LedgerClient(node.httpAddress(), TestNodes.ADMIN_KEY);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (node != null) {
+            node.stop();
+        }
+    }
+
+    private static void policy(String workspace, String document) {
+        LedgerClient.Reply reply = admin.send("PUT", "/v1/admin/workspaces/" + workspace + "/policy",
+                Map.of("Content-Type", "application/json"), document.getBytes(StandardCharsets.UTF_8));
+        assertEquals(200, reply.status(), reply.raw().body());
+    }
+
+    private static void export(String workspace, String fixture) throws Exception {
+        byte[] capture;
+        try (InputStream in = PolicyFindingsIT.class.getResourceAsStream("/codex-otel/" + fixture)) {
+            capture = in.readAllBytes();
+        }
+        LedgerClient.Reply sent = admin.send("POST", "/v1/logs", Map.of("Content-Type", "application/json",
+                "X-Ledger-Workspace", workspace), capture);
+        assertEquals(200, sent.status(), sent.raw().body());
+    }
+
+    private static List<JsonNode> findings(String workspace) {
+        List<JsonNode> findings = new ArrayList<>();
+        admin.get("/v1/workspaces/" + workspace + "/records?event_type=CODEX_SECURITY_LOG&limit=1000").body()
+                .get("records").forEach(record -> {
+                    if (PolicyJudge.FINDING.equals(record.path("action").asText())) {
+                        findings.add(record);
+                    }
+                });
+        return findings;
+    }
+
+    private static List<JsonNode> findingsAfterQuiet(String workspace, int expected) throws InterruptedException {
+        List<JsonNode> found = Eventually.until(WITHIN, () -> findings(workspace), f -> f.size() >= expected);
+        Thread.sleep(1500); // nothing more comes
+        return findings(workspace);
+    }
+
+    private static String scrape(int port) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** A sample's value (0 when the series is not there), its labels as Prometheus writes them, in order. */
+    private static double sample(String metrics, String series) {
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+
+    static final String STRICT = """
+            {"requirement_sets": {"strict": {"allowed_approval_policies": ["untrusted", "on-request"],
+                                             "allowed_sandbox_modes": ["read-only"]}},
+             "rules": [{"group": "*", "requirements": "strict"}]}""";
+
+    @Test
+    void aPolicyThatAllowsTheSessionsFindsNothing() throws Exception {
+        policy("findings-allow", """
+                {"requirement_sets": {"all": {"allowed_approval_policies": ["never", "on-request"],
+                   "allowed_sandbox_modes": ["read-only"], "mcp_servers": {"codex_apps": {"command": "codex"}}}},
+                 "rules": [{"group": "*", "requirements": "all"}]}""");
+        export("findings-allow", "json-003.json");
+        export("findings-allow", "optin-004.json");
+        Eventually.until(WITHIN, () -> admin.get("/v1/workspaces/findings-allow/records?limit=1000").body()
+                .get("records").size(), n -> n > 0);
+        Thread.sleep(3000);
+        assertEquals(List.of(), findings("findings-allow"));
+    }
+
+    @Test
+    void eachBrokenRuleIsOneFindingPerConversationJudgedByThePolicyOfItsTime() throws Exception {
+        String ws = "findings-a";
+        policy(ws, STRICT);
+        export(ws, "json-003.json");
+        List<JsonNode> first = findingsAfterQuiet(ws, 1);
+        assertEquals(1, first.size(), first.toString());
+        JsonNode finding = first.get(0);
+        assertEquals("01a2012a-d5e9-7730-a4d6-19fae2c24218", finding.get("conversation_id").asText());
+        JsonNode attributes = finding.get("attributes");
+        assertEquals("violation", attributes.get("verdict").asText());
+        assertEquals("allowed_approval_policies", attributes.get("rule").asText());
+        assertEquals("never", attributes.get("actual").asText());
+        assertEquals("one of untrusted, on-request", attributes.get("expected").asText());
+        assertEquals("strict", attributes.get("requirement_set").asText());
+        assertEquals(1, attributes.get("policy_version").asLong());
+        assertEquals("0.169.0", attributes.get("app_version").asText());
+
+        export(ws, "json-003.json"); // the same export again
+        assertEquals(1, findingsAfterQuiet(ws, 1).size(), "a replay finds nothing new");
+
+        // the policy changes: never is allowed now, MCP servers only from the list
+        policy(ws, """
+                {"requirement_sets": {"v2": {"allowed_approval_policies": ["never"], "allowed_sandbox_modes": ["read-only"],
+                   "mcp_servers": {"docs": {"command": "codex-mcp"}}}},
+                 "rules": [{"group": "*", "requirements": "v2"}]}""");
+        export(ws, "optin-004.json");
+        List<JsonNode> both = findingsAfterQuiet(ws, 2);
+        assertEquals(2, both.size(), both.toString());
+        JsonNode second = both.stream().filter(f -> f.get("conversation_id").asText().startsWith("01a2012a-f0ab"))
+                .findFirst().orElseThrow();
+        assertEquals("mcp_servers.codex_apps", second.get("attributes").get("rule").asText());
+        assertEquals(2, second.get("attributes").get("policy_version").asLong());
+        assertEquals("acct-harness-0001", second.get("user").get("id").asText());
+        assertEquals(1, both.stream().filter(f -> f.get("attributes").get("policy_version").asLong() == 1).count(),
+                "the first session stays judged by the policy of its time");
+
+        // the judge's progress goes back to 0 and the node restarts: everything is read back from the records
+        // table and judged again, and nothing is stored twice
+        try (CqlSession session = CqlSession.builder().addContactPoint(SharedCassandra.contactPoint())
+                .withLocalDatacenter("datacenter1").build()) {
+            session.execute("UPDATE " + keyspace + ".policy_progress SET through_seq = 0 WHERE workspace = '" + ws + "'");
+            node.stop();
+            int managementPort = dev.codexledger.localcassandra.CassandraPorts.freePort();
+            node = TestNodes.start(SharedCassandra.contactPoint(), keyspace,
+                    Map.of("pekko.management.http.port", managementPort));
+            admin = new LedgerClient(node.httpAddress(), TestNodes.ADMIN_KEY);
+            LedgerClient.Reply more = admin.post("/v1/workspaces/" + ws + "/records", "application/json",
+                    dev.codexledger.testing.Records.array(dev.codexledger.testing.Records.record("after-restart", "u",
+                            Instant.now(), "x")));
+            assertEquals(200, more.status(), more.raw().body());
+            long last = more.body().path("last_seq").asLong(-1);
+            long judged = Eventually.until(WITHIN, () -> session.execute("SELECT through_seq FROM " + keyspace
+                    + ".policy_progress WHERE workspace = '" + ws + "'").one().getLong("through_seq"), seq -> seq > 1);
+            assertTrue(last < 0 || judged == last, "judged through " + judged + ", the workspace ends at " + last);
+            // this node saw neither session arrive: it judged both from the read-back, and stored nothing new
+            Eventually.assertThat(WITHIN, () -> {
+                String metrics = scrape(managementPort);
+                assertEquals(2.0, sample(metrics, "ledger_policy_sessions_judged_total{verdict=\"violation\"}"), metrics);
+                assertEquals(2.0, sample(metrics, "ledger_policy_findings_total{result=\"already\"}"), metrics);
+                assertEquals(0.0, sample(metrics, "ledger_policy_findings_total{result=\"stored\"}"), metrics);
+            });
+        }
+        assertEquals(2, findings(ws).size(), "read back, judged again, stored once");
+    }
+
+    @Test
+    void aSessionThatDoesNotSayItsSettingsIsUnknownNotCompliant() throws Exception {
+        String ws = "findings-unknown";
+        policy(ws, STRICT);
+        String start = "{\"event_id\":\"start-1\",\"event_type\":\"CODEX_SECURITY_LOG\",\"timestamp\":\"" + Instant.now()
+                + "\",\"user\":{\"id\":\"dee\"},\"conversation_id\":\"c-unknown\",\"action\":\"codex.conversation_starts\"}";
+        assertEquals(200, admin.post("/v1/workspaces/" + ws + "/records", "application/json", "[" + start + "]").status());
+        List<JsonNode> found = findingsAfterQuiet(ws, 2);
+        assertEquals(2, found.size(), found.toString());
+        for (JsonNode finding : found) {
+            assertEquals("unknown", finding.get("attributes").get("verdict").asText());
+            assertEquals("dee", finding.get("user").get("id").asText());
+        }
+        assertEquals(java.util.Set.of("allowed_approval_policies", "allowed_sandbox_modes"),
+                java.util.Set.of(found.get(0).get("attributes").get("rule").asText(),
+                        found.get(1).get("attributes").get("rule").asText()));
+    }
+}
