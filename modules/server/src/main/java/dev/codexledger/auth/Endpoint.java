@@ -23,6 +23,7 @@ public enum Endpoint {
             Scope.POLICY_ADMIN),
     POLICY_VERSIONS("GET", "/v1/admin/workspaces/{ws}/policy/versions", Scope.POLICY_ADMIN),
     POLICY_REQUIREMENTS("GET", "/v1/admin/workspaces/{ws}/policy/requirements.toml", Scope.POLICY_ADMIN),
+    POLICY_MANAGED_CONFIG("POST", "/v1/admin/workspaces/{ws}/policy/managed-config", Scope.POLICY_ADMIN),
     COMPLIANCE_LOGS_LIST("GET", "/v1/compliance/workspaces/{ws}/logs", Scope.COMPLIANCE_READ),
     COMPLIANCE_LOG_DOWNLOAD("GET", "/v1/compliance/workspaces/{ws}/logs/{id}", Scope.COMPLIANCE_READ),
     ERASURE("POST", "/v1/compliance/workspaces/{ws}/erasures", Scope.COMPLIANCE_DELETE),

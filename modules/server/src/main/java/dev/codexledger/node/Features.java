@@ -324,7 +324,7 @@ final class Features {
                 new OtlpRoutes(ledgers, recordsSettings, clock, access, bodies, metrics).routes(),
                 new KeysRoutes(keys, access, audit, blocking, bodies).routes(),
                 new RetentionRoutes(retention, access, audit, bodies, blocking).routes(),
-                new dev.codexledger.policy.PolicyRoutes(policies, access, audit, bodies, blocking).routes(),
+                new dev.codexledger.policy.PolicyRoutes(policies, keys, access, audit, bodies, blocking).routes(),
                 new LogRoutes(checkpoints, checkpointKeys, tiles, ledgers, new LogVerifications(session, keyspace, search,
                         tiles, checkpoints, checkpointKeys, ledgers, audit, blocking, clock, metrics), access, audit,
                         blocking).routes(),

@@ -64,13 +64,16 @@ public final class PolicyRoutes {
     private static final int MAX_VERSIONS_LISTED = 100;
 
     private final PolicyStore store;
+    private final dev.codexledger.auth.ApiKeys keys;
     private final Access access;
     private final AuthAudit audit;
     private final RequestBodies bodies;
     private final Executor blocking;
 
-    public PolicyRoutes(PolicyStore store, Access access, AuthAudit audit, RequestBodies bodies, Executor blocking) {
+    public PolicyRoutes(PolicyStore store, dev.codexledger.auth.ApiKeys keys, Access access, AuthAudit audit,
+                        RequestBodies bodies, Executor blocking) {
         this.store = store;
+        this.keys = keys;
         this.access = access;
         this.audit = audit;
         this.bodies = bodies;
@@ -93,7 +96,10 @@ public final class PolicyRoutes {
                 pathPrefix("requirement-sets", () -> path(segment(), name -> part(workspace, "requirement_sets", name))),
                 pathPrefix("groups", () -> path(segment(), name -> part(workspace, "groups", name))),
                 path("requirements.toml", () -> get(() -> access.allow(Endpoint.POLICY_REQUIREMENTS, workspace, key ->
-                        parameterMap(params -> answer(() -> requirements(workspace, params))))))))));
+                        parameterMap(params -> answer(() -> requirements(workspace, params)))))),
+                path("managed-config", () -> org.apache.pekko.http.javadsl.server.Directives.post(() ->
+                        access.allow(Endpoint.POLICY_MANAGED_CONFIG, workspace, key -> access.caller(key, caller ->
+                                body(json -> answer(() -> managedConfig(workspace, caller, json)))))))))));
     }
 
     /** PUT or DELETE one requirement set or group: the document with that part replaced or removed. */
@@ -215,6 +221,52 @@ public final class PolicyRoutes {
                 .addHeader(RawHeader.create("X-Ledger-Policy-Rule", match.filter(m -> m.rule() >= 0)
                         .map(m -> Integer.toString(m.rule())).orElse("none")))
                 .withEntity(HttpEntities.create(type, text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * A managed_config.toml whose [otel] exporter sends to {@code endpoint} with a new ingest key bound to
+     * the workspace (its secret is in the file and shown only here; the key's id is in X-Ledger-Key-Id).
+     */
+    private HttpResponse managedConfig(String workspace, AuthAudit.Caller caller, JsonNode body) {
+        for (java.util.Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!List.of("endpoint", "protocol", "environment", "log_user_prompt", "encoding").contains(name)) {
+                throw new BadRequest(name, "unknown field; the fields are endpoint, protocol, environment, log_user_prompt, encoding");
+            }
+        }
+        if (!body.isObject() || !body.path("endpoint").isTextual()
+                || !body.get("endpoint").asText().matches("https?://[^\\s/]+(/\\S*)?")) {
+            throw new BadRequest("endpoint", "required: the OTLP/HTTP logs URL as Codex machines reach this ledger,"
+                    + " e.g. https://ledger.example.com/v1/logs (used exactly as given)");
+        }
+        String protocol = body.path("protocol").asText("binary");
+        if (!protocol.equals("binary") && !protocol.equals("json")) {
+            throw new BadRequest("protocol", "must be binary (protobuf) or json");
+        }
+        JsonNode environment = body.path("environment");
+        if (!environment.isMissingNode() && (!environment.isTextual() || environment.asText().isBlank())) {
+            throw new BadRequest("environment", "must be a non-empty string, e.g. prod");
+        }
+        JsonNode logPrompt = body.path("log_user_prompt");
+        if (!logPrompt.isMissingNode() && !logPrompt.isBoolean()) {
+            throw new BadRequest("log_user_prompt", "must be true or false");
+        }
+        String encoding = body.path("encoding").asText("toml");
+        if (!encoding.equals("toml") && !encoding.equals("base64")) {
+            throw new BadRequest("encoding", "must be toml (the file) or base64 (MDM's config_toml_base64)");
+        }
+        dev.codexledger.auth.ApiKeys.Created created = keys.create("codex-managed-config", workspace,
+                java.util.Set.of(dev.codexledger.auth.Scope.INGEST), "key:" + caller.keyId());
+        AuthAudit.await(audit.keyOperation("key.created", caller, created.key()), "key.created of key " + created.key().id());
+        String text = ManagedConfigToml.render(new ManagedConfigToml.Exporter(body.get("endpoint").asText(), protocol,
+                environment.isMissingNode() ? "prod" : environment.asText(), logPrompt.asBoolean(false), workspace,
+                created.secret()));
+        boolean base64 = encoding.equals("base64");
+        return HttpResponse.create().withStatus(StatusCodes.CREATED)
+                .addHeader(RawHeader.create("X-Ledger-Key-Id", created.key().id()))
+                .withEntity(HttpEntities.create(base64 ? ContentTypes.TEXT_PLAIN_UTF8 : TOML, (base64
+                        ? java.util.Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8)) : text)
+                        .getBytes(StandardCharsets.UTF_8)));
     }
 
     private ObjectNode versions(String workspace) {
