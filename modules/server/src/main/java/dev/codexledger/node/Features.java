@@ -159,7 +159,8 @@ final class Features {
         system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(2), Duration.ofSeconds(2), analytics::tick,
                 system.executionContext());
         this.policyJudge = new dev.codexledger.policy.PolicyJudge(session, keyspace, policies, store, recordSink,
-                system.dispatchers().lookup(DispatcherSelector.blocking()), metrics);
+                system.dispatchers().lookup(DispatcherSelector.blocking()), metrics,
+                config.getBoolean("ledger.policy.findings-to-webhook") ? alertWebhook() : Optional.empty());
         system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(5), Duration.ofSeconds(5), policyJudge::tick,
                 system.executionContext());
         startLedgers(windows);
@@ -274,15 +275,20 @@ final class Features {
                 org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().address().toString());
     }
 
+    /** The alert webhook, when a URL is configured: budget alerts, and policy findings if they are turned on. */
+    private Optional<dev.codexledger.http.SignedWebhook> alertWebhook() {
+        String webhook = config.getString("ledger.budget.alerts.webhook-url");
+        return webhook.isBlank() ? Optional.empty() : Optional.of(new dev.codexledger.http.SignedWebhook(
+                URI.create(webhook), config.getString("ledger.budget.alerts.webhook-secret"),
+                config.getDuration("ledger.budget.alerts.first-backoff"),
+                config.getDuration("ledger.budget.alerts.max-backoff")));
+    }
+
     /** Budgets: the sharded budget entities, their alerts (records and webhooks), and the facade. */
     private Budgets startBudgets() {
         BudgetViews views = new BudgetViews();
-        String webhook = config.getString("ledger.budget.alerts.webhook-url");
         LedgerAlerts alerts = new LedgerAlerts((workspace, record) -> recordSink.append(workspace, List.of(record)),
-                webhook.isBlank() ? Optional.empty() : Optional.of(URI.create(webhook)),
-                config.getString("ledger.budget.alerts.webhook-secret"),
-                config.getDuration("ledger.budget.alerts.first-backoff"),
-                config.getDuration("ledger.budget.alerts.max-backoff"));
+                alertWebhook());
         WorkspaceBudget.init(system, new WorkspaceBudget.Settings(ZoneId.of(config.getString("ledger.budget.time-zone")),
                 config.getDuration("ledger.budget.reservation-ttl"), config.getDuration("ledger.budget.max-reservation-ttl"),
                 clock, views, alerts, new RecordsUsageSource(store, prices, blocking, clock,

@@ -76,18 +76,21 @@ public final class PolicyJudge implements AfterWrite.Follower {
     private final AuthAudit.Sink sink;
     private final Executor executor;
     private final dev.codexledger.metrics.LedgerMetrics metrics;
+    private final Optional<dev.codexledger.http.SignedWebhook> webhook;
     private final PreparedStatement readProgress;
     private final PreparedStatement writeProgress;
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
 
     public PolicyJudge(CqlSession session, String keyspace, PolicyStore policies, RecordStore records,
-                       AuthAudit.Sink sink, Executor executor, dev.codexledger.metrics.LedgerMetrics metrics) {
+                       AuthAudit.Sink sink, Executor executor, dev.codexledger.metrics.LedgerMetrics metrics,
+                       Optional<dev.codexledger.http.SignedWebhook> webhook) {
         this.session = session;
         this.policies = policies;
         this.records = records;
         this.sink = sink;
         this.executor = executor;
         this.metrics = metrics;
+        this.webhook = webhook;
         this.readProgress = session.prepare("SELECT through_seq FROM " + keyspace + ".policy_progress WHERE workspace = ?");
         this.writeProgress = session.prepare("INSERT INTO " + keyspace + ".policy_progress (workspace, through_seq) VALUES (?, ?)");
     }
@@ -221,8 +224,17 @@ public final class PolicyJudge implements AfterWrite.Follower {
         for (ObjectNode finding : findings) { // one by one: a finding stored before with other content refuses only itself
             try {
                 Object appended = sink.append(workspace, List.of(finding)).toCompletableFuture().get(30, TimeUnit.SECONDS);
-                metrics.policyFinding(appended instanceof dev.codexledger.workspace.Appended.Stored stored
-                        && stored.accepted() > 0);
+                boolean stored = appended instanceof dev.codexledger.workspace.Appended.Stored result && result.accepted() > 0;
+                metrics.policyFinding(stored);
+                if (stored && webhook.isPresent()) { // a new finding only: judging again sends nothing twice
+                    ObjectNode alert = JSON.createObjectNode().put("type", FINDING).put("workspace", workspace)
+                            .put("finding_id", finding.get("event_id").asText())
+                            .put("timestamp", finding.get("timestamp").asText());
+                    alert.set("user", finding.get("user"));
+                    alert.set("conversation_id", finding.get("conversation_id"));
+                    alert.setAll((ObjectNode) finding.get("attributes"));
+                    webhook.get().post(alert.toString());
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while appending a finding", e);

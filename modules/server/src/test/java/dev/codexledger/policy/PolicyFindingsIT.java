@@ -36,17 +36,52 @@ class PolicyFindingsIT {
     private static LedgerNode.Running node;
     private static LedgerClient admin;
 
+    /** The alert webhook's receiver: every body it got, with a valid signature, by workspace. */
+    private static final List<JsonNode> POSTED = java.util.Collections.synchronizedList(new ArrayList<>());
+    private static final String SECRET = "findings-webhook-secret";
+    private static com.sun.net.httpserver.HttpServer receiver;
+
     @BeforeAll
     static void start() throws Exception {
+        receiver = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/alerts", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            String signature = exchange.getRequestHeaders().getFirst("X-Ledger-Signature");
+            String expected = "sha256=" + new dev.codexledger.http.SignedWebhook(java.net.URI.create("http://unused"),
+                    SECRET, Duration.ofSeconds(1), Duration.ofSeconds(1)).sign(new String(body, StandardCharsets.UTF_8));
+            if (expected.equals(signature)) {
+                POSTED.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(body));
+            }
+            exchange.sendResponseHeaders(expected.equals(signature) ? 204 : 400, -1);
+            exchange.close();
+        });
+        receiver.start();
         keyspace = TestNodes.newKeyspace("findings");
-        node = TestNodes.start(SharedCassandra.contactPoint(), keyspace);
+        node = TestNodes.start(SharedCassandra.contactPoint(), keyspace, webhook(Map.of()));
         admin = new LedgerClient(node.httpAddress(), TestNodes.ADMIN_KEY);
+    }
+
+    private static Map<String, Object> webhook(Map<String, Object> more) {
+        Map<String, Object> settings = new java.util.HashMap<>(more);
+        settings.put("ledger.budget.alerts.webhook-url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/alerts");
+        settings.put("ledger.budget.alerts.webhook-secret", SECRET);
+        settings.put("ledger.policy.findings-to-webhook", true);
+        return settings;
+    }
+
+    private static List<JsonNode> posted(String workspace) {
+        synchronized (POSTED) {
+            return POSTED.stream().filter(p -> workspace.equals(p.path("workspace").asText())).toList();
+        }
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (node != null) {
             node.stop();
+        }
+        if (receiver != null) {
+            receiver.stop(0);
         }
     }
 
@@ -163,7 +198,7 @@ class PolicyFindingsIT {
             node.stop();
             int managementPort = dev.codexledger.localcassandra.CassandraPorts.freePort();
             node = TestNodes.start(SharedCassandra.contactPoint(), keyspace,
-                    Map.of("pekko.management.http.port", managementPort));
+                    webhook(Map.of("pekko.management.http.port", managementPort)));
             admin = new LedgerClient(node.httpAddress(), TestNodes.ADMIN_KEY);
             LedgerClient.Reply more = admin.post("/v1/workspaces/" + ws + "/records", "application/json",
                     dev.codexledger.testing.Records.array(dev.codexledger.testing.Records.record("after-restart", "u",
@@ -182,6 +217,11 @@ class PolicyFindingsIT {
             });
         }
         assertEquals(2, findings(ws).size(), "read back, judged again, stored once");
+        List<JsonNode> alerts = posted(ws);
+        assertEquals(2, alerts.size(), "each new finding went to the webhook once, signed: " + alerts);
+        assertEquals(java.util.Set.of("allowed_approval_policies", "mcp_servers.codex_apps"),
+                java.util.Set.of(alerts.get(0).get("rule").asText(), alerts.get(1).get("rule").asText()));
+        assertEquals(PolicyJudge.FINDING, alerts.get(0).get("type").asText());
     }
 
     @Test
