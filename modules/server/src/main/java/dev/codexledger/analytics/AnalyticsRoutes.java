@@ -42,12 +42,15 @@ public final class AnalyticsRoutes {
     record Users(String object, List<ObjectNode> data, @JsonProperty("has_more") boolean hasMore) {}
 
     private final Analytics analytics;
+    private final dev.codexledger.policy.PolicySessions policySessions;
     private final Access access;
     private final Executor blocking;
     private final Clock clock;
 
-    public AnalyticsRoutes(Analytics analytics, Access access, Executor blocking, Clock clock) {
+    public AnalyticsRoutes(Analytics analytics, dev.codexledger.policy.PolicySessions policySessions, Access access,
+                           Executor blocking, Clock clock) {
         this.analytics = analytics;
+        this.policySessions = policySessions;
         this.access = access;
         this.blocking = blocking;
         this.clock = clock;
@@ -62,7 +65,10 @@ public final class AnalyticsRoutes {
                         path("code_review_responses", () -> paged(Endpoint.ANALYTICS_CODE_REVIEW_RESPONSES,
                                 workspace, AnalyticsReports::codeReviewResponses)),
                         path("users", () -> access.allow(Endpoint.ANALYTICS_USERS, workspace, key ->
-                                parameterMap(params -> Blocking.answer(blocking, () -> users(workspace, params)))))))))));
+                                parameterMap(params -> Blocking.answer(blocking, () -> users(workspace, params))))),
+                        path("policy_compliance", () -> access.allow(Endpoint.ANALYTICS_POLICY_COMPLIANCE, workspace,
+                                key -> parameterMap(params -> Blocking.answer(blocking,
+                                        () -> policyCompliance(workspace, params)))))))))));
     }
 
     private interface Report {
@@ -107,6 +113,49 @@ public final class AnalyticsRoutes {
             last = row.cursor();
         }
         return ApiErrors.ok(new Page("page", data, more, more ? AnalyticsParameters.nextPage(last) : null));
+    }
+
+    /**
+     * Codex sessions per day (UTC, by their start) as the policy judge found them: compliant, violation,
+     * unknown (telemetry silent on a requirement) or unruled (no policy or rule applied), the share
+     * compliant among the judged, and the same per policy group. Every day of the period has a row.
+     */
+    private HttpResponse policyCompliance(String workspace, Map<String, String> params) {
+        AnalyticsParameters.only(params, Set.of("start_time", "end_time"));
+        AnalyticsReports.Range range = AnalyticsParameters.range(params, clock);
+        Map<java.time.LocalDate, List<dev.codexledger.policy.PolicySessions.Session>> byDay = new java.util.TreeMap<>();
+        for (dev.codexledger.policy.PolicySessions.Session session : policySessions.between(workspace, range.first(), range.last())) {
+            byDay.computeIfAbsent(session.day(), d -> new ArrayList<>()).add(session);
+        }
+        List<JsonNode> data = new ArrayList<>();
+        for (java.time.LocalDate day = range.first(); !day.isAfter(range.last()); day = day.plusDays(1)) {
+            List<dev.codexledger.policy.PolicySessions.Session> sessions = byDay.getOrDefault(day, List.of());
+            long start = day.atStartOfDay(java.time.ZoneOffset.UTC).toEpochSecond();
+            ObjectNode row = counts(sessions).put("object", "codex.analytics.bucket").put("start_time", start)
+                    .put("end_time", start + 86_400).put("date", day.toString());
+            com.fasterxml.jackson.databind.node.ArrayNode groups = row.putArray("by_policy_group");
+            Map<String, List<dev.codexledger.policy.PolicySessions.Session>> byGroup = new java.util.TreeMap<>();
+            sessions.stream().filter(s -> s.group() != null)
+                    .forEach(s -> byGroup.computeIfAbsent(s.group(), g -> new ArrayList<>()).add(s));
+            byGroup.forEach((group, inGroup) -> groups.add(counts(inGroup).put("policy_group", group)));
+            data.add(row);
+        }
+        return ApiErrors.ok(new Page("page", data, false, null));
+    }
+
+    private static ObjectNode counts(List<dev.codexledger.policy.PolicySessions.Session> sessions) {
+        ObjectNode counts = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        counts.put("sessions", sessions.size());
+        for (String verdict : dev.codexledger.policy.PolicySessions.VERDICTS) {
+            counts.put(verdict, sessions.stream().filter(s -> s.verdict().equals(verdict)).count());
+        }
+        long judged = sessions.size() - counts.get("unruled").asLong();
+        if (judged == 0) {
+            counts.putNull("share_compliant");
+        } else {
+            counts.put("share_compliant", Math.round(counts.get("compliant").asLong() * 10_000.0 / judged) / 10_000.0);
+        }
+        return counts;
     }
 
     private HttpResponse users(String workspace, Map<String, String> params) {

@@ -56,6 +56,7 @@ public enum Endpoint {
     ANALYTICS_CODE_REVIEW_RESPONSES("GET", "/v1/analytics/codex/workspaces/{ws}/code_review_responses",
             Scope.ANALYTICS_READ),
     ANALYTICS_USERS("GET", "/v1/analytics/codex/workspaces/{ws}/users", Scope.ANALYTICS_READ),
+    ANALYTICS_POLICY_COMPLIANCE("GET", "/v1/analytics/codex/workspaces/{ws}/policy_compliance", Scope.ANALYTICS_READ),
     ANALYTICS_EXPORT("GET", "/v1/analytics/codex/workspaces/{ws}/exports/{series}", Scope.ANALYTICS_READ);
 
     private final String method;

@@ -16,7 +16,7 @@ public final class RouteTemplates {
             "memory", "node", "org", "pricing", "proofs", "records", "reservations", "retention", "rotate", "scopes",
             "settings", "settle", "teams", "usage", "users", "vendor", "verifications", "workspaces", "ping",
             "thresholds", "spend", "files", "jobs", "windows", "prices", "policy", "versions", "rules", "groups",
-            "requirement-sets", "requirements.toml", "managed-config");
+            "requirement-sets", "requirements.toml", "managed-config", "policy_compliance");
     private static final int MAX_SEGMENTS = 8;
 
     private RouteTemplates() {}

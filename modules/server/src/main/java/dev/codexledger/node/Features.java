@@ -93,6 +93,7 @@ final class Features {
     private final Retention retention;
     private final dev.codexledger.policy.PolicyStore policies;
     private final dev.codexledger.policy.PolicyJudge policyJudge;
+    private final dev.codexledger.policy.PolicySessions policySessions;
     private final RecordStore store;
     private final MerkleTiles tiles;
     private final CheckpointKeys checkpointKeys;
@@ -158,7 +159,9 @@ final class Features {
                 config.getDuration("ledger.analytics.coalesce"), config.getInt("ledger.analytics.known-threads"));
         system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(2), Duration.ofSeconds(2), analytics::tick,
                 system.executionContext());
-        this.policyJudge = new dev.codexledger.policy.PolicyJudge(session, keyspace, policies, store, recordSink,
+        this.policySessions = new dev.codexledger.policy.PolicySessions(session, keyspace, retention::ttlOf);
+        this.policyJudge = new dev.codexledger.policy.PolicyJudge(session, keyspace, policies, policySessions, store,
+                recordSink,
                 system.dispatchers().lookup(DispatcherSelector.blocking()), metrics,
                 config.getBoolean("ledger.policy.findings-to-webhook") ? alertWebhook() : Optional.empty());
         system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(5), Duration.ofSeconds(5), policyJudge::tick,
@@ -342,7 +345,7 @@ final class Features {
                 new BudgetDecisionRoutes(budgets, prices, access, bodies, failOpen(),
                         BudgetDecisionRoutes.ForwardAuth.fromConfig(config.getConfig("ledger.budget.forward-auth")),
                         metrics).routes(),
-                new AnalyticsRoutes(analytics, access, blocking, clock).routes(),
+                new AnalyticsRoutes(analytics, policySessions, access, blocking, clock).routes(),
                 new AnalyticsExportRoutes(analytics, budgets, access, blocking, clock).routes()));
         return concat(pathPrefix("v1", () -> concat(api.get(0), api.subList(1, api.size()).toArray(Route[]::new))),
                 new DashboardRoutes().routes());

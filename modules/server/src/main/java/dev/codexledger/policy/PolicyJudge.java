@@ -72,6 +72,7 @@ public final class PolicyJudge implements AfterWrite.Follower {
 
     private final CqlSession session;
     private final PolicyStore policies;
+    private final PolicySessions sessions;
     private final RecordStore records;
     private final AuthAudit.Sink sink;
     private final Executor executor;
@@ -81,11 +82,13 @@ public final class PolicyJudge implements AfterWrite.Follower {
     private final PreparedStatement writeProgress;
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
 
-    public PolicyJudge(CqlSession session, String keyspace, PolicyStore policies, RecordStore records,
+    public PolicyJudge(CqlSession session, String keyspace, PolicyStore policies, PolicySessions sessions,
+                       RecordStore records,
                        AuthAudit.Sink sink, Executor executor, dev.codexledger.metrics.LedgerMetrics metrics,
                        Optional<dev.codexledger.http.SignedWebhook> webhook) {
         this.session = session;
         this.policies = policies;
+        this.sessions = sessions;
         this.records = records;
         this.sink = sink;
         this.executor = executor;
@@ -199,19 +202,22 @@ public final class PolicyJudge implements AfterWrite.Follower {
         }
         Instant accepted = Instant.EPOCH.plus(start.acceptedAtMicros(), java.time.temporal.ChronoUnit.MICROS);
         Optional<PolicyStore.Version> version = versions.stream().filter(v -> !v.setAt().isAfter(accepted)).findFirst();
-        if (version.isEmpty()) {
-            metrics.policySessionJudged("unruled");
-            return; // no policy was in force when the session was recorded
-        }
         SessionSettings settings = SessionSettings.of(content);
-        Optional<PolicyDocument.Match> match = version.get().document().forUser(settings.user());
-        if (match.isEmpty()) {
+        java.time.LocalDate day = java.time.LocalDate.ofInstant(
+                Instant.EPOCH.plus(start.timestampMicros(), java.time.temporal.ChronoUnit.MICROS), java.time.ZoneOffset.UTC);
+        String session = settings.conversation() != null ? settings.conversation() : "record:" + start.eventId();
+        Optional<PolicyDocument.Match> match = version.flatMap(v -> v.document().forUser(settings.user()));
+        if (match.isEmpty()) { // no policy was in force when the session was recorded, or no rule covers its user
             metrics.policySessionJudged("unruled");
-            return; // no rule covers this user: nothing was required
+            sessions.record(workspace, new PolicySessions.Session(day, session, "unruled", null, null,
+                    version.map(PolicyStore.Version::version).orElse(0L), settings.user()));
+            return;
         }
         SessionJudge.Verdict verdict = SessionJudge.judge(match.get().requirements(), settings);
-        metrics.policySessionJudged(!verdict.violations().isEmpty() ? "violation"
-                : !verdict.unknown().isEmpty() ? "unknown" : "compliant");
+        String outcome = !verdict.violations().isEmpty() ? "violation" : !verdict.unknown().isEmpty() ? "unknown" : "compliant";
+        metrics.policySessionJudged(outcome);
+        sessions.record(workspace, new PolicySessions.Session(day, session, outcome, match.get().group(),
+                match.get().setName(), version.get().version(), settings.user()));
         List<ObjectNode> findings = new ArrayList<>();
         for (SessionJudge.Violation violation : verdict.violations()) {
             findings.add(finding(start, content, settings, version.get(), match.get(), violation.rule(), "violation",

@@ -290,6 +290,15 @@ public final class LedgerSchema {
                   PRIMARY KEY ((workspace), version))
                   WITH CLUSTERING ORDER BY (version DESC)
                 """.formatted(ks));
+        // The policy judge's verdict per Codex session, by the day (UTC) of its start: what the compliance
+        // analytics count (share of sessions compliant per day and policy group). Rewritten with the same
+        // values when a session is judged again; TTL the workspace's retention.
+        ddl(session, """
+                CREATE TABLE IF NOT EXISTS %s.policy_sessions (
+                  workspace text, day date, session text, verdict text, policy_group text, requirement_set text,
+                  policy_version bigint, user_id text,
+                  PRIMARY KEY ((workspace, day), session))
+                """.formatted(ks));
         // How far the policy judge has judged each workspace's records (it reads back a range it missed).
         ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.policy_progress (workspace text PRIMARY KEY, through_seq bigint)

@@ -242,6 +242,7 @@ class IsolationIT {
             case POLICY_REQUIREMENTS -> client.get("/v1/admin/workspaces/" + workspace + "/policy/requirements.toml?user=u");
             case POLICY_MANAGED_CONFIG -> client.post("/v1/admin/workspaces/" + workspace + "/policy/managed-config",
                     "application/json", "{\"endpoint\": \"https://ledger.example.com/v1/logs\"}");
+            case ANALYTICS_POLICY_COMPLIANCE -> client.get("/v1/analytics/codex/workspaces/" + workspace + "/policy_compliance");
             case BUDGETS_STATUS -> client.get("/v1/admin/workspaces/" + workspace + "/budgets");
             case BUDGET_SET -> client.send("PUT", "/v1/admin/workspaces/" + workspace + "/budgets/users/probe",
                     Map.of("Content-Type", "application/json"), "{\"window\":\"month\",\"cap\":1000}"

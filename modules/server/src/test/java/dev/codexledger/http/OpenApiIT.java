@@ -375,7 +375,11 @@ class OpenApiIT {
                     command = command.replace("${" + entry.getKey() + "}", entry.getValue())
                             .replaceAll("\\$" + entry.getKey() + "\\b", Matcher.quoteReplacement(entry.getValue()));
                 }
-                Matcher target = url.matcher(command);
+                Matcher body = data.matcher(command);
+                boolean sends = body.find();
+                // the URL is the command's, not one inside the body it sends
+                Matcher target = url.matcher(sends ? command.substring(0, body.start()) + command.substring(body.end())
+                        : command);
                 if (!target.find()) {
                     continue;
                 }
@@ -385,8 +389,6 @@ class OpenApiIT {
                     continue;
                 }
                 Matcher method = explicitMethod.matcher(command);
-                Matcher body = data.matcher(command);
-                boolean sends = body.find();
                 String verb = method.find() ? method.group(1)
                         : sends || command.matches(".*(-F |--form|-T ).*") ? "POST" : "GET";
                 Matcher type = contentType.matcher(command);

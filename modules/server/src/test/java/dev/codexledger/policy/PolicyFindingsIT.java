@@ -134,6 +134,31 @@ class PolicyFindingsIT {
         return 0;
     }
 
+    /**
+     * The day the workspace's sessions started (the captures' day, read from their records), as
+     * policy_compliance reports it over that day and the days around it.
+     */
+    private static JsonNode sessionDay(String workspace) {
+        String timestamp = admin.get("/v1/workspaces/" + workspace + "/records?event_type=CODEX_SECURITY_LOG&limit=1000")
+                .body().get("records").findValues("timestamp").get(0).asText();
+        java.time.LocalDate day = java.time.LocalDate.ofInstant(Instant.parse(timestamp), java.time.ZoneOffset.UTC);
+        long start = day.minusDays(3).atStartOfDay(java.time.ZoneOffset.UTC).toEpochSecond();
+        JsonNode days = admin.get("/v1/analytics/codex/workspaces/" + workspace + "/policy_compliance?start_time="
+                + start + "&end_time=" + (start + 7 * 86_400)).body().get("data");
+        assertEquals(7, days.size(), "every day of the period has a row");
+        List<JsonNode> active = new ArrayList<>();
+        days.forEach(d -> {
+            if (d.get("sessions").asLong() > 0) {
+                active.add(d);
+            } else {
+                assertTrue(d.get("share_compliant").isNull(), "a day without sessions has no share: " + d);
+            }
+        });
+        assertEquals(1, active.size(), days.toString());
+        assertEquals(day.toString(), active.get(0).get("date").asText());
+        return active.get(0);
+    }
+
     static final String STRICT = """
             {"requirement_sets": {"strict": {"allowed_approval_policies": ["untrusted", "on-request"],
                                              "allowed_sandbox_modes": ["read-only"]}},
@@ -151,6 +176,9 @@ class PolicyFindingsIT {
                 .get("records").size(), n -> n > 0);
         Thread.sleep(3000);
         assertEquals(List.of(), findings("findings-allow"));
+        JsonNode day = sessionDay("findings-allow");
+        assertEquals(2, day.get("compliant").asLong(), day.toString());
+        assertEquals(1.0, day.get("share_compliant").asDouble(), day.toString());
     }
 
     @Test
@@ -222,6 +250,13 @@ class PolicyFindingsIT {
         assertEquals(java.util.Set.of("allowed_approval_policies", "mcp_servers.codex_apps"),
                 java.util.Set.of(alerts.get(0).get("rule").asText(), alerts.get(1).get("rule").asText()));
         assertEquals(PolicyJudge.FINDING, alerts.get(0).get("type").asText());
+
+        // the compliance analytics, by the day the sessions started (the captures' day): two, neither compliant
+        JsonNode last = sessionDay(ws);
+        assertEquals(2, last.get("sessions").asLong(), last.toString());
+        assertEquals(2, last.get("violation").asLong(), last.toString());
+        assertEquals(0.0, last.get("share_compliant").asDouble(), last.toString());
+        assertEquals("*", last.get("by_policy_group").get(0).get("policy_group").asText());
     }
 
     @Test
