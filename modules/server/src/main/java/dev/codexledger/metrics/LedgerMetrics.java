@@ -151,10 +151,13 @@ public final class LedgerMetrics implements AutoCloseable {
                 .tag("verdict", verdict).register(registry).increment();
     }
 
-    /** A finding appended: stored new, or already stored (a session judged again). */
-    public void policyFinding(boolean stored) {
-        Counter.builder("ledger.policy.findings").description("policy findings appended, stored new or already there")
-                .tag("result", stored ? "stored" : "already").register(registry).increment();
+    /**
+     * A finding appended: {@code stored} new, {@code already} there (the same record judged again), or
+     * {@code found-before} (the conversation has that rule's finding from another of its records).
+     */
+    public void policyFinding(String result) {
+        Counter.builder("ledger.policy.findings").description("policy findings appended: stored new, already there, found before")
+                .tag("result", result).register(registry).increment();
     }
 
     // ---------------------------------------------------------------- jobs

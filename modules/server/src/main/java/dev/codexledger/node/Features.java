@@ -162,7 +162,7 @@ final class Features {
         this.policySessions = new dev.codexledger.policy.PolicySessions(session, keyspace, retention::ttlOf);
         this.policyJudge = new dev.codexledger.policy.PolicyJudge(session, keyspace, policies, policySessions, store,
                 recordSink,
-                system.dispatchers().lookup(DispatcherSelector.blocking()), metrics,
+                system.dispatchers().lookup(DispatcherSelector.fromConfig("ledger.policy.dispatcher")), metrics,
                 config.getBoolean("ledger.policy.findings-to-webhook") ? alertWebhook() : Optional.empty());
         system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(5), Duration.ofSeconds(5), policyJudge::tick,
                 system.executionContext());

@@ -31,9 +31,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Judges every Codex session as its records are written: each {@code codex.conversation_starts} record is
- * checked against the requirement set that applied to its user under the policy version in force when
- * the ledger accepted it, and each broken requirement becomes a finding — a {@code CODEX_SECURITY_LOG}
+ * Judges every Codex session as its records are written: each {@code codex.conversation_starts} record (its
+ * settings) and each {@code codex.tool_result} (a command a forbidden command rule matches, a call to an MCP
+ * server off the allowlist) is checked against the requirement set that applied to its user under the
+ * policy version in force when the ledger accepted it, and each broken requirement becomes a finding — a {@code CODEX_SECURITY_LOG}
  * record with action {@code policy.finding} in the same workspace (so it is chained, searchable, in the
  * compliance files). A requirement the session's telemetry does not speak to is a finding with verdict
  * {@code unknown}, never silence.
@@ -52,6 +53,9 @@ public final class PolicyJudge implements AfterWrite.Follower {
     private static final int MAX_VERSIONS_SEARCHED = 1000;
     /** The action of a finding record. */
     public static final String FINDING = "policy.finding";
+    /** The records judged: a session's start (its settings) and each tool call it ran. */
+    private static final java.util.Set<String> JUDGED = java.util.Set.of(SessionSettings.CONVERSATION_STARTS,
+            ToolCall.TOOL_RESULT);
 
     /** A session start to judge: its seq, id, times and content. */
     private record Start(long seq, String eventId, long timestampMicros, long acceptedAtMicros, String content) {}
@@ -64,6 +68,8 @@ public final class PolicyJudge implements AfterWrite.Follower {
         final AtomicBoolean running = new AtomicBoolean();
         /** The last seq judged; -1 until read from policy_progress. Only the draining thread touches it. */
         long judgedThrough = -1;
+        /** Handed over: a drain still running stops before judging or writing progress again. */
+        volatile boolean closed;
 
         Lane(String workspace) {
             this.workspace = workspace;
@@ -107,7 +113,8 @@ public final class PolicyJudge implements AfterWrite.Follower {
         List<Start> starts = new ArrayList<>();
         List<LedgerRecord> written = priced.records();
         for (int i = 0; i < written.size(); i++) {
-            if (SessionSettings.CONVERSATION_STARTS.equals(priced.facts().get(i).action())) {
+            String action = priced.facts().get(i).action();
+            if (action != null && JUDGED.contains(action)) {
                 LedgerRecord record = written.get(i);
                 starts.add(new Start(record.seq(), record.eventId(), record.timestampMicros(),
                         priced.batch().acceptedAtMicros(), record.content().toString(StandardCharsets.UTF_8)));
@@ -126,7 +133,10 @@ public final class PolicyJudge implements AfterWrite.Follower {
      */
     @Override
     public CompletionStage<Void> handOver(String workspace) {
-        lanes.remove(workspace);
+        Lane lane = lanes.remove(workspace);
+        if (lane != null) {
+            lane.closed = true;
+        }
         return CompletableFuture.completedFuture(null);
     }
 
@@ -139,17 +149,20 @@ public final class PolicyJudge implements AfterWrite.Follower {
     private void drain(Lane lane) {
         try {
             Batch batch;
-            while ((batch = lane.queue.peek()) != null) {
+            while ((batch = lane.queue.peek()) != null && !lane.closed) {
                 if (lane.judgedThrough < 0) {
                     Row row = session.execute(readProgress.bind(lane.workspace)).one();
                     lane.judgedThrough = row != null ? row.getLong("through_seq") : batch.firstSeq() - 1;
                 }
                 if (batch.lastSeq() > lane.judgedThrough) {
-                    List<PolicyStore.Version> versions = policies.versions(lane.workspace, MAX_VERSIONS_SEARCHED);
+                    boolean gap = batch.firstSeq() > lane.judgedThrough + 1;
+                    List<PolicyStore.Version> versions = gap || !batch.starts().isEmpty()
+                            ? policies.versions(lane.workspace, MAX_VERSIONS_SEARCHED) : List.of();
                     List<Start> starts = new ArrayList<>();
-                    if (batch.firstSeq() > lane.judgedThrough + 1) { // a range this lane never saw: read it back
+                    if (gap) { // a range this lane never saw: read it back
                         records.acceptedBetween(lane.workspace, lane.judgedThrough + 1, batch.firstSeq() - 1, 0, stored -> {
-                            if (stored.content() != null && stored.content().contains(SessionSettings.CONVERSATION_STARTS)) {
+                            if (stored.content() != null && (stored.content().contains(SessionSettings.CONVERSATION_STARTS)
+                                    || stored.content().contains(ToolCall.TOOL_RESULT))) {
                                 starts.add(new Start(stored.seq(), stored.eventId(), stored.timestampMicros(),
                                         stored.acceptedAtMicros(), stored.content()));
                             }
@@ -161,7 +174,13 @@ public final class PolicyJudge implements AfterWrite.Follower {
                         }
                     }
                     for (Start start : starts) {
+                        if (lane.closed) {
+                            return;
+                        }
                         judge(lane.workspace, start, versions);
+                    }
+                    if (lane.closed) {
+                        return; // handed over meanwhile: the next owner judges from the stored progress
                     }
                     session.execute(writeProgress.bind(lane.workspace, batch.lastSeq()));
                     lane.judgedThrough = batch.lastSeq();
@@ -174,7 +193,7 @@ public final class PolicyJudge implements AfterWrite.Follower {
             lane.judgedThrough = -1;
         } finally {
             lane.running.set(false);
-            if (!lane.queue.isEmpty() && lane.judgedThrough >= 0) {
+            if (!lane.queue.isEmpty() && lane.judgedThrough >= 0 && !lane.closed) {
                 schedule(lane); // a batch that came in after the last look
             }
         }
@@ -197,11 +216,16 @@ public final class PolicyJudge implements AfterWrite.Follower {
         } catch (IOException e) {
             return; // stored content is JSON; nothing to judge in one that is not
         }
-        if (!SessionSettings.CONVERSATION_STARTS.equals(content.path("action").asText())) {
+        String action = content.path("action").asText("");
+        if (!JUDGED.contains(action)) {
             return;
         }
         Instant accepted = Instant.EPOCH.plus(start.acceptedAtMicros(), java.time.temporal.ChronoUnit.MICROS);
         Optional<PolicyStore.Version> version = versions.stream().filter(v -> !v.setAt().isAfter(accepted)).findFirst();
+        if (action.equals(ToolCall.TOOL_RESULT)) {
+            judgeTool(workspace, start, content, version);
+            return;
+        }
         SessionSettings settings = SessionSettings.of(content);
         java.time.LocalDate day = java.time.LocalDate.ofInstant(
                 Instant.EPOCH.plus(start.timestampMicros(), java.time.temporal.ChronoUnit.MICROS), java.time.ZoneOffset.UTC);
@@ -227,11 +251,37 @@ public final class PolicyJudge implements AfterWrite.Follower {
             findings.add(finding(start, content, settings, version.get(), match.get(), rule, "unknown",
                     "the session's telemetry to say it", null));
         }
+        append(workspace, findings);
+    }
+
+    /** Judges a tool call Codex ran against the command rules and the MCP allowlist of its user's set. */
+    private void judgeTool(String workspace, Start start, JsonNode content, Optional<PolicyStore.Version> version) {
+        ToolCall call = ToolCall.of(content);
+        Optional<PolicyDocument.Match> match = version.flatMap(v -> v.document().forUser(call.user()));
+        if (match.isEmpty()) {
+            return;
+        }
+        SessionSettings settings = new SessionSettings(call.user(), call.conversation(), null, null, null, null);
+        List<ObjectNode> findings = new ArrayList<>();
+        for (SessionJudge.Violation violation : SessionJudge.judgeTool(match.get().requirements(), call)) {
+            ObjectNode finding = finding(start, content, settings, version.get(), match.get(), violation.rule(),
+                    "violation", violation.expected(), violation.actual());
+            ((ObjectNode) finding.get("attributes")).put("tool_name", call.toolName()).put("call_id", call.callId())
+                    .put("app_version", content.path("attributes").path("codex").path("app_version").asText(null));
+            findings.add(finding);
+        }
+        append(workspace, findings);
+    }
+
+    private void append(String workspace, List<ObjectNode> findings) {
         for (ObjectNode finding : findings) { // one by one: a finding stored before with other content refuses only itself
             try {
                 Object appended = sink.append(workspace, List.of(finding)).toCompletableFuture().get(30, TimeUnit.SECONDS);
                 boolean stored = appended instanceof dev.codexledger.workspace.Appended.Stored result && result.accepted() > 0;
-                metrics.policyFinding(stored);
+                // a conflict: this conversation already has a finding for this rule, from another of its records
+                // (a resumed session's second start, a forbidden command run again): once per conversation and rule
+                metrics.policyFinding(stored ? "stored" : appended instanceof dev.codexledger.workspace.Appended.Conflict
+                        ? "found-before" : "already");
                 if (stored && webhook.isPresent()) { // a new finding only: judging again sends nothing twice
                     ObjectNode alert = JSON.createObjectNode().put("type", FINDING).put("workspace", workspace)
                             .put("finding_id", finding.get("event_id").asText())

@@ -91,8 +91,8 @@ public final class PolicyRoutes {
                 path("versions", () -> get(() -> access.allow(Endpoint.POLICY_VERSIONS, workspace, key ->
                         answer(() -> ApiErrors.ok(versions(workspace)))))),
                 path("rules", () -> put(() -> access.allow(Endpoint.POLICY_PART_SET, workspace, key ->
-                        access.caller(key, caller -> body(json -> change(workspace, caller, "rules replaced", null,
-                                current -> current.withRules(field(json, "rules")))))))),
+                        access.caller(key, caller -> parameterMap(params -> body(json -> change(workspace, caller,
+                                "rules replaced", expected(params), current -> current.withRules(field(json, "rules"))))))))),
                 pathPrefix("requirement-sets", () -> path(segment(), name -> part(workspace, "requirement_sets", name))),
                 pathPrefix("groups", () -> path(segment(), name -> part(workspace, "groups", name))),
                 path("requirements.toml", () -> get(() -> access.allow(Endpoint.POLICY_REQUIREMENTS, workspace, key ->
@@ -107,14 +107,16 @@ public final class PolicyRoutes {
         String label = kind.equals("groups") ? "group " : "requirement set ";
         return concat(
                 put(() -> access.allow(Endpoint.POLICY_PART_SET, workspace, key -> access.caller(key, caller ->
-                        body(json -> change(workspace, caller, label + name + " set", null, current -> {
+                        parameterMap(params -> body(json -> change(workspace, caller, label + name + " set",
+                                expected(params), current -> {
                             RequirementSet.name(name, "name");
                             ObjectNode whole = current.toJson();
                             ((ObjectNode) whole.get(kind)).set(name, kind.equals("groups") ? field(json, "users") : json);
                             return reparsed(whole, kind, name);
-                        }))))),
+                        })))))),
                 delete(() -> access.allow(Endpoint.POLICY_PART_SET, workspace, key -> access.caller(key, caller ->
-                        change(workspace, caller, label + name + " removed", null, current -> {
+                        parameterMap(params -> change(workspace, caller, label + name + " removed", expected(params),
+                                current -> {
                             ObjectNode whole = current.toJson();
                             if (((ObjectNode) whole.get(kind)).remove(name) == null) {
                                 throw new NotFound(kind.equals("groups") ? "group" : "requirement_set",
@@ -128,7 +130,7 @@ public final class PolicyRoutes {
                                 }
                             }
                             return reparsed(whole, kind, name);
-                        })))));
+                        }))))));
     }
 
     /** The document again, its errors named as the request's fields (the part's body, not the document's path). */
@@ -287,7 +289,13 @@ public final class PolicyRoutes {
         return node;
     }
 
+    /** {@code ?expected_version=N}, the only parameter a change takes (a misspelt one is refused, not ignored). */
     private static Long expected(Map<String, String> params) {
+        for (String name : params.keySet()) {
+            if (!name.equals("expected_version")) {
+                throw new BadRequest(name, "unknown parameter; a change takes only expected_version");
+            }
+        }
         String value = params.get("expected_version");
         if (value == null) {
             return null;

@@ -36,9 +36,23 @@ public final class PolicySessions {
         this.ofDay = session.prepare("SELECT * FROM " + keyspace + ".policy_sessions WHERE workspace = ? AND day = ?");
     }
 
+    /** Cassandra's longest TTL (20 years). */
+    private static final long MAX_TTL_SECONDS = 630_720_000L;
+
     public void record(String workspace, Session row) {
-        session.execute(insert.bind(workspace, row.day(), row.session(), row.verdict(), row.group(), row.requirementSet(),
-                row.policyVersion(), row.user(), (int) Math.min(Integer.MAX_VALUE, retention.apply(workspace).toSeconds())));
+        var bound = insert.bind(workspace, row.day(), row.session(), row.verdict(), row.group(), row.requirementSet(),
+                row.policyVersion(), row.user(), (int) Math.min(MAX_TTL_SECONDS, retention.apply(workspace).toSeconds()));
+        // absent values are left unset, not written as nulls (a null is a tombstone the day's reads would wade through)
+        if (row.group() == null) {
+            bound = bound.unset("policy_group");
+        }
+        if (row.requirementSet() == null) {
+            bound = bound.unset("requirement_set");
+        }
+        if (row.user() == null) {
+            bound = bound.unset("user_id");
+        }
+        session.execute(bound);
     }
 
     /** Every session started on the days {@code first..last} (UTC), day by day. Blocking. */

@@ -53,6 +53,52 @@ public final class SessionJudge {
         return new Verdict(List.copyOf(violations), List.copyOf(unknown));
     }
 
+    /**
+     * Judges a tool call Codex ran: a shell command whose leading words match a {@code forbidden} command
+     * rule ({@code prefix_rules:<pattern>}), or a call to an MCP server not on the allowlist
+     * ({@code mcp_servers.<name>}, the same rule as a session that started it). A call that failed did not
+     * run its command and breaks no command rule.
+     */
+    public static List<Violation> judgeTool(RequirementSet set, ToolCall call) {
+        List<Violation> violations = new ArrayList<>();
+        if (set.prefixRules() != null && call.success()) {
+            List<String> words = call.words();
+            for (RequirementSet.PrefixRule rule : set.prefixRules()) {
+                if (rule.decision().equals("forbidden") && matches(rule.pattern(), words)) {
+                    String pattern = pattern(rule.pattern());
+                    violations.add(new Violation("prefix_rules:" + pattern, "forbidden: " + pattern, call.command()));
+                }
+            }
+        }
+        if (set.mcpServers() != null && call.mcpServer() != null && !set.mcpServers().containsKey(call.mcpServer())) {
+            violations.add(new Violation("mcp_servers." + call.mcpServer(),
+                    "one of " + (set.mcpServers().isEmpty() ? "no servers" : String.join(", ", set.mcpServers().keySet())),
+                    call.mcpServer()));
+        }
+        return List.copyOf(violations);
+    }
+
+    static boolean matches(List<List<String>> pattern, List<String> words) {
+        if (words.size() < pattern.size()) {
+            return false;
+        }
+        for (int i = 0; i < pattern.size(); i++) {
+            if (!pattern.get(i).contains(words.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A pattern as text: {@code git [push|reset]}. */
+    static String pattern(List<List<String>> pattern) {
+        List<String> parts = new ArrayList<>();
+        for (List<String> word : pattern) {
+            parts.add(word.size() == 1 ? word.get(0) : "[" + String.join("|", word) + "]");
+        }
+        return String.join(" ", parts);
+    }
+
     private static void allowed(String rule, List<String> allowed, String actual, List<Violation> violations,
                                 List<String> unknown) {
         if (allowed == null) {

@@ -75,7 +75,7 @@ public final class RecordParser {
             throw new InvalidRecords("body", "empty body: send a JSON array of records");
         }
         if (root.isObject()) {
-            return List.of(toRecord(root, 0));
+            return clientIds(List.of(toRecord(root, 0)));
         }
         if (!root.isArray()) {
             throw new InvalidRecords("body", "expected a JSON array of record objects");
@@ -85,7 +85,27 @@ public final class RecordParser {
         for (int i = 0; i < root.size(); i++) {
             records.add(toRecord(root.get(i), i));
         }
-        return requireSome(records);
+        return clientIds(requireSome(records));
+    }
+
+    /**
+     * Ids the ledger makes for its own records (policy findings, budget alerts), derived from what they are
+     * about so that a second one is a duplicate: a client may not take them, or it could hold a finding
+     * or an alert off by sending a record with its id first.
+     */
+    public static final List<String> RESERVED_ID_PREFIXES = List.of("policy-finding-", "budget-alert-");
+
+    private static List<NewRecord> clientIds(List<NewRecord> records) {
+        for (int i = 0; i < records.size(); i++) {
+            String id = records.get(i).eventId();
+            for (String reserved : RESERVED_ID_PREFIXES) {
+                if (id.startsWith(reserved)) {
+                    throw new InvalidRecords("records[" + i + "].event_id", "ids starting with " + reserved
+                            + " are the ledger's own (its findings and alerts)");
+                }
+            }
+        }
+        return records;
     }
 
     /** One JSON object per line; blank lines are skipped; record numbers count non-blank lines from 0. */
@@ -100,7 +120,7 @@ public final class RecordParser {
             checkCount(index + 1);
             records.add(toRecord(readTree(line.getBytes(StandardCharsets.UTF_8), "records[" + index + "]"), index));
         }
-        return requireSome(records);
+        return clientIds(requireSome(records));
     }
 
     private JsonNode readTree(byte[] json, String field) {

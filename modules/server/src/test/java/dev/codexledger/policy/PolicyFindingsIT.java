@@ -222,8 +222,8 @@ class PolicyFindingsIT {
         // table and judged again, and nothing is stored twice
         try (CqlSession session = CqlSession.builder().addContactPoint(SharedCassandra.contactPoint())
                 .withLocalDatacenter("datacenter1").build()) {
-            session.execute("UPDATE " + keyspace + ".policy_progress SET through_seq = 0 WHERE workspace = '" + ws + "'");
             node.stop();
+            session.execute("UPDATE " + keyspace + ".policy_progress SET through_seq = 0 WHERE workspace = '" + ws + "'");
             int managementPort = dev.codexledger.localcassandra.CassandraPorts.freePort();
             node = TestNodes.start(SharedCassandra.contactPoint(), keyspace,
                     webhook(Map.of("pekko.management.http.port", managementPort)));
@@ -233,14 +233,16 @@ class PolicyFindingsIT {
                             Instant.now(), "x")));
             assertEquals(200, more.status(), more.raw().body());
             long last = more.body().path("last_seq").asLong(-1);
+            assertTrue(last > 1, more.raw().body());
             long judged = Eventually.until(WITHIN, () -> session.execute("SELECT through_seq FROM " + keyspace
-                    + ".policy_progress WHERE workspace = '" + ws + "'").one().getLong("through_seq"), seq -> seq > 1);
-            assertTrue(last < 0 || judged == last, "judged through " + judged + ", the workspace ends at " + last);
+                    + ".policy_progress WHERE workspace = '" + ws + "'").one().getLong("through_seq"), seq -> seq == last);
+            assertEquals(last, judged, "judged through the workspace's last record");
             // this node saw neither session arrive: it judged both from the read-back, and stored nothing new
             Eventually.assertThat(WITHIN, () -> {
                 String metrics = scrape(managementPort);
                 assertEquals(2.0, sample(metrics, "ledger_policy_sessions_judged_total{verdict=\"violation\"}"), metrics);
                 assertEquals(2.0, sample(metrics, "ledger_policy_findings_total{result=\"already\"}"), metrics);
+                assertEquals(0.0, sample(metrics, "ledger_policy_findings_total{result=\"found-before\"}"), metrics);
                 assertEquals(0.0, sample(metrics, "ledger_policy_findings_total{result=\"stored\"}"), metrics);
             });
         }
@@ -257,6 +259,26 @@ class PolicyFindingsIT {
         assertEquals(2, last.get("violation").asLong(), last.toString());
         assertEquals(0.0, last.get("share_compliant").asDouble(), last.toString());
         assertEquals("*", last.get("by_policy_group").get(0).get("policy_group").asText());
+    }
+
+    @Test
+    void aForbiddenCommandThatRanIsAFindingOnce() throws Exception {
+        String ws = "findings-tools";
+        policy(ws, """
+                {"requirement_sets": {"s": {"allowed_approval_policies": ["never"], "allowed_sandbox_modes": ["read-only"],
+                   "prefix_rules": [{"pattern": ["echo"], "decision": "forbidden", "justification": "no echo"}]}},
+                 "rules": [{"group": "*", "requirements": "s"}]}""");
+        export(ws, "json-003.json");
+        List<JsonNode> found = findingsAfterQuiet(ws, 1);
+        assertEquals(1, found.size(), found.toString());
+        JsonNode attributes = found.get(0).get("attributes");
+        assertEquals("prefix_rules:echo", attributes.get("rule").asText());
+        assertEquals("echo hi", attributes.get("actual").asText());
+        assertEquals("exec_command", attributes.get("tool_name").asText());
+        assertEquals("call_resp_mock_002", attributes.get("call_id").asText());
+        assertEquals("01a2012a-d5e9-7730-a4d6-19fae2c24218", found.get(0).get("conversation_id").asText());
+        JsonNode day = sessionDay(ws);
+        assertEquals(1, day.get("compliant").asLong(), "the session's own settings were allowed: " + day);
     }
 
     @Test

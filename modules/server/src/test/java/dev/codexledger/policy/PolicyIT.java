@@ -129,6 +129,8 @@ class PolicyIT {
         assertField(admin.get(ws + "/requirements.toml"), "user");
         assertField(admin.get(ws + "/requirements.toml?user=a&encoding=yaml"), "encoding");
         assertField(admin.get(ws + "/requirements.toml?set=none"), "set");
+        assertField(put(ws + "?expected_versoin=0", "{}"), "expected_versoin");
+        assertField(put(ws + "/rules?force=true", "{\"rules\": []}"), "force");
         assertEquals(0, admin.get(ws).body().get("version").asLong(), "nothing was stored");
         assertEquals(0, admin.get("/v1/workspaces/policy-c/records?event_type=AUTH_LOG").body().get("records").size());
     }
@@ -156,6 +158,18 @@ class PolicyIT {
         assertEquals(200, policyAdmin.get("/v1/admin/workspaces/policy-e/policy").status());
         assertEquals(403, budgetAdmin.get("/v1/admin/workspaces/policy-e/policy").status());
         assertEquals(403, policyAdmin.get("/v1/admin/workspaces/policy-a/policy").status(), "another workspace");
+    }
+
+    @Test
+    void aClientCannotTakeTheIdsOfTheLedgersOwnFindingsAndAlerts() {
+        for (String id : List.of("policy-finding-8a749ddff4527c4f6518232c927be9de", "budget-alert-0123")) {
+            LedgerClient.Reply reply = admin.post("/v1/workspaces/policy-f/records", "application/json",
+                    "[{\"event_id\":\"ok-1\",\"event_type\":\"CODEX_LOG\",\"timestamp\":\"2026-12-01T00:00:00Z\"},"
+                            + "{\"event_id\":\"" + id + "\",\"event_type\":\"CODEX_SECURITY_LOG\","
+                            + "\"timestamp\":\"2026-12-01T00:00:00Z\",\"action\":\"policy.finding\"}]");
+            assertField(reply, "records[1].event_id");
+        }
+        assertEquals(0, admin.get("/v1/workspaces/policy-f/records").body().get("records").size(), "the batch was refused whole");
     }
 
     private static List<Long> versions(String ws) {

@@ -104,6 +104,59 @@ class SessionJudgeTest {
         assertFalse(verdict.compliant());
     }
 
+    /** The tool calls of a capture (codex.tool_result records), as the ledger stores them. */
+    static List<ToolCall> toolCalls(String fixture) throws Exception {
+        ExportLogsServiceRequest.Builder request = ExportLogsServiceRequest.newBuilder();
+        try (InputStream in = SessionJudgeTest.class.getResourceAsStream("/codex-otel/" + fixture)) {
+            JsonFormat.parser().ignoringUnknownFields().merge(new String(in.readAllBytes(), StandardCharsets.UTF_8), request);
+        }
+        List<ToolCall> calls = new ArrayList<>();
+        for (ResourceLogs resource : request.getResourceLogsList()) {
+            for (ScopeLogs scope : resource.getScopeLogsList()) {
+                for (LogRecord log : scope.getLogRecordsList()) {
+                    var record = CodexEvents.toRecord(resource.getResource(), scope.getScope(), log, Instant.now());
+                    if (ToolCall.TOOL_RESULT.equals(record.path("action").asText())) {
+                        calls.add(ToolCall.of(JSON.readTree(JSON.writeValueAsBytes(record))));
+                    }
+                }
+            }
+        }
+        return calls;
+    }
+
+    @Test
+    void aToolCallIsJudgedByTheCommandRulesAndTheMcpAllowlist() throws Exception {
+        ToolCall call = toolCalls("json-003.json").get(0);
+        assertEquals("echo hi", call.command());
+        assertEquals(List.of("echo", "hi"), call.words());
+        assertEquals("exec_command", call.toolName());
+        assertEquals("call_resp_mock_002", call.callId());
+        assertTrue(call.success());
+        RequirementSet rules = PolicyDocument.parse(JSON.readTree("""
+                {"requirement_sets": {"r": {"prefix_rules": [
+                   {"pattern": ["echo"], "decision": "forbidden"},
+                   {"pattern": ["echo", ["hi", "ho"]], "decision": "forbidden"},
+                   {"pattern": ["echo"], "decision": "prompt"},
+                   {"pattern": ["git", ["push", "reset"]], "decision": "forbidden"}]}}}""")).requirementSets().get("r");
+        assertEquals(List.of(new SessionJudge.Violation("prefix_rules:echo", "forbidden: echo", "echo hi"),
+                        new SessionJudge.Violation("prefix_rules:echo [hi|ho]", "forbidden: echo [hi|ho]", "echo hi")),
+                SessionJudge.judgeTool(rules, call), "forbidden rules that match; a prompt rule is no finding");
+        assertEquals(List.of(), SessionJudge.judgeTool(rules, new ToolCall(null, "c", "exec_command", "x", "echo hi",
+                null, false)), "a call that failed ran nothing");
+        ToolCall shell = ToolCall.of(JSON.readTree("""
+                {"action": "codex.tool_result", "attributes": {"otel": {"attributes": {"tool_name": "shell",
+                 "success": "true", "arguments": "{\\"command\\": [\\"bash\\", \\"-lc\\", \\"git push origin main\\"]}",
+                 "mcp_server": "github"}}}}"""));
+        assertEquals("git push origin main", shell.command());
+        RequirementSet mcp = PolicyDocument.parse(JSON.readTree("""
+                {"requirement_sets": {"m": {"mcp_servers": {"docs": {"command": "codex-mcp"}},
+                   "prefix_rules": [{"pattern": ["git", ["push", "reset"]], "decision": "forbidden"}]}}}"""))
+                .requirementSets().get("m");
+        assertEquals(List.of(new SessionJudge.Violation("prefix_rules:git [push|reset]", "forbidden: git [push|reset]",
+                        "git push origin main"), new SessionJudge.Violation("mcp_servers.github", "one of docs", "github")),
+                SessionJudge.judgeTool(mcp, shell));
+    }
+
     @Test
     void versionsCompareNumberByNumber() {
         assertTrue(SessionJudge.compareVersions("0.99.0", "0.169.0") < 0);
