@@ -167,6 +167,21 @@
     $('kpi-tokens').textContent = number(sum((b) => b.tokens.total));
   }
 
+  /** Codex sessions per day as the policy judge found them (days, whatever the grouping of the other charts). */
+  async function loadCompliance(p) {
+    const answer = await json(analytics('/policy_compliance?start_time=' + p.start + '&end_time=' + p.end));
+    const days = answer.data;
+    stacked('chart-compliance', days.map((d) => d.date), [
+      { label: 'Compliant', data: days.map((d) => d.compliant), backgroundColor: PALETTE[2] },
+      { label: 'Violation', data: days.map((d) => d.violation), backgroundColor: PALETTE[6] },
+      { label: 'Unknown', data: days.map((d) => d.unknown), backgroundColor: PALETTE[4] },
+      { label: 'No rule', data: days.map((d) => d.unruled), backgroundColor: PALETTE[8] },
+    ]);
+    const judged = days.reduce((n, d) => n + d.sessions - d.unruled, 0);
+    const compliant = days.reduce((n, d) => n + d.compliant, 0);
+    $('compliance-share').textContent = judged ? Math.round(compliant * 100 / judged) + '% compliant' : '';
+  }
+
   async function loadUsers(p) {
     const answer = await json(analytics('/users?start_time=' + p.start + '&end_time=' + p.end + '&limit=1000'));
     users = answer.data;
@@ -279,8 +294,10 @@
         cell(tr, r.timestamp);
         cell(tr, r.user ? r.user.id : '');
         cell(tr, r.action || '');
-        cell(tr, codex.tool_name || '');
+        const attributes = r.attributes || {};
+        cell(tr, codex.tool_name || attributes.tool_name || '');
         cell(tr, codex.decision || '');
+        cell(tr, r.action === 'policy.finding' ? attributes.rule + ': ' + (attributes.actual || attributes.verdict) : '');
       }, 'No security records in this period.');
       $('findings-note').textContent = 'Latest of the period: ' + plural(kept.length, 'security record') + '.';
     } catch (e) {
@@ -348,7 +365,7 @@
     const p = period();
     document.body.dataset.loading = 'true';
     try {
-      await Promise.all([loadUsage(p), loadUsers(p), loadBudgets(p), loadFindings(p), loadHolds()]);
+      await Promise.all([loadUsage(p), loadUsers(p), loadCompliance(p), loadBudgets(p), loadFindings(p), loadHolds()]);
       $('updated').textContent = 'Updated ' + new Date().toLocaleTimeString();
     } catch (e) {
       $('updated').textContent = 'Could not load: ' + e.message;

@@ -119,6 +119,14 @@ class DashboardIT {
                 AnalyticsIT.usage("d5", "bo", D2, 4, "ide", "gpt-5-mini", "b1", 0, 0, 500_000, 0),
                 AnalyticsIT.prompt("d6", "ana", D1, 0, "cli", "gpt-5-codex", "a2", "refactor storage"),
                 AnalyticsIT.usage("d7", "ana", D1, 1, "cli", "gpt-5-codex", "a2", 1_600_000, 0, 0, 0)));
+        // a session that ran outside the workspace's policy: the judge makes a finding of it
+        put(admin, "/v1/admin/workspaces/acme/policy", "{\"requirement_sets\": {\"s\": {\"allowed_sandbox_modes\":"
+                + " [\"read-only\"]}}, \"rules\": [{\"group\": \"*\", \"requirements\": \"s\"}]}");
+        ObjectNode start = AnalyticsIT.codex("d10", "ana", D1, 3, "cli", "gpt-5-codex", "a2")
+                .put("event_type", "CODEX_SECURITY_LOG").put("action", "codex.conversation_starts");
+        start.putObject("attributes").putObject("otel").putObject("attributes").put("approval_policy", "on-request")
+                .put("sandbox_policy", "danger-full-access");
+        records.add(start);
         ObjectNode finding = AnalyticsIT.codex("d8", "ana", D1, 2, "cli", "gpt-5-codex", "a2")
                 .put("event_type", "CODEX_SECURITY_LOG").put("action", "codex.tool_decision");
         finding.putObject("attributes").putObject("codex").put("tool_name", "shell").put("decision", "denied");
@@ -146,6 +154,9 @@ class DashboardIT {
                 body.get("data").size() == 3 && body.get("data").get(0).get("credits").asDouble()
                         + body.get("data").get(1).get("credits").asDouble()
                         + body.get("data").get(2).get("credits").asDouble() == 7.0);
+        // and the judge has found the session outside the policy
+        AnalyticsIT.await(admin, "/v1/workspaces/acme/records?event_type=CODEX_SECURITY_LOG&limit=100", body ->
+                body.get("records").findValues("action").stream().anyMatch(a -> a.asText().equals("policy.finding")));
         // and the budget counts them after the acknowledgement too
         Eventually.assertThat(Duration.ofSeconds(20), () -> assertEquals(0, new BigDecimal(admin.get(
                 "/v1/admin/workspaces/acme/budgets").body().get("budgets").get(0).get("spent").asText())
@@ -209,8 +220,14 @@ class DashboardIT {
         assertEquals("crossed 50%", research.get(6));
 
         List<List<String>> findings = rows("findings-table");
-        assertEquals(1, findings.size());
-        assertEquals(List.of("ana", "codex.tool_decision", "shell", "denied"), findings.get(0).subList(1, 5));
+        assertEquals(3, findings.size(), findings.toString());
+        assertEquals(List.of("ana", "policy.finding", "", "", "allowed_sandbox_modes: danger-full-access"),
+                findings.get(0).subList(1, 6), "the judge's finding, newest first");
+        assertEquals(List.of("ana", "codex.tool_decision", "shell", "denied", ""), findings.get(1).subList(1, 6));
+        assertEquals(List.of("ana", "codex.conversation_starts", "", "", ""), findings.get(2).subList(1, 6));
+        assertSeries(charts, "chart-compliance", "Violation", Map.of(D1, 1.0));
+        assertSeries(charts, "chart-compliance", "Compliant", Map.of());
+        assertEquals("0% compliant", text("compliance-share"));
 
         assertEquals("falcon matter", rows("holds-table").get(0).get(0));
         assertEquals("chen", rows("holds-table").get(0).get(2));
