@@ -234,14 +234,14 @@ public final class PolicyJudge implements AfterWrite.Follower {
         if (match.isEmpty()) { // no policy was in force when the session was recorded, or no rule covers its user
             metrics.policySessionJudged("unruled");
             sessions.record(workspace, new PolicySessions.Session(day, session, "unruled", null, null,
-                    version.map(PolicyStore.Version::version).orElse(0L), settings.user()));
+                    version.map(PolicyStore.Version::version).orElse(0L)));
             return;
         }
         SessionJudge.Verdict verdict = SessionJudge.judge(match.get().requirements(), settings);
         String outcome = !verdict.violations().isEmpty() ? "violation" : !verdict.unknown().isEmpty() ? "unknown" : "compliant";
         metrics.policySessionJudged(outcome);
         sessions.record(workspace, new PolicySessions.Session(day, session, outcome, match.get().group(),
-                match.get().setName(), version.get().version(), settings.user()));
+                match.get().setName(), version.get().version()));
         List<ObjectNode> findings = new ArrayList<>();
         for (SessionJudge.Violation violation : verdict.violations()) {
             findings.add(finding(start, content, settings, version.get(), match.get(), violation.rule(), "violation",

@@ -11,8 +11,9 @@ import java.util.function.Function;
 
 /**
  * The judge's verdict on each Codex session, kept per workspace and day of the session's start in
- * {@code policy_sessions}: what the compliance analytics count. Writing a session again (judged again
- * after a replay or a read-back) writes the same row, so counts never double.
+ * {@code policy_sessions}: what the compliance analytics count. No user is kept here (the findings, which
+ * are records, name the user, and an erasure reaches them like any record). Writing a session again
+ * (judged again after a replay or a read-back) writes the same row, so counts never double.
  */
 public final class PolicySessions {
 
@@ -21,7 +22,7 @@ public final class PolicySessions {
 
     /** One session's row. */
     public record Session(LocalDate day, String session, String verdict, String group, String requirementSet,
-                          long policyVersion, String user) {}
+                          long policyVersion) {}
 
     private final CqlSession session;
     private final Function<String, Duration> retention;
@@ -32,7 +33,7 @@ public final class PolicySessions {
         this.session = session;
         this.retention = retention;
         this.insert = session.prepare("INSERT INTO " + keyspace + ".policy_sessions (workspace, day, session, verdict,"
-                + " policy_group, requirement_set, policy_version, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TTL ?");
+                + " policy_group, requirement_set, policy_version) VALUES (?, ?, ?, ?, ?, ?, ?) USING TTL ?");
         this.ofDay = session.prepare("SELECT * FROM " + keyspace + ".policy_sessions WHERE workspace = ? AND day = ?");
     }
 
@@ -41,16 +42,13 @@ public final class PolicySessions {
 
     public void record(String workspace, Session row) {
         var bound = insert.bind(workspace, row.day(), row.session(), row.verdict(), row.group(), row.requirementSet(),
-                row.policyVersion(), row.user(), (int) Math.min(MAX_TTL_SECONDS, retention.apply(workspace).toSeconds()));
+                row.policyVersion(), (int) Math.min(MAX_TTL_SECONDS, retention.apply(workspace).toSeconds()));
         // absent values are left unset, not written as nulls (a null is a tombstone the day's reads would wade through)
         if (row.group() == null) {
             bound = bound.unset("policy_group");
         }
         if (row.requirementSet() == null) {
             bound = bound.unset("requirement_set");
-        }
-        if (row.user() == null) {
-            bound = bound.unset("user_id");
         }
         session.execute(bound);
     }
@@ -61,8 +59,7 @@ public final class PolicySessions {
         for (LocalDate day = first; !day.isAfter(last); day = day.plusDays(1)) {
             for (Row row : session.execute(ofDay.bind(workspace, day))) {
                 sessions.add(new Session(row.getLocalDate("day"), row.getString("session"), row.getString("verdict"),
-                        row.getString("policy_group"), row.getString("requirement_set"), row.getLong("policy_version"),
-                        row.getString("user_id")));
+                        row.getString("policy_group"), row.getString("requirement_set"), row.getLong("policy_version")));
             }
         }
         return sessions;

@@ -296,7 +296,7 @@ public final class LedgerSchema {
         ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.policy_sessions (
                   workspace text, day date, session text, verdict text, policy_group text, requirement_set text,
-                  policy_version bigint, user_id text,
+                  policy_version bigint,
                   PRIMARY KEY ((workspace, day), session))
                 """.formatted(ks));
         // How far the policy judge has judged each workspace's records (it reads back a range it missed).

@@ -66,6 +66,8 @@ class PolicyFindingsIT {
         settings.put("ledger.budget.alerts.webhook-url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/alerts");
         settings.put("ledger.budget.alerts.webhook-secret", SECRET);
         settings.put("ledger.policy.findings-to-webhook", true);
+        settings.put("ledger.compliance.file-window", "2s"); // compliance log files close within seconds
+        settings.put("ledger.compliance.settle", "500ms");
         return settings;
     }
 
@@ -279,6 +281,29 @@ class PolicyFindingsIT {
         assertEquals("01a2012a-d5e9-7730-a4d6-19fae2c24218", found.get(0).get("conversation_id").asText());
         JsonNode day = sessionDay(ws);
         assertEquals(1, day.get("compliant").asLong(), "the session's own settings were allowed: " + day);
+    }
+
+    @Test
+    void findingsAreInTheComplianceLogFiles() throws Exception {
+        String ws = "findings-files";
+        policy(ws, STRICT);
+        export(ws, "json-003.json");
+        String id = findingsAfterQuiet(ws, 1).get(0).get("event_id").asText();
+        List<String> inFiles = Eventually.until(WITHIN, Duration.ofMillis(300), () -> {
+            List<String> ids = new ArrayList<>();
+            JsonNode files = admin.get("/v1/compliance/workspaces/" + ws + "/logs?event_type=CODEX_SECURITY_LOG&limit=100")
+                    .body().get("data");
+            for (JsonNode file : files) {
+                String lines = admin.get("/v1/compliance/workspaces/" + ws + "/logs/" + file.get("id").asText()).raw().body();
+                for (String line : lines.split("\n")) {
+                    if (!line.isBlank()) {
+                        ids.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).get("event_id").asText());
+                    }
+                }
+            }
+            return ids;
+        }, ids -> ids.contains(id));
+        assertEquals(1, inFiles.stream().filter(id::equals).count(), "the finding, once, in the files: " + inFiles);
     }
 
     @Test
