@@ -62,10 +62,15 @@ public final class SignedWebhook {
 
     /** HMAC-SHA256 of the body with the configured secret, hex: what a receiver recomputes to trust it. */
     public String sign(String body) {
+        return hmacSha256Hex(secret, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** HMAC-SHA256 of {@code bytes} under {@code secret} (an empty secret as one zero byte), hex. */
+    public static String hmacSha256Hex(byte[] secret, byte[] bytes) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret.length == 0 ? new byte[1] : secret, "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(mac.doFinal(bytes));
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException(e);
         }

@@ -94,6 +94,7 @@ final class Features {
     private final dev.codexledger.policy.PolicyStore policies;
     private final dev.codexledger.policy.PolicyJudge policyJudge;
     private final dev.codexledger.policy.PolicySessions policySessions;
+    private final dev.codexledger.streams.Streams streams;
     private final RecordStore store;
     private final MerkleTiles tiles;
     private final CheckpointKeys checkpointKeys;
@@ -166,6 +167,8 @@ final class Features {
                 config.getBoolean("ledger.policy.findings-to-webhook") ? alertWebhook() : Optional.empty());
         system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(5), Duration.ofSeconds(5), policyJudge::tick,
                 system.executionContext());
+        this.streams = dev.codexledger.streams.Streams.start(system, config, session, keyspace, store, retention::ttlOf,
+                recordSink, metrics, clock);
         startLedgers(windows);
         KeyRateLimiter.init(system);
         ClusterRateLimits rateLimits = new ClusterRateLimits(RateLimits.fromConfig(config),
@@ -211,7 +214,8 @@ final class Features {
                 Tags.empty(), () -> cluster.state().getUnreachable().size());
         Map<String, org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey<?>> types = Map.of(
                 "WorkspaceLedger", WorkspaceLedger.ENTITY_TYPE_KEY, "WorkspaceBudget", WorkspaceBudget.ENTITY_TYPE_KEY,
-                "KeyRateLimiter", KeyRateLimiter.ENTITY_TYPE_KEY);
+                "KeyRateLimiter", KeyRateLimiter.ENTITY_TYPE_KEY,
+                "StreamLane", dev.codexledger.streams.StreamLane.ENTITY_TYPE_KEY);
         Duration every = Duration.ofSeconds(10);
         system.scheduler().scheduleWithFixedDelay(every, every, () -> types.forEach((name, key) ->
                 org.apache.pekko.actor.typed.javadsl.AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
@@ -240,7 +244,8 @@ final class Features {
                 prices,
                 List.of(new AfterWrite.Named<>("budget usage", budgets::reportUsage),
                         new AfterWrite.Named<>("analytics", analytics),
-                        new AfterWrite.Named<>("policy findings", policyJudge)),
+                        new AfterWrite.Named<>("policy findings", policyJudge),
+                        new AfterWrite.Named<>("streams", streams)),
                 system.executionContext());
         system.log().info("after each write: {}", afterWrite.describe());
         Duration keyRefresh = config.getDuration("ledger.checkpoints.key-refresh");
@@ -334,6 +339,7 @@ final class Features {
                 new KeysRoutes(keys, access, audit, blocking, bodies).routes(),
                 new RetentionRoutes(retention, access, audit, bodies, blocking).routes(),
                 new dev.codexledger.policy.PolicyRoutes(policies, keys, access, audit, bodies, blocking).routes(),
+                new dev.codexledger.streams.StreamRoutes(streams, access, audit, bodies, blocking).routes(),
                 new LogRoutes(checkpoints, checkpointKeys, tiles, ledgers, new LogVerifications(session, keyspace, search,
                         tiles, checkpoints, checkpointKeys, ledgers, audit, blocking, clock, metrics), access, audit,
                         blocking).routes(),

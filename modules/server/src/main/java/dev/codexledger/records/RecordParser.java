@@ -93,7 +93,7 @@ public final class RecordParser {
      * about so that a second one is a duplicate: a client may not take them, or it could hold a finding
      * or an alert off by sending a record with its id first.
      */
-    public static final List<String> RESERVED_ID_PREFIXES = List.of("policy-finding-", "budget-alert-");
+    public static final List<String> RESERVED_ID_PREFIXES = List.of("policy-finding-", "budget-alert-", "stream-warning-");
 
     private static List<NewRecord> clientIds(List<NewRecord> records) {
         for (int i = 0; i < records.size(); i++) {

@@ -75,6 +75,7 @@ public final class RecordStore {
     private final PreparedStatement selectRecords;
     private final PreparedStatement selectRecordKeys;
     private final PreparedStatement selectContents;
+    private final PreparedStatement selectStreamRange;
 
     /** {@code ttlOf}: the retention of a workspace (see {@link Retention#ttlOf}). */
     public RecordStore(CqlSession session, CassandraSettings settings, Function<String, Duration> ttlOf, Clock clock) {
@@ -107,6 +108,8 @@ public final class RecordStore {
                 + " AND bucket = ? AND seq > ?");
         selectRecordKeys = session.prepare("SELECT seq, event_type, ts_micros, user_id, chain_hash FROM " + ks
                 + ".records WHERE workspace = ? AND bucket = ? AND seq > ?");
+        selectStreamRange = session.prepare("SELECT seq, event_id, event_type, ts_micros, user_id, accepted_at, content,"
+                + " chain_hash FROM " + ks + ".records WHERE workspace = ? AND bucket = ? AND seq > ? AND seq <= ? LIMIT ?");
         selectContents = session.prepare("SELECT seq, content FROM " + ks
                 + ".records WHERE workspace = ? AND bucket = ? AND seq IN ?");
     }
@@ -302,6 +305,41 @@ public final class RecordStore {
                 }
             }
         }
+    }
+
+    /** A stored record as a stream delivers it: its export line, and what its filters and cursor need. */
+    public record Streamed(long seq, String eventId, String eventType, long timestampMicros, String userId,
+                           long acceptedAtMicros, String content, Digest chainHash) {
+        /** The record as the export and records API give it: {@code {"seq":…,"hash":"…",<content members>}}. */
+        public String toJson() {
+            return new StoredRecord(seq, eventType, timestampMicros, userId, content, chainHash).toJson();
+        }
+    }
+
+    /**
+     * Up to {@code limit} stored records with seq in ({@code afterSeq}, {@code toSeq}], reading the hours
+     * from {@code fromBucket} on, in seq order (what a stream delivers next). Blocking.
+     */
+    public List<Streamed> after(String workspace, long afterSeq, long toSeq, long fromBucket, int limit) {
+        List<Streamed> out = new ArrayList<>();
+        if (afterSeq >= toSeq) {
+            return out;
+        }
+        for (long bucket : bucketsOf(workspace, fromBucket)) {
+            for (Row row : session.execute(selectStreamRange.bind(workspace, bucket, afterSeq, toSeq, limit - out.size())
+                    .setPageSize(Math.min(1000, limit)))) {
+                java.time.Instant accepted = row.getInstant("accepted_at");
+                out.add(new Streamed(row.getLong("seq"), row.getString("event_id"), row.getString("event_type"),
+                        row.getLong("ts_micros"), row.getString("user_id"),
+                        accepted == null ? 0 : java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, accepted),
+                        row.getString("content"), Digest.of(bytes(row.getByteBuffer("chain_hash")))));
+            }
+            if (out.size() >= limit) {
+                break;
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(Streamed::seq));
+        return out;
     }
 
     /**

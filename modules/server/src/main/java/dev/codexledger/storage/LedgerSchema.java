@@ -303,6 +303,22 @@ public final class LedgerSchema {
         ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.policy_progress (workspace text PRIMARY KEY, through_seq bigint)
                 """.formatted(ks));
+        // Stream destinations (streams.StreamStore): where the audit trail is pushed; secrets only sealed.
+        ddl(session, """
+                CREATE TABLE IF NOT EXISTS %s.stream_destinations (
+                  id text PRIMARY KEY, name text, workspace text, kind text, config text, filters text, start text,
+                  paused boolean, batch_size int, warn_before_seconds bigint, created_at timestamp, created_by text,
+                  updated_at timestamp)
+                """.formatted(ks));
+        // Per destination and workspace: the last seq the destination acknowledged (advanced only after it
+        // did), the head the lane knew, counts and the last error (streams.StreamLane, the only writer).
+        ddl(session, """
+                CREATE TABLE IF NOT EXISTS %s.stream_cursors (
+                  destination text, workspace text, delivered_seq bigint, delivered_accepted_at timestamp,
+                  head_seq bigint, delivered bigint, failed bigint, skipped bigint, last_error text,
+                  last_error_at timestamp, pending_since timestamp, last_delivered_at timestamp, warned_for text,
+                  updated_at timestamp, PRIMARY KEY (destination, workspace))
+                """.formatted(ks));
         // Retention per workspace, where an admin set one (the others have the configured default).
         ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.workspace_retention (

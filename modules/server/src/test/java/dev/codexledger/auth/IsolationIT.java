@@ -202,7 +202,8 @@ class IsolationIT {
      * workspace is 404, exactly as for an id that does not exist.
      */
     private static int expectedRefusal(Endpoint endpoint, Binding binding, Target target) {
-        boolean byKeyId = endpoint == Endpoint.KEYS_REVOKE || endpoint == Endpoint.KEYS_ROTATE;
+        boolean byKeyId = endpoint == Endpoint.KEYS_REVOKE || endpoint == Endpoint.KEYS_ROTATE
+                || endpoint == Endpoint.STREAM_GET || endpoint == Endpoint.STREAM_DELETE || endpoint == Endpoint.STREAM_PAUSE;
         return byKeyId && binding == Binding.OWN_WORKSPACE && target == Target.FOREIGN ? 404 : 403;
     }
 
@@ -226,6 +227,11 @@ class IsolationIT {
                     + "/logs/" + logFiles.get(workspace));
             case ERASURE -> client.post("/v1/compliance/workspaces/" + workspace + "/erasures", "application/json",
                     "{\"user_id\":\"nobody-" + IDS.incrementAndGet() + "\"}");
+            case STREAMS_CREATE -> client.post("/v1/admin/streams", "application/json", streamBody(workspace));
+            case STREAMS_LIST -> client.get("/v1/admin/streams?workspace=" + workspace);
+            case STREAM_GET -> client.get("/v1/admin/streams/" + targetStream(workspace));
+            case STREAM_DELETE -> client.delete("/v1/admin/streams/" + targetStream(workspace));
+            case STREAM_PAUSE -> client.post("/v1/admin/streams/" + targetStream(workspace) + "/pause", "application/json", "");
             case PRICING_LIST -> client.get("/v1/admin/pricing");
             case NODE_MEMORY -> client.get("/v1/admin/node/memory");
             case PRICING_SET -> client.send("PUT", "/v1/admin/pricing/probe-model", Map.of("Content-Type",
@@ -289,6 +295,21 @@ class IsolationIT {
     }
 
     /** A fresh hold in the workspace, made by the org admin, for release to act on. */
+    /** A paused HTTPS destination of the workspace (its secret a reference: nothing is delivered). */
+    private static String streamBody(String workspace) {
+        return "{\"name\":\"probe\",\"workspace\":\"" + workspace + "\",\"type\":\"https\","
+                + "\"https\":{\"url\":\"http://127.0.0.1:9/never\",\"secret\":{\"env\":\"NO_SUCH_SECRET\"}}}";
+    }
+
+    /** A fresh stream destination of the workspace, made (and paused) by the org admin. */
+    private static String targetStream(String workspace) {
+        LedgerClient.Reply made = admin.post("/v1/admin/streams", "application/json", streamBody(workspace));
+        assertEquals(201, made.status(), made.raw().body());
+        String id = made.body().get("id").asText();
+        assertEquals(200, admin.post("/v1/admin/streams/" + id + "/pause", "application/json", "").status());
+        return id;
+    }
+
     private static String targetHold(String workspace) {
         LedgerClient.Reply hold = admin.post("/v1/compliance/workspaces/" + workspace + "/holds", "application/json",
                 "{\"name\":\"target\",\"custodians\":[\"nobody\"]}");
