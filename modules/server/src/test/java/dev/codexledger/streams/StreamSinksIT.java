@@ -281,7 +281,7 @@ class StreamSinksIT {
         assertEquals(id, warning.get("attributes").get("destination").asText());
         // the AUTH_LOG records before the destination existed are not its to deliver
         assertTrue(warning.get("attributes").get("undelivered_from_seq").asLong() >= 2, warning.toString());
-        assertTrue(warning.get("attributes").get("undelivered_records").asLong() >= 5, warning.toString());
+        assertTrue(warning.get("attributes").get("undelivered_records").asLong() >= 1, warning.toString());
         assertTrue(warning.get("attributes").get("paused").asBoolean());
         // resumed, with the token read from its file: everything arrives, the warning too
         assertEquals(200, admin.post("/v1/admin/streams/" + id + "/resume", "application/json", "").status());
