@@ -60,6 +60,7 @@ public final class WireFormats {
                 .withFallback(ConfigFactory.parseResources("ledger-records.conf"))
                 .withFallback(ConfigFactory.parseResources("ledger-budget.conf"))
                 .withFallback(ConfigFactory.parseResources("ledger-auth.conf"))
+                .withFallback(ConfigFactory.parseResources("ledger-streams.conf"))
                 .withFallback(ConfigFactory.defaultReference())
                 .resolve();
     }
