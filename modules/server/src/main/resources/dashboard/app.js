@@ -359,13 +359,36 @@
     }
   }
 
+  /** The stream destinations taking this workspace's records, with this workspace's delivery (admin keys). */
+  async function loadStreams() {
+    try {
+      const answer = await json('/v1/admin/streams?workspace=' + ws());
+      fill('streams-table', answer.data, (tr, d) => {
+        const mine = (d.status.workspaces || []).find((w) => w.workspace === session.workspace) || {};
+        cell(tr, d.name);
+        cell(tr, d.type + (d.workspace ? '' : ' (all workspaces)'));
+        const state = cell(tr, d.status.state);
+        state.className = d.status.state === 'up_to_date' ? 'state-ok' : 'state-crossed';
+        cell(tr, number(mine.lag_records || 0), true);
+        cell(tr, number(mine.lag_seconds || 0), true);
+        cell(tr, number(mine.delivered || 0), true);
+        cell(tr, number(mine.failed_deliveries || 0), true);
+        cell(tr, mine.last_error || '');
+      }, 'No stream destinations take this workspace\'s records.');
+      $('streams-note').textContent = '';
+    } catch (e) {
+      fill('streams-table', [], () => {});
+      explain('streams-note', e);
+    }
+  }
+
   // ---------------------------------------------------------------- wiring
 
   async function refresh() {
     const p = period();
     document.body.dataset.loading = 'true';
     try {
-      await Promise.all([loadUsage(p), loadUsers(p), loadCompliance(p), loadBudgets(p), loadFindings(p), loadHolds()]);
+      await Promise.all([loadUsage(p), loadUsers(p), loadCompliance(p), loadBudgets(p), loadFindings(p), loadHolds(), loadStreams()]);
       $('updated').textContent = 'Updated ' + new Date().toLocaleTimeString();
     } catch (e) {
       $('updated').textContent = 'Could not load: ' + e.message;

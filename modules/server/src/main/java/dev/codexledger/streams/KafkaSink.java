@@ -16,7 +16,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * {@code enable.idempotence}), the key is the workspace (so one workspace's records stay in one partition,
  * in seq order), the value the record's export line, and headers {@code ledger-event-id},
  * {@code ledger-seq}, {@code ledger-workspace}, {@code ledger-event-type} for consumers that drop
- * duplicates. Each delivery is one Kafka transaction (consumers read with {@code isolation.level =
+ * duplicates, and {@code ledger-accepted-at} (epoch microseconds: when the ledger accepted it, for lag). Each delivery is one Kafka transaction (consumers read with {@code isolation.level =
  * read_committed}). A failed delivery closes the producer: the next one starts a new producer (and a new
  * idempotence epoch), and the range is sent again from the cursor (at least once).
  */
@@ -98,7 +98,8 @@ final class KafkaSink implements StreamSink {
                 record.headers().add("ledger-event-id", event.eventId().getBytes(StandardCharsets.UTF_8))
                         .add("ledger-seq", Long.toString(event.seq()).getBytes(StandardCharsets.UTF_8))
                         .add("ledger-workspace", key)
-                        .add("ledger-event-type", String.valueOf(event.eventType()).getBytes(StandardCharsets.UTF_8));
+                        .add("ledger-event-type", String.valueOf(event.eventType()).getBytes(StandardCharsets.UTF_8))
+                        .add("ledger-accepted-at", Long.toString(event.acceptedAtMicros()).getBytes(StandardCharsets.UTF_8));
                 kafka.send(record);
             }
             kafka.commitTransaction(); // flushes; fails if any record was not acknowledged

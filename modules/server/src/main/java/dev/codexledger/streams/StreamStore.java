@@ -111,6 +111,11 @@ public final class StreamStore {
         return out;
     }
 
+    /** The node is stopping: its Cassandra session is closed. */
+    boolean closed() {
+        return session.isClosed();
+    }
+
     /** Reads the destinations again. Blocking. */
     public void refresh() {
         List<StreamDestination> read = new ArrayList<>();

@@ -79,8 +79,10 @@ public final class Streams implements AfterWrite.Follower {
         scala.concurrent.ExecutionContextExecutor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(1), Duration.ofSeconds(1), () -> {
             try {
-                store.refresh();
-                delivery.forgetRemoved();
+                if (!store.closed()) {
+                    store.refresh();
+                    delivery.forgetRemoved();
+                }
             } catch (RuntimeException e) {
                 LOG.warn("could not read the stream destinations: {}", e.toString());
             }
@@ -117,7 +119,7 @@ public final class Streams implements AfterWrite.Follower {
     void sweep() {
         try {
             org.apache.pekko.cluster.Cluster cluster = org.apache.pekko.cluster.Cluster.get(system.classicSystem());
-            if (store.all().isEmpty() || !cluster.selfAddress().equals(cluster.state().getLeader())) {
+            if (store.all().isEmpty() || store.closed() || !cluster.selfAddress().equals(cluster.state().getLeader())) {
                 return;
             }
             Map<String, Long> heads = store.heads();

@@ -76,7 +76,7 @@ class DashboardIT {
         node = TestNodes.start(SharedCassandra.contactPoint(), TestNodes.newKeyspace("dashboard"));
         LedgerClient admin = new LedgerClient(node.httpAddress(), TestNodes.ADMIN_KEY);
         load(admin);
-        key = Keys.create(admin, "acme", "dashboard viewer", "analytics.read", "compliance.read").secret();
+        key = Keys.create(admin, "acme", "dashboard viewer", "analytics.read", "compliance.read", "admin").secret();
 
         downloads = Files.createTempDirectory("ledger-downloads");
         ChromeOptions options = new ChromeOptions();
@@ -148,6 +148,13 @@ class DashboardIT {
         LedgerClient.Reply hold = admin.post("/v1/compliance/workspaces/acme/holds", "application/json",
                 "{\"name\":\"falcon matter\",\"custodians\":[\"chen\"]}");
         assertEquals(201, hold.status(), hold.raw().body());
+        // a SIEM stream of acme, paused since before the records: all of them wait for it
+        LedgerClient.Reply stream = admin.post("/v1/admin/streams", "application/json", "{\"name\":\"soc\","
+                + "\"workspace\":\"acme\",\"type\":\"https\",\"start\":\"beginning\",\"https\":{\"url\":"
+                + "\"http://127.0.0.1:9/never\",\"secret\":{\"env\":\"SOC_SECRET\"}}}");
+        assertEquals(201, stream.status(), stream.raw().body());
+        assertEquals(200, admin.post("/v1/admin/streams/" + stream.body().get("id").asText() + "/pause",
+                "application/json", "").status());
         // the numbers are counted in the background: wait until the API has them all
         AnalyticsIT.await(admin, "/v1/analytics/codex/workspaces/acme/users?start_time="
                 + AnalyticsIT.seconds(D2) + "&end_time=" + AnalyticsIT.seconds(TODAY.plusDays(1)), body ->
@@ -231,6 +238,11 @@ class DashboardIT {
 
         assertEquals("falcon matter", rows("holds-table").get(0).get(0));
         assertEquals("chen", rows("holds-table").get(0).get(2));
+
+        List<String> soc = rows("streams-table").get(0);
+        assertEquals(List.of("soc", "https", "paused"), soc.subList(0, 3));
+        assertTrue(Long.parseLong(soc.get(3).replace(",", "")) >= 1, "records behind: " + soc);
+        assertEquals("0", soc.get(5), "nothing delivered while paused");
 
         screenshot("dashboard-laptop", 1366);
 

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.codexledger.localkafka.LocalKafka;
 import dev.codexledger.node.LedgerNode;
 import dev.codexledger.testing.Eventually;
-import dev.codexledger.testing.KafkaBroker;
 import dev.codexledger.testing.LedgerClient;
 import dev.codexledger.testing.Records;
 import dev.codexledger.testing.SharedCassandra;
@@ -51,13 +51,14 @@ class StreamKafkaIT {
             "ledger.streams.max-backoff", "2s",
             "ledger.streams.delivery-timeout", "10s");
 
-    private static KafkaBroker broker;
+    private static LocalKafka broker;
     private static String keyspace;
     private static LedgerNode.Running node;
 
     @BeforeAll
     static void start() throws Exception {
-        broker = KafkaBroker.startNew(SharedCassandra.testDataDir().resolve("kafka-" + System.nanoTime()));
+        broker = LocalKafka.startNew(SharedCassandra.repoRoot().resolve("modules/kafka-runtime/target/lib"),
+                SharedCassandra.testDataDir().resolve("kafka-" + System.nanoTime()));
         keyspace = TestNodes.newKeyspace("streamkafka");
         node = TestNodes.start(SharedCassandra.contactPoint(), keyspace, SETTINGS);
     }

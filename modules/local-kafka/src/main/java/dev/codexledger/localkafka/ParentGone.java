@@ -1,11 +1,11 @@
-package dev.codexledger.testing;
+package dev.codexledger.localkafka;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;
 
 /**
- * Main class of a server a test forks (the Kafka broker): runs the real main class given as the first
+ * Main class of the forked Kafka broker: runs the real main class given as the first
  * argument, and exits when the test JVM's pipe on standard input closes — even after a SIGKILL of the
  * test JVM — so no broker outlives the build. JDK only: the fork's classpath is the server's.
  */

@@ -1,4 +1,4 @@
-package dev.codexledger.testing;
+package dev.codexledger.localkafka;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -15,27 +15,33 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real Apache Kafka broker (KRaft: broker and controller in one JVM) for the tests: Kafka's server jars
- * from Maven Central (modules/kafka-runtime/target/lib) in a forked Java 17 JVM on loopback, its storage
+ * A real Apache Kafka broker (KRaft: broker and controller in one JVM) for the tests and benchmarks: Kafka's
+ * server jars from Maven Central ({@code lib}: modules/kafka-runtime/target/lib) in a forked Java 17 JVM on
+ * loopback, its storage
  * formatted once, started on free ports, stopped by its PID — politely ({@link #stop}, SIGTERM) or not
  * ({@link #kill}, SIGKILL) — and started again on the same data and ports ({@link #start}).
  */
-public final class KafkaBroker implements AutoCloseable {
+public final class LocalKafka implements AutoCloseable {
 
+    private final Path lib;
     private final Path dir;
     private final int port;
     private final int controllerPort;
     private Process process;
 
-    private KafkaBroker(Path dir, int port, int controllerPort) {
+    private LocalKafka(Path lib, Path dir, int port, int controllerPort) {
+        this.lib = lib;
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
     }
 
-    /** A new broker with formatted storage under {@code dir}, started. */
-    public static KafkaBroker startNew(Path dir) throws Exception {
-        KafkaBroker broker = new KafkaBroker(dir, freePort(), freePort());
+    /** A new broker from the jars in {@code lib}, with formatted storage under {@code dir}, started. */
+    public static LocalKafka startNew(Path lib, Path dir) throws Exception {
+        if (!Files.isDirectory(lib)) {
+            throw new IllegalStateException(lib + " is missing (build it: mvn -pl modules/kafka-runtime package)");
+        }
+        LocalKafka broker = new LocalKafka(lib, dir, freePort(), freePort());
         broker.format();
         broker.start();
         return broker;
@@ -113,15 +119,11 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     private Process fork(List<String> mainAndArgs, Path output) throws IOException {
-        Path lib = SharedCassandra.repoRoot().resolve("modules/kafka-runtime/target/lib");
-        if (!Files.isDirectory(lib)) {
-            throw new IllegalStateException(lib + " is missing (build it: mvn -pl modules/kafka-runtime package)");
-        }
-        String testClasses = Path.of(ParentGone.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
+        String self = Path.of(ParentGone.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-Xms64m", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
                 "-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties"),
-                "-cp", lib.resolve("*") + java.io.File.pathSeparator + testClasses, ParentGone.class.getName()));
+                "-cp", lib.resolve("*") + java.io.File.pathSeparator + self, ParentGone.class.getName()));
         command.addAll(mainAndArgs);
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile())
                 .redirectInput(ProcessBuilder.Redirect.PIPE).start();
