@@ -367,7 +367,7 @@
         const mine = (d.status.workspaces || []).find((w) => w.workspace === session.workspace) || {};
         cell(tr, d.name);
         cell(tr, d.type + (d.workspace ? '' : ' (all workspaces)'));
-        const state = cell(tr, d.status.state);
+        const state = cell(tr, d.status.state + (mine.expiry_warning ? ' — records expire before delivery' : ''));
         state.className = d.status.state === 'up_to_date' ? 'state-ok' : 'state-crossed';
         cell(tr, number(mine.lag_records || 0), true);
         cell(tr, number(mine.lag_seconds || 0), true);

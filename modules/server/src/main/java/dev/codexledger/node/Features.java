@@ -168,7 +168,7 @@ final class Features {
         system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(5), Duration.ofSeconds(5), policyJudge::tick,
                 system.executionContext());
         this.streams = dev.codexledger.streams.Streams.start(system, config, session, keyspace, store, retention::ttlOf,
-                recordSink, metrics, clock);
+                recordSink, metrics, clock, holds, heldCopies);
         startLedgers(windows);
         KeyRateLimiter.init(system);
         ClusterRateLimits rateLimits = new ClusterRateLimits(RateLimits.fromConfig(config),

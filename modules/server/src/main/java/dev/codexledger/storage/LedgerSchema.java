@@ -307,8 +307,8 @@ public final class LedgerSchema {
         ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.stream_destinations (
                   id text PRIMARY KEY, name text, workspace text, kind text, config text, filters text, start text,
-                  paused boolean, batch_size int, warn_before_seconds bigint, created_at timestamp, created_by text,
-                  updated_at timestamp)
+                  paused boolean, batch_size int, warn_before_seconds bigint, hold_undelivered boolean,
+                  created_at timestamp, created_by text, updated_at timestamp)
                 """.formatted(ks));
         // Per destination and workspace: the last seq the destination acknowledged (advanced only after it
         // did), the head the lane knew, counts and the last error (streams.StreamLane, the only writer).

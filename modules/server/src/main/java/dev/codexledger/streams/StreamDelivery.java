@@ -52,12 +52,16 @@ final class StreamDelivery {
     private final long skewMicros;
     private final Duration timeout;
     private final String node;
+    private final dev.codexledger.compliance.LegalHolds holds;
+    private final dev.codexledger.records.HeldRecords held;
     private final Map<String, Map.Entry<Instant, StreamSink>> sinks = new ConcurrentHashMap<>();
 
     StreamDelivery(StreamStore store, RecordStore records, StreamSecrets secrets, Function<String, Duration> ttlOf,
                    AuthAudit.Sink recordSink, StreamMetrics metrics, Clock clock, Duration acceptSkew, Duration timeout,
-                   String node) {
+                   String node, dev.codexledger.compliance.LegalHolds holds, dev.codexledger.records.HeldRecords held) {
         this.node = node;
+        this.holds = holds;
+        this.held = held;
         this.store = store;
         this.records = records;
         this.secrets = secrets;
@@ -95,6 +99,17 @@ final class StreamDelivery {
             return new Outcome(seen, false, null);
         }
         List<RecordStore.Streamed> page = records.after(workspace, c.deliveredSeq(), head, fromBucket, d.batchSize());
+        if (d.holdUndelivered() && c.warnedFor() != null) { // rows expired meanwhile are read from the stream's hold
+            long gapEnd = page.isEmpty() ? written : Math.min(written, page.get(0).seq() - 1);
+            if (gapEnd > c.deliveredSeq()) {
+                List<RecordStore.Streamed> kept = heldBetween(workspace, c.deliveredSeq(), gapEnd, d.batchSize());
+                if (!kept.isEmpty()) {
+                    List<RecordStore.Streamed> merged = new ArrayList<>(kept);
+                    merged.addAll(page);
+                    page = merged.subList(0, Math.min(merged.size(), d.batchSize()));
+                }
+            }
+        }
         long next = c.deliveredSeq() + 1;
         long skipped = 0;
         List<RecordStore.Streamed> run = new ArrayList<>(page.size());
@@ -151,10 +166,18 @@ final class StreamDelivery {
         RecordStore.Streamed last = run.get(run.size() - 1);
         long newWritten = Math.max(written, last.seq());
         boolean more = last.seq() < head;
-        StreamStore.Cursor moved = new StreamStore.Cursor(d.id(), workspace, last.seq(), last.acceptedAtMicros(),
+        String warnedFor = c.warnedFor();
+        if (!more && warnedFor != null) { // caught up: the warning is over, and the stream's hold is let go
+            if (d.holdUndelivered()) {
+                releaseHold(workspace, d);
+            }
+            warnedFor = null;
+        }
+        long acceptedMicros = last.acceptedAtMicros() > 0 ? last.acceptedAtMicros() : c.deliveredAcceptedMicros();
+        StreamStore.Cursor moved = new StreamStore.Cursor(d.id(), workspace, last.seq(), acceptedMicros,
                 newWritten, c.delivered() + events.size(), c.failed(), c.skipped() + skipped, c.lastError(),
-                c.lastErrorAt(), more ? micros(last.acceptedAtMicros()) : null,
-                events.isEmpty() ? c.lastDeliveredAt() : clock.instant(), c.warnedFor());
+                c.lastErrorAt(), more ? micros(acceptedMicros) : null,
+                events.isEmpty() ? c.lastDeliveredAt() : clock.instant(), warnedFor);
         store.write(moved);
         metrics.delivered(d, events.size(), skipped, System.nanoTime() - started, events.isEmpty() ? 0
                 : ChronoUnit.MICROS.between(micros(last.acceptedAtMicros()), clock.instant()));
@@ -193,7 +216,8 @@ final class StreamDelivery {
                 .put("destination_type", d.kind().wire()).put("paused", d.paused())
                 .put("undelivered_from_seq", c.deliveredSeq() + 1).put("undelivered_records", head - c.deliveredSeq())
                 .put("oldest_undelivered_accepted_at", c.pendingSince().toString())
-                .put("expires_at", expires.toString()).put("last_error", c.lastError());
+                .put("expires_at", expires.toString()).put("last_error", c.lastError())
+                .put("held", d.holdUndelivered());
         try {
             recordSink.append(workspace, List.of(record)).toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -201,11 +225,67 @@ final class StreamDelivery {
             return c;
         }
         metrics.warned(d);
+        if (d.holdUndelivered()) {
+            holdUndelivered(workspace, d);
+        }
         LOG.warn("stream {} ({}) has not received {} records of {} from seq {}; the oldest expires at {}",
                 d.id(), d.name(), head - c.deliveredSeq(), workspace, c.deliveredSeq() + 1, expires);
         return new StreamStore.Cursor(c.destination(), c.workspace(), c.deliveredSeq(), c.deliveredAcceptedMicros(),
                 c.headSeq(), c.delivered(), c.failed(), c.skipped(), c.lastError(), c.lastErrorAt(), c.pendingSince(),
                 c.lastDeliveredAt(), key);
+    }
+
+    /** The name of the legal hold a destination places on its workspace before its records expire. */
+    static String holdName(StreamDestination d) {
+        return "stream " + d.id() + " (undelivered)";
+    }
+
+    /**
+     * Places a legal hold on the whole workspace (every record, stored and arriving) unless the destination
+     * has one: the records it has not received are copied past their retention until it catches up. A hold
+     * by seq range is not what legal holds select by (custodians, timestamps, content), and a record's
+     * timestamp says nothing of when it arrives, so the hold takes everything, for as long as needed only.
+     */
+    private void holdUndelivered(String workspace, StreamDestination d) {
+        if (holds.list(workspace).stream().anyMatch(h -> h.name().equals(holdName(d)) && h.releasedAt() == null)) {
+            return;
+        }
+        dev.codexledger.compliance.LegalHolds.Hold hold = holds.create(new dev.codexledger.compliance.LegalHolds.Hold(
+                workspace, null, holdName(d), java.util.Set.of(), java.util.Set.of(),
+                dev.codexledger.records.ContentFilter.NONE, null, null, null, null, null, null, null, 0),
+                "stream:" + d.id(), applied -> LOG.info("hold {} keeps {} records of {} for stream {}", applied.id(),
+                        applied.held(), workspace, d.id()));
+        LOG.warn("stream {} placed legal hold {} on {} until it has received its records", d.id(), hold.id(), workspace);
+    }
+
+    private void releaseHold(String workspace, StreamDestination d) {
+        for (dev.codexledger.compliance.LegalHolds.Hold hold : holds.list(workspace)) {
+            if (hold.name().equals(holdName(d)) && hold.releasedAt() == null) {
+                holds.release(workspace, hold.id(), "stream:" + d.id());
+                LOG.info("stream {} caught up with {}: released legal hold {}", d.id(), workspace, hold.id());
+            }
+        }
+    }
+
+    /** Held copies of the seqs ({@code afterSeq}, {@code toSeq}] (their originals expired), in seq order. */
+    private List<RecordStore.Streamed> heldBetween(String workspace, long afterSeq, long toSeq, int limit) {
+        List<RecordStore.Streamed> out = new ArrayList<>();
+        for (long bucket : held.bucketsOf(workspace, Long.MIN_VALUE)) {
+            for (dev.codexledger.records.StoredRecord r : held.heldIn(workspace, bucket, afterSeq, limit)) {
+                if (r.seq() <= toSeq && r.content() != null) {
+                    String eventId;
+                    try {
+                        eventId = JSON.readTree(r.content()).path("event_id").asText(null);
+                    } catch (java.io.IOException e) {
+                        eventId = null;
+                    }
+                    out.add(new RecordStore.Streamed(r.seq(), eventId == null ? "seq-" + r.seq() : eventId,
+                            r.eventType(), r.timestampMicros(), r.userId(), 0, r.content(), r.chainHash()));
+                }
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(RecordStore.Streamed::seq));
+        return out.size() > limit ? out.subList(0, limit) : out;
     }
 
     private static Instant micros(long micros) {

@@ -23,7 +23,7 @@ import java.util.Set;
  */
 public record StreamDestination(String id, String name, String workspace, Kind kind, ObjectNode config,
                                 Filters filters, Start start, boolean paused, int batchSize, Duration warnBeforeExpiry,
-                                Instant createdAt, String createdBy, Instant updatedAt) {
+                                boolean holdUndelivered, Instant createdAt, String createdBy, Instant updatedAt) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     static final int MAX_BATCH = 5000;
@@ -84,7 +84,7 @@ public record StreamDestination(String id, String name, String workspace, Kind k
 
     public StreamDestination withPaused(boolean paused, Instant at) {
         return new StreamDestination(id, name, workspace, kind, config, filters, start, paused, batchSize,
-                warnBeforeExpiry, createdAt, createdBy, at);
+                warnBeforeExpiry, holdUndelivered, createdAt, createdBy, at);
     }
 
     /** The destination as the API shows it: secrets only as how they are kept, never their value. */
@@ -100,7 +100,7 @@ public record StreamDestination(String id, String name, String workspace, Kind k
         view.set(kind.wire, settings);
         view.set("filters", filters.toJson());
         view.put("start", start.name().toLowerCase()).put("paused", paused).put("batch_size", batchSize)
-                .put("warn_before_expiry_hours", warnBeforeExpiry.toHours())
+                .put("warn_before_expiry_hours", warnBeforeExpiry.toHours()).put("hold_undelivered", holdUndelivered)
                 .put("created_at", createdAt.toString()).put("created_by", createdBy)
                 .put("updated_at", updatedAt.toString());
         return view;
@@ -129,7 +129,7 @@ public record StreamDestination(String id, String name, String workspace, Kind k
             throw new BadRequest("body", "expected a JSON object");
         }
         known(body, "", Set.of("name", "workspace", "type", "kafka", "splunk_hec", "https", "filters", "start",
-                "batch_size", "warn_before_expiry_hours"));
+                "batch_size", "warn_before_expiry_hours", "hold_undelivered"));
         String name = text(body, "name", true);
         if (name.length() > 200) {
             throw new BadRequest("name", "at most 200 characters");
@@ -168,8 +168,11 @@ public record StreamDestination(String id, String name, String workspace, Kind k
         }
         int batch = integer(body, "batch_size", 500, 1, MAX_BATCH);
         int warnHours = integer(body, "warn_before_expiry_hours", 24, 1, 24 * 365);
+        if (body.has("hold_undelivered") && !body.get("hold_undelivered").isBoolean()) {
+            throw new BadRequest("hold_undelivered", "true or false");
+        }
         return new StreamDestination(id, name, workspace, kind, config, filters, start, false, batch,
-                Duration.ofHours(warnHours), now, createdBy, now);
+                Duration.ofHours(warnHours), body.path("hold_undelivered").asBoolean(false), now, createdBy, now);
     }
 
     private static ObjectNode kafka(ObjectNode in, StreamSecrets secrets) {

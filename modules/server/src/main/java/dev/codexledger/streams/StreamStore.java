@@ -50,8 +50,8 @@ public final class StreamStore {
         this.session = session;
         String ks = keyspace;
         this.insertDestination = session.prepare("INSERT INTO " + ks + ".stream_destinations (id, name, workspace, kind,"
-                + " config, filters, start, paused, batch_size, warn_before_seconds, created_at, created_by, updated_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS");
+                + " config, filters, start, paused, batch_size, warn_before_seconds, hold_undelivered, created_at, created_by,"
+                + " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS");
         this.selectDestinations = session.prepare("SELECT * FROM " + ks + ".stream_destinations");
         this.deleteDestination = session.prepare("DELETE FROM " + ks + ".stream_destinations WHERE id = ?");
         this.deleteCursors = session.prepare("DELETE FROM " + ks + ".stream_cursors WHERE destination = ?");
@@ -70,7 +70,8 @@ public final class StreamStore {
     public void create(StreamDestination d) {
         boolean applied = session.execute(insertDestination.bind(d.id(), d.name(), d.workspace(), d.kind().wire(),
                 d.config().toString(), d.filtersJson(), d.start().name().toLowerCase(), d.paused(), d.batchSize(),
-                d.warnBeforeExpiry().toSeconds(), d.createdAt(), d.createdBy(), d.updatedAt())).wasApplied();
+                d.warnBeforeExpiry().toSeconds(), d.holdUndelivered(), d.createdAt(), d.createdBy(), d.updatedAt()))
+                .wasApplied();
         if (!applied) {
             throw new IllegalStateException("destination id " + d.id() + " is taken");
         }
@@ -138,7 +139,7 @@ public final class StreamStore {
                 StreamDestination.filtersOf(row.getString("filters")),
                 "beginning".equals(row.getString("start")) ? StreamDestination.Start.BEGINNING : StreamDestination.Start.NOW,
                 row.getBoolean("paused"), row.getInt("batch_size"), Duration.ofSeconds(row.getLong("warn_before_seconds")),
-                row.getInstant("created_at"), row.getString("created_by"), row.getInstant("updated_at"));
+                row.getBoolean("hold_undelivered"), row.getInstant("created_at"), row.getString("created_by"), row.getInstant("updated_at"));
     }
 
     /** A destination's cursor in a workspace (a fresh one when it has none). Blocking. */

@@ -62,14 +62,15 @@ public final class Streams implements AfterWrite.Follower {
     /** Starts the lanes' sharding, the destinations' refresh and the sweep. */
     public static Streams start(ActorSystem<?> system, Config config, CqlSession session, String keyspace,
                                 RecordStore records, Function<String, Duration> ttlOf, AuthAudit.Sink recordSink,
-                                LedgerMetrics ledgerMetrics, Clock clock) {
+                                LedgerMetrics ledgerMetrics, Clock clock, dev.codexledger.compliance.LegalHolds holds,
+                                dev.codexledger.records.HeldRecords held) {
         StreamStore store = new StreamStore(session, keyspace);
         store.refresh();
         StreamSecrets secrets = new StreamSecrets(config.getString("ledger.streams.secrets-key"), System::getenv);
         StreamMetrics metrics = new StreamMetrics(ledgerMetrics, clock);
         StreamDelivery delivery = new StreamDelivery(store, records, secrets, ttlOf, recordSink, metrics, clock,
                 config.getDuration("ledger.records.search-accept-skew"), config.getDuration("ledger.streams.delivery-timeout"),
-                nodeName(system));
+                nodeName(system), holds, held);
         Executor executor = system.dispatchers().lookup(DispatcherSelector.fromConfig("ledger.streams.dispatcher"));
         StreamLane.Backoff backoff = new StreamLane.Backoff(config.getDuration("ledger.streams.first-backoff"),
                 config.getDuration("ledger.streams.max-backoff"));
@@ -244,6 +245,7 @@ public final class Streams implements AfterWrite.Follower {
         });
         String lastError = null;
         Instant lastErrorAt = null;
+        boolean warned = false;
         for (String workspace : workspaces) {
             StreamStore.Cursor c = cursors.getOrDefault(workspace, StreamStore.Cursor.fresh(d.id(), workspace));
             long head = Math.max(c.headSeq(), heads.getOrDefault(workspace, 0L));
@@ -265,13 +267,15 @@ public final class Streams implements AfterWrite.Follower {
             row.put("last_error_at", c.lastErrorAt() == null ? null : c.lastErrorAt().toString());
             row.put("last_delivered_at", c.lastDeliveredAt() == null ? null : c.lastDeliveredAt().toString());
             row.put("oldest_undelivered_accepted_at", behind > 0 && c.pendingSince() != null ? c.pendingSince().toString() : null);
+            row.put("expiry_warning", behind > 0 && c.warnedFor() != null);
+            warned |= behind > 0 && c.warnedFor() != null;
         }
         ObjectNode status = view.putObject("status");
         status.put("state", d.paused() ? "paused" : lastErrorAt != null && lagRecords > 0
                 && cursors.values().stream().anyMatch(c -> c.lastErrorAt() != null && (c.lastDeliveredAt() == null
                 || c.lastErrorAt().isAfter(c.lastDeliveredAt()))) ? "failing" : lagRecords > 0 ? "catching_up" : "up_to_date");
         status.put("lag_records", lagRecords).put("lag_seconds", lagSeconds).put("delivered", deliveredTotal)
-                .put("failed_deliveries", failedTotal).put("last_error", lastError)
+                .put("failed_deliveries", failedTotal).put("expiry_warning", warned).put("last_error", lastError)
                 .put("last_error_at", lastErrorAt == null ? null : lastErrorAt.toString());
         status.set("workspaces", rows);
         return view;

@@ -91,7 +91,7 @@ class StreamSinksIT {
                 "ledger.streams.sweep-interval", "1s",
                 "ledger.streams.max-backoff", "1s",
                 "ledger.streams.delivery-timeout", "5s",
-                "ledger.records.min-ttl", "1h"));
+                "ledger.records.min-ttl", "20s"));
         admin = new LedgerClient(node.httpAddress(), TestNodes.ADMIN_KEY);
     }
 
@@ -283,11 +283,42 @@ class StreamSinksIT {
         assertTrue(warning.get("attributes").get("undelivered_from_seq").asLong() >= 2, warning.toString());
         assertTrue(warning.get("attributes").get("undelivered_records").asLong() >= 1, warning.toString());
         assertTrue(warning.get("attributes").get("paused").asBoolean());
+        Eventually.until(Duration.ofSeconds(10), () -> status(id), // the status says so too
+                st -> st.get("status").get("expiry_warning").asBoolean());
         // resumed, with the token read from its file: everything arrives, the warning too
         assertEquals(200, admin.post("/v1/admin/streams/" + id + "/resume", "application/json", "").status());
         Eventually.until(Duration.ofSeconds(30), () -> hec.stream().filter(e -> e.get("fields").get("workspace")
                 .asText().equals("warn-ws")).count(), n -> n >= 6);
         assertTrue(hec.stream().anyMatch(e -> e.get("event").path("action").asText().equals("stream.expiry_warning")));
+    }
+
+    @Test
+    void aDestinationThatHoldsWhatItHasNotReceivedGetsItAfterTheOriginalsExpired() throws Exception {
+        assertEquals(200, admin.send("PUT", "/v1/admin/workspaces/hold-ws/retention", Map.of("Content-Type",
+                "application/json"), "{\"ttl_seconds\":30}".getBytes(StandardCharsets.UTF_8)).status());
+        String id = create("""
+                {"name": "kept", "workspace": "hold-ws", "type": "splunk_hec", "hold_undelivered": true,
+                 "warn_before_expiry_hours": 1, "splunk_hec": {"url": "%s", "token": "%s"}}""".formatted(base(), HEC_TOKEN));
+        assertEquals(200, admin.post("/v1/admin/streams/" + id + "/pause", "application/json", "").status());
+        ingest("hold-ws", "kept", 5, "gina");
+        long ingested = System.nanoTime();
+        String holdName = "stream " + id + " (undelivered)";
+        Eventually.until(Duration.ofSeconds(30), () -> admin.get("/v1/compliance/workspaces/hold-ws/holds").body(),
+                body -> body.get("holds").findValues("name").stream().anyMatch(n -> n.asText().equals(holdName))
+                        && body.get("holds").get(0).get("state").asText().equals("active"));
+        // the originals expire (30 s retention); only the hold's copies are left
+        Thread.sleep(Math.max(0, Duration.ofSeconds(36).toMillis() - (System.nanoTime() - ingested) / 1_000_000));
+        assertEquals(200, admin.post("/v1/admin/streams/" + id + "/resume", "application/json", "").status());
+        Eventually.until(Duration.ofSeconds(30), () -> hecOf("hold-ws").stream()
+                .filter(e -> e.get("event").get("event_id").asText().startsWith("kept-")).count(), n -> n == 5);
+        JsonNode caughtUp = Eventually.until(Duration.ofSeconds(30), () -> status(id),
+                s -> s.get("status").get("lag_records").asLong() == 0);
+        assertEquals(0, caughtUp.get("status").get("workspaces").get(0).get("skipped").asLong(), caughtUp.toString());
+        // caught up: the hold is let go
+        Eventually.until(Duration.ofSeconds(30), () -> admin.get("/v1/compliance/workspaces/hold-ws/holds").body(),
+                body -> java.util.stream.StreamSupport.stream(body.get("holds").spliterator(), false)
+                        .filter(h -> h.get("name").asText().equals(holdName))
+                        .allMatch(h -> h.get("state").asText().equals("released")));
     }
 
     @Test
