@@ -181,8 +181,8 @@ public final class StreamBenchmark {
                 + " consumed back (%,d records; ingest offered %,.0f/s).%n", deliveredPerSecond, consumed,
                 half.eventsPerSecond()));
         section.append(String.format("- **Delay from the ledger accepting a record to the consumer having it**"
-                + " (read_committed, `ledger-accepted-at` header; the ack is a few ms after acceptance, so this is an"
-                + " upper bound of ack → consumed): p50 **%.0f ms**, p99 **%.0f ms**, max %.0f ms.%n%n",
+                + " (read_committed, `ledger-accepted-at` header; the ledger acknowledges only after the journal and the"
+                + " rows are written, tens of ms after acceptance, so this is an upper bound of ack → consumed): p50 **%.0f ms**, p99 **%.0f ms**, max %.0f ms.%n%n",
                 pct(delays, 50) / 1000.0, pct(delays, 99) / 1000.0, delays.length == 0 ? Double.NaN
                         : delays[delays.length - 1] / 1000.0));
         section.append(END);
