@@ -7,6 +7,10 @@
     ['daily_users_by_surface', 'Daily users by surface'],
     ['user_activity', 'Sessions and messages per user'],
     ['usage_by_model', 'Usage by model'],
+    ['code_review_users', 'Code review users and reviews'],
+    ['code_review_findings', 'Code review findings and feedback'],
+    ['cloud_tasks', 'Cloud users and tasks'],
+    ['cli_ide_users', 'CLI and IDE extension users'],
     ['budget_by_team', 'Budget consumption by team'],
   ];
   const session = { workspace: null, key: null };
@@ -160,11 +164,48 @@
       { label: 'Threads', data: buckets.map((b) => b.threads), borderColor: PALETTE[0], backgroundColor: PALETTE[0] },
       { label: 'Turns', data: buckets.map((b) => b.turns), borderColor: PALETTE[1], backgroundColor: PALETTE[1] },
     ], 'line');
+    const surface = (b, name, f) => { const s = b.by_surface.find((x) => x.surface === name); return s ? f(s) : 0; };
+    const one = (id, label, values, color) => stacked(id, labels,
+      [{ label: label, data: values, backgroundColor: PALETTE[color], borderColor: PALETTE[color] }]);
+    one('chart-cli-users', 'Active users', buckets.map((b) => surface(b, 'cli', (s) => s.active_users)), 0);
+    one('chart-ide-users', 'Active users', buckets.map((b) => surface(b, 'ide', (s) => s.active_users)), 1);
+    // a cloud task: a thread (conversation) started on the cloud surface, counted on the day of its first record
+    one('chart-cloud-tasks', 'Tasks', buckets.map((b) => surface(b, 'cloud', (s) => s.threads)), 2);
+    one('chart-cloud-users', 'Active users', buckets.map((b) => surface(b, 'cloud', (s) => s.active_users)), 3);
     const sum = (f) => buckets.reduce((total, b) => total + f(b), 0);
     $('kpi-threads').textContent = number(sum((b) => b.threads));
     $('kpi-turns').textContent = number(sum((b) => b.turns));
     $('kpi-credits').textContent = credits(sum((b) => Number(b.credits)));
     $('kpi-tokens').textContent = number(sum((b) => b.tokens.total));
+  }
+
+  async function pages(path) {
+    const rows = [];
+    let page = '';
+    do {
+      const answer = await json(path + '&limit=1000' + (page ? '&page=' + encodeURIComponent(page) : ''));
+      rows.push(...answer.data);
+      page = answer.has_more ? answer.next_page : '';
+    } while (page);
+    return rows;
+  }
+
+  /** Code review users, reviews, findings by priority and feedback, per day or week like the other charts. */
+  async function loadReviews(p) {
+    const range = '?start_time=' + p.start + '&end_time=' + p.end + '&group_by=' + p.groupBy;
+    const [reviews, responses] = await Promise.all([pages(analytics('/code_reviews' + range)),
+      pages(analytics('/code_review_responses' + range))]);
+    const labels = reviews.map((b) => b.date);
+    const series = (label, data, color) => ({ label: label, data: data, backgroundColor: PALETTE[color], borderColor: PALETTE[color] });
+    stacked('chart-review-users', labels, [series('Users', reviews.map((b) => b.users), 4)]);
+    stacked('chart-reviews', labels, [series('Reviews', reviews.map((b) => b.reviews), 5)]);
+    stacked('chart-review-priority', labels, ['P0', 'P1', 'P2'].map((level, i) =>
+      series(level, reviews.map((b) => b.comments_by_priority[level]), [6, 4, 8][i])));
+    stacked('chart-review-feedback', responses.map((b) => b.date), [
+      series('Positive', responses.map((b) => b.reactions.positive), 2),
+      series('Negative', responses.map((b) => b.reactions.negative), 6),
+      series('Replies', responses.map((b) => b.replies), 0),
+    ]);
   }
 
   /** Codex sessions per day as the policy judge found them (days, whatever the grouping of the other charts). */
@@ -388,7 +429,7 @@
     const p = period();
     document.body.dataset.loading = 'true';
     try {
-      await Promise.all([loadUsage(p), loadUsers(p), loadCompliance(p), loadBudgets(p), loadFindings(p), loadHolds(), loadStreams()]);
+      await Promise.all([loadUsage(p), loadUsers(p), loadCompliance(p), loadReviews(p), loadBudgets(p), loadFindings(p), loadHolds(), loadStreams()]);
       $('updated').textContent = 'Updated ' + new Date().toLocaleTimeString();
     } catch (e) {
       $('updated').textContent = 'Could not load: ' + e.message;

@@ -50,6 +50,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 public final class AnalyticsExportRoutes {
 
     static final List<String> SERIES = List.of("daily_users_by_surface", "user_activity", "usage_by_model",
+            "code_review_users", "code_review_findings", "cloud_tasks", "cli_ide_users",
             "budget_by_team");
     /** Values become JSON as a tree holds them (decimals without trailing zeros), as the export always wrote them. */
     private static final ObjectMapper TREES = new ObjectMapper();
@@ -116,6 +117,53 @@ public final class AnalyticsExportRoutes {
                 }
                 return new Table(List.of("date", "surface", "active_users"), out);
             }
+            case "code_review_users" -> {
+                // each user with a review, comment, reply or reaction that day, with what they did
+                for (Map.Entry<String, long[]> entry : perDayAndKey(rows, range, row -> AnalyticsReports.codeReviewActivity(row)
+                        && !Facts.UNKNOWN.equals(row.key().user()), row -> row.key().user()).entrySet()) {
+                    long[] c = entry.getValue();
+                    String[] key = entry.getKey().split("\n", 2);
+                    out.add(List.of(key[0], key[1], at(c, Metric.REVIEWS), at(c, Metric.COMMENTS), at(c, Metric.REPLIES),
+                            at(c, Metric.REACTIONS_POSITIVE), at(c, Metric.REACTIONS_NEGATIVE)));
+                }
+                return new Table(List.of("date", "user_id", "reviews", "comments", "replies", "reactions_positive",
+                        "reactions_negative"), out);
+            }
+            case "code_review_findings" -> {
+                // per day: the reviews, their comments (findings) by priority, and the feedback on them
+                for (Map.Entry<String, long[]> entry : perDayAndKey(rows, range, AnalyticsReports::codeReviewActivity,
+                        row -> "").entrySet()) {
+                    long[] c = entry.getValue();
+                    out.add(List.of(entry.getKey().split("\n", 2)[0], at(c, Metric.REVIEWS), at(c, Metric.COMMENTS),
+                            at(c, Metric.COMMENTS_P0), at(c, Metric.COMMENTS_P1), at(c, Metric.COMMENTS_P2),
+                            at(c, Metric.REPLIES), at(c, Metric.REACTIONS_POSITIVE), at(c, Metric.REACTIONS_NEGATIVE)));
+                }
+                return new Table(List.of("date", "reviews", "comments", "comments_p0", "comments_p1", "comments_p2",
+                        "replies", "reactions_positive", "reactions_negative"), out);
+            }
+            case "cloud_tasks" -> {
+                // a cloud task is a thread (conversation) started on the cloud surface, on the day of its first record
+                for (Map.Entry<String, long[]> entry : perDayAndKey(rows, range, row -> CLOUD.equals(row.key().surface())
+                        && row.get(Metric.EVENTS) > 0 && !Facts.UNKNOWN.equals(row.key().user()),
+                        row -> row.key().user()).entrySet()) {
+                    long[] c = entry.getValue();
+                    String[] key = entry.getKey().split("\n", 2);
+                    out.add(List.of(key[0], key[1], at(c, Metric.THREADS), at(c, Metric.TURNS),
+                            Credits.toCredits(at(c, Metric.CREDITS))));
+                }
+                return new Table(List.of("date", "user_id", "tasks", "turns", "credits"), out);
+            }
+            case "cli_ide_users" -> {
+                // each user active on the CLI or in an IDE extension (VS Code, JetBrains) that day, per surface
+                for (Map.Entry<String, long[]> entry : perDayAndKey(rows, range, row -> LOCAL.contains(row.key().surface())
+                        && row.get(Metric.EVENTS) > 0 && !Facts.UNKNOWN.equals(row.key().user()),
+                        row -> row.key().surface() + "\n" + row.key().user()).entrySet()) {
+                    long[] c = entry.getValue();
+                    String[] key = entry.getKey().split("\n", 3);
+                    out.add(List.of(key[0], key[1], key[2], at(c, Metric.THREADS), at(c, Metric.TURNS)));
+                }
+                return new Table(List.of("date", "surface", "user_id", "sessions", "messages"), out);
+            }
             case "user_activity" -> {
                 for (ObjectNode user : AnalyticsReports.users(rows)) {
                     out.add(List.of(user.get("user_id").asText(), user.get("threads").asLong(),
@@ -143,6 +191,30 @@ public final class AnalyticsExportRoutes {
                         "output_tokens", "reasoning_tokens"), out);
             }
         }
+    }
+
+    private static final String CLOUD = "cloud";
+    private static final java.util.Set<String> LOCAL = java.util.Set.of("cli", "ide");
+
+    private static long at(long[] counts, Metric metric) {
+        return counts[metric.ordinal()];
+    }
+
+    /** Counts summed per "day\nkey" of the rows in range that {@code keep} keeps, in (day, key) order. */
+    private static java.util.SortedMap<String, long[]> perDayAndKey(List<AnalyticsStore.StoredRow> rows,
+            AnalyticsReports.Range range, java.util.function.Predicate<AnalyticsStore.StoredRow> keep,
+            java.util.function.Function<AnalyticsStore.StoredRow, String> key) {
+        java.util.SortedMap<String, long[]> sums = new java.util.TreeMap<>();
+        for (AnalyticsStore.StoredRow row : rows) {
+            if (row.day().isBefore(range.first()) || row.day().isAfter(range.last()) || !keep.test(row)) {
+                continue;
+            }
+            long[] sum = sums.computeIfAbsent(row.day() + "\n" + key.apply(row), k -> new long[Metric.COUNT]);
+            for (int i = 0; i < Metric.COUNT; i++) {
+                sum[i] += row.counts()[i];
+            }
+        }
+        return sums;
     }
 
     static Table budgetTable(BudgetStatus status) {

@@ -133,7 +133,29 @@ final class AnalyticsReports {
                             .put("P0", all.get(Metric.COMMENTS_P0))
                             .put("P1", all.get(Metric.COMMENTS_P1))
                             .put("P2", all.get(Metric.COMMENTS_P2));
+                    if (!perUser) {
+                        json.put("users", codeReviewUsers(bucketRows).size());
+                    }
                 });
+    }
+
+    /** The metrics a code-review user has: a review, a comment, a reply or a reaction. */
+    static final List<Metric> CODE_REVIEW_ACTIVITY = List.of(Metric.REVIEWS, Metric.COMMENTS, Metric.REPLIES,
+            Metric.REACTIONS_POSITIVE, Metric.REACTIONS_NEGATIVE);
+
+    static boolean codeReviewActivity(AnalyticsStore.StoredRow row) {
+        return CODE_REVIEW_ACTIVITY.stream().anyMatch(m -> row.get(m) > 0);
+    }
+
+    /** Code-review users of some rows: users (known) with a review, comment, reply or reaction in them. */
+    static Set<String> codeReviewUsers(List<AnalyticsStore.StoredRow> rows) {
+        Set<String> users = new java.util.TreeSet<>();
+        for (AnalyticsStore.StoredRow row : rows) {
+            if (codeReviewActivity(row) && !Facts.UNKNOWN.equals(row.key().user())) {
+                users.add(row.key().user());
+            }
+        }
+        return users;
     }
 
     /** Responses to code reviews: replies and reactions. */

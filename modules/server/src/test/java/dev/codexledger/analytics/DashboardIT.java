@@ -141,6 +141,13 @@ class DashboardIT {
                 300_000, 0);
         chenUsage.put("timestamp", today.plusMillis(5).toString());
         records.add(chenUsage);
+        // code review: dana reviews on D1 (a P0 and a P1 finding); on TODAY ana replies and likes it, eve does not
+        records.add(AnalyticsIT.review("r1", "dana", D1, "review", null, null));
+        records.add(AnalyticsIT.review("r2", "dana", D1, "comment", "priority", "P0"));
+        records.add(AnalyticsIT.review("r3", "dana", D1, "comment", "priority", "P1"));
+        records.add(AnalyticsIT.review("r4", "ana", TODAY, "reply", null, null));
+        records.add(AnalyticsIT.review("r5", "ana", TODAY, "reaction", "reaction", "positive"));
+        records.add(AnalyticsIT.review("r6", "eve", TODAY, "reaction", "reaction", "negative"));
         put(admin, "/v1/admin/workspaces/acme/budgets/teams/research", "{\"window\":\"month\",\"cap\":4,"
                 + "\"thresholds\":[50,100]}");
         put(admin, "/v1/admin/workspaces/acme/members/chen", "{\"team\":\"research\"}");
@@ -208,6 +215,19 @@ class DashboardIT {
         assertSeries(charts, "chart-tokens", "gpt-5-mini", Map.of(D2, 500_000.0));
         assertSeries(charts, "chart-activity", "Threads", Map.of(D2, 2.0, D1, 1.0, TODAY, 1.0));
         assertSeries(charts, "chart-activity", "Turns", Map.of(D2, 3.0, D1, 1.0, TODAY, 3.0));
+        // the console's other daily panels: CLI, IDE extension and cloud users, cloud tasks, code review
+        assertSeries(charts, "chart-cli-users", "Active users", Map.of(D2, 1.0, D1, 1.0));
+        assertSeries(charts, "chart-ide-users", "Active users", Map.of(D2, 1.0));
+        assertSeries(charts, "chart-cloud-tasks", "Tasks", Map.of(TODAY, 1.0));
+        assertSeries(charts, "chart-cloud-users", "Active users", Map.of(TODAY, 1.0));
+        assertSeries(charts, "chart-review-users", "Users", Map.of(D1, 1.0, TODAY, 2.0));
+        assertSeries(charts, "chart-reviews", "Reviews", Map.of(D1, 1.0));
+        assertSeries(charts, "chart-review-priority", "P0", Map.of(D1, 1.0));
+        assertSeries(charts, "chart-review-priority", "P1", Map.of(D1, 1.0));
+        assertSeries(charts, "chart-review-priority", "P2", Map.of());
+        assertSeries(charts, "chart-review-feedback", "Positive", Map.of(TODAY, 1.0));
+        assertSeries(charts, "chart-review-feedback", "Negative", Map.of(TODAY, 1.0));
+        assertSeries(charts, "chart-review-feedback", "Replies", Map.of(TODAY, 1.0));
 
         assertEquals(List.of(
                 List.of("ana", "3", "2", "2", "2,400,000", "2"),
@@ -262,6 +282,24 @@ class DashboardIT {
                 csv.get(0));
         assertTrue(csv.contains(D2 + ",gpt-5-mini,2,1,0,0,500000,0"), csv.toString());
         assertTrue(csv.contains(TODAY + ",gpt-5-codex,3,3,0,0,300000,0"), csv.toString());
+        $("export-code_review_users-csv").click();
+        assertEquals(List.of("date,user_id,reviews,comments,replies,reactions_positive,reactions_negative",
+                D1 + ",dana,1,2,0,0,0", TODAY + ",ana,0,0,1,1,0", TODAY + ",eve,0,0,0,0,1"),
+                awaitDownload("acme-code_review_users.csv").lines().toList());
+        $("export-code_review_findings-json").click();
+        JsonNode findingsExport = JSON.readTree(awaitDownload("acme-code_review_findings.json"));
+        assertEquals(2, findingsExport.get("data").size(), findingsExport.toString());
+        JsonNode d1 = findingsExport.get("data").get(0);
+        assertEquals(List.of(D1.toString(), "1", "2", "1", "1", "0", "0", "0", "0"), List.of(d1.get("date").asText(),
+                d1.get("reviews").asText(), d1.get("comments").asText(), d1.get("comments_p0").asText(),
+                d1.get("comments_p1").asText(), d1.get("comments_p2").asText(), d1.get("replies").asText(),
+                d1.get("reactions_positive").asText(), d1.get("reactions_negative").asText()));
+        $("export-cloud_tasks-csv").click();
+        assertEquals(List.of("date,user_id,tasks,turns,credits", TODAY + ",chen,1,3,3"),
+                awaitDownload("acme-cloud_tasks.csv").lines().toList());
+        $("export-cli_ide_users-csv").click();
+        assertEquals(List.of("date,surface,user_id,sessions,messages", D2 + ",cli,ana,1,1", D2 + ",ide,bo,1,2",
+                D1 + ",cli,ana,1,1"), awaitDownload("acme-cli_ide_users.csv").lines().toList());
         $("export-budget_by_team-json").click();
         JsonNode budgetExport = JSON.readTree(awaitDownload("acme-budget_by_team.json"));
         assertEquals("research", budgetExport.get("data").get(0).get("name").asText());
