@@ -29,7 +29,15 @@ public final class Access {
     private final ClusterRateLimits rateLimits;
     private final AuthAudit audit;
 
+    private final Optional<SsoSessions> sso;
+
     public Access(ApiKeys keys, ClusterRateLimits rateLimits, AuthAudit audit) {
+        this(keys, rateLimits, audit, Optional.empty());
+    }
+
+    /** {@code sso}: people signed in with single sign-on, by their session cookie (when no key is sent). */
+    public Access(ApiKeys keys, ClusterRateLimits rateLimits, AuthAudit audit, Optional<SsoSessions> sso) {
+        this.sso = sso;
         this.keys = keys;
         this.rateLimits = rateLimits;
         this.audit = audit;
@@ -54,14 +62,25 @@ public final class Access {
             if (key.isPresent()) {
                 return inner.apply(key.get());
             }
-            String keyId = token.map(t -> KeyTokens.embeddedId(t).orElse("unknown")).orElse("none");
-            String reason = token.isPresent() ? "unknown, revoked or expired API key"
-                    : "missing API key: send Authorization: Bearer <key>";
-            String auditWorkspace = workspaceHint.filter(WorkspaceId::isReadable).orElse(WorkspaceId.ORG);
-            audit.denied(auditWorkspace, new AuthAudit.Caller(keyId, null, remote(ip)), 401, reason, endpoint);
-            return complete(ApiErrors.error(StatusCodes.UNAUTHORIZED, reason, "Authorization")
-                    .addHeader(RawHeader.create("WWW-Authenticate", "Bearer")));
+            if (token.isEmpty() && sso.isPresent()) { // a person signed in with SSO: the session cookie
+                return org.apache.pekko.http.javadsl.server.Directives.optionalCookie(SsoRoutes.SESSION_COOKIE,
+                        cookie -> cookie.isEmpty() ? refuse(endpoint, workspaceHint, token, ip)
+                                : onSuccess(sso.get().find(cookie.get().value()), session -> session.isPresent()
+                                ? inner.apply(sso.get().keyFor(session.get(), workspaceHint))
+                                : refuse(endpoint, workspaceHint, token, ip)));
+            }
+            return refuse(endpoint, workspaceHint, token, ip);
         }));
+    }
+
+    private Route refuse(Endpoint endpoint, Optional<String> workspaceHint, Optional<String> token, RemoteAddress ip) {
+        String keyId = token.map(t -> KeyTokens.embeddedId(t).orElse("unknown")).orElse("none");
+        String reason = token.isPresent() ? "unknown, revoked or expired API key"
+                : "missing API key: send Authorization: Bearer <key>";
+        String auditWorkspace = workspaceHint.filter(WorkspaceId::isReadable).orElse(WorkspaceId.ORG);
+        audit.denied(auditWorkspace, new AuthAudit.Caller(keyId, null, remote(ip)), 401, reason, endpoint);
+        return complete(ApiErrors.error(StatusCodes.UNAUTHORIZED, reason, "Authorization")
+                .addHeader(RawHeader.create("WWW-Authenticate", "Bearer")));
     }
 
     /** Lets an authenticated key through to one workspace, or answers 403/429. */

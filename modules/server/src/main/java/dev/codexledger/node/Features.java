@@ -95,6 +95,8 @@ final class Features {
     private final dev.codexledger.policy.PolicyJudge policyJudge;
     private final dev.codexledger.policy.PolicySessions policySessions;
     private final dev.codexledger.streams.Streams streams;
+    private final dev.codexledger.auth.SsoSettings sso;
+    private final Optional<dev.codexledger.auth.SsoSessions> ssoSessions;
     private final RecordStore store;
     private final MerkleTiles tiles;
     private final CheckpointKeys checkpointKeys;
@@ -176,7 +178,10 @@ final class Features {
                 System::nanoTime, config.getDuration("ledger.auth.rate-limit-lease.validity"),
                 config.getDuration("ledger.auth.rate-limit-lease.fallback"));
         this.audit = new AuthAudit(recordSink, clock, config.getInt("ledger.auth.max-denial-kinds"));
-        this.access = new Access(keys, rateLimits, audit);
+        this.sso = dev.codexledger.auth.SsoSettings.fromConfig(config);
+        this.ssoSessions = sso.enabled() ? Optional.of(new dev.codexledger.auth.SsoSessions(session, keyspace, sso, clock))
+                : Optional.empty();
+        this.access = new Access(keys, rateLimits, audit, ssoSessions);
         observe();
         LedgerNode.scheduleAuthTasks(system, config, keys, rateLimits, audit, () -> {
             retention.refresh();
@@ -353,8 +358,12 @@ final class Features {
                         metrics).routes(),
                 new AnalyticsRoutes(analytics, policySessions, access, blocking, clock).routes(),
                 new AnalyticsExportRoutes(analytics, budgets, access, blocking, clock).routes()));
+        Route signOn = ssoSessions.isPresent()
+                ? new dev.codexledger.auth.SsoRoutes(sso, new dev.codexledger.auth.OidcClient(sso), ssoSessions.get(),
+                        audit, blocking, clock).routes()
+                : dev.codexledger.auth.SsoRoutes.off();
         return concat(pathPrefix("v1", () -> concat(api.get(0), api.subList(1, api.size()).toArray(Route[]::new))),
-                new DashboardRoutes().routes());
+                signOn, new DashboardRoutes().routes());
     }
 
     private boolean failOpen() {

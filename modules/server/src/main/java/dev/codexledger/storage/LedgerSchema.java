@@ -303,6 +303,12 @@ public final class LedgerSchema {
         ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.policy_progress (workspace text PRIMARY KEY, through_seq bigint)
                 """.formatted(ks));
+        // People signed in with single sign-on (auth.SsoSessions): the SHA-256 of the cookie's value only.
+        ddl(session, """
+                CREATE TABLE IF NOT EXISTS %s.sso_sessions (
+                  id_hash text PRIMARY KEY, subject text, name text, groups list<text>, created_at timestamp,
+                  expires_at timestamp, ended_at timestamp)
+                """.formatted(ks));
         // Stream destinations (streams.StreamStore): where the audit trail is pushed; secrets only sealed.
         ddl(session, """
                 CREATE TABLE IF NOT EXISTS %s.stream_destinations (

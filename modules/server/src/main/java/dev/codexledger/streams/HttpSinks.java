@@ -33,7 +33,7 @@ final class HttpSinks {
         if (response.statusCode() / 100 != 2) {
             String body = response.body() == null ? "" : response.body();
             throw new IOException(what + " answered " + response.statusCode() + ": "
-                    + body.substring(0, Math.min(300, body.length())));
+                    + body.substring(0, Math.min(100, body.length())));
         }
     }
 
@@ -92,10 +92,13 @@ final class HttpSinks {
         }
 
         private void post(String body, String token) throws IOException, InterruptedException {
-            send(http, HttpRequest.newBuilder(endpoint).timeout(timeout)
+            HttpRequest.Builder request = HttpRequest.newBuilder(endpoint).timeout(timeout)
                     .header("Authorization", "Splunk " + token)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), "splunk hec");
+                    .header("Content-Type", "application/json");
+            if (destination.config().has("channel")) { // HEC with indexer acknowledgement wants a channel
+                request.header("X-Splunk-Request-Channel", destination.config().get("channel").asText());
+            }
+            send(http, request.POST(HttpRequest.BodyPublishers.ofString(body)).build(), "splunk hec");
         }
 
         @Override

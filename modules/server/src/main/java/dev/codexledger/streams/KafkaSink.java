@@ -53,7 +53,8 @@ final class KafkaSink implements StreamSink {
             // stable per destination and node, so a restarted node's producer aborts what its last one left open;
             // a node that never comes back leaves its open transaction to the broker's timeout
             p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "codex-ledger-" + destination.id() + "-" + node);
-            p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "15000");
+            // longer than a delivery may take, or the broker aborts transactions the client still waits on
+            p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(total + 30_000));
             p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "2000");
             p.put("security.protocol", c.path("security_protocol").asText("PLAINTEXT"));
             if (c.has("sasl")) {
@@ -100,6 +101,9 @@ final class KafkaSink implements StreamSink {
                         .add("ledger-workspace", key)
                         .add("ledger-event-type", String.valueOf(event.eventType()).getBytes(StandardCharsets.UTF_8))
                         .add("ledger-accepted-at", Long.toString(event.acceptedAtMicros()).getBytes(StandardCharsets.UTF_8));
+                if (event.acceptedAtMicros() <= 0) { // read from a held copy, which keeps no acceptance time
+                    record.headers().remove("ledger-accepted-at");
+                }
                 kafka.send(record);
             }
             kafka.commitTransaction(); // flushes; fails if any record was not acknowledged

@@ -39,8 +39,15 @@ final class StreamDelivery {
     /** The action of the warning record before undelivered records expire. */
     static final String EXPIRY_WARNING = "stream.expiry_warning";
 
-    /** What a round left: the cursor as stored, whether more is waiting, the error if the destination failed. */
-    record Outcome(StreamStore.Cursor cursor, boolean more, String error) {}
+    /**
+     * What a round left: the cursor as stored, whether more is waiting, the error if the destination failed,
+     * and whether it waits for rows still being written (then the lane looks again a tick later).
+     */
+    record Outcome(StreamStore.Cursor cursor, boolean more, String error, boolean waiting) {
+        Outcome(StreamStore.Cursor cursor, boolean more, String error) {
+            this(cursor, more, error, false);
+        }
+    }
 
     private final StreamStore store;
     private final RecordStore records;
@@ -55,6 +62,9 @@ final class StreamDelivery {
     private final dev.codexledger.compliance.LegalHolds holds;
     private final dev.codexledger.records.HeldRecords held;
     private final Map<String, Map.Entry<Instant, StreamSink>> sinks = new ConcurrentHashMap<>();
+    /** Rounds of one destination running at once on this node: a failing one may hold only these threads. */
+    static final int ROUNDS_PER_DESTINATION = 2;
+    private final Map<String, java.util.concurrent.Semaphore> running = new ConcurrentHashMap<>();
 
     StreamDelivery(StreamStore store, RecordStore records, StreamSecrets secrets, Function<String, Duration> ttlOf,
                    AuthAudit.Sink recordSink, StreamMetrics metrics, Clock clock, Duration acceptSkew, Duration timeout,
@@ -82,6 +92,20 @@ final class StreamDelivery {
      * the lane heard of; {@code writtenHead}: the highest whose rows are known written.
      */
     Outcome round(String workspace, StreamDestination d, StreamStore.Cursor known, long hintHead, long writtenHead) {
+        java.util.concurrent.Semaphore slots = running.computeIfAbsent(d.id(),
+                id -> new java.util.concurrent.Semaphore(ROUNDS_PER_DESTINATION));
+        if (!slots.tryAcquire()) { // this destination's other lanes hold its threads: look again a tick later
+            return new Outcome(known, false, null, true);
+        }
+        try {
+            return roundHoldingASlot(workspace, d, known, hintHead, writtenHead);
+        } finally {
+            slots.release();
+        }
+    }
+
+    private Outcome roundHoldingASlot(String workspace, StreamDestination d, StreamStore.Cursor known, long hintHead,
+                                      long writtenHead) {
         StreamStore.Cursor c = known != null ? known : store.cursor(d.id(), workspace);
         long written = Math.max(writtenHead, c.headSeq());
         long head = Math.max(hintHead, written);
@@ -133,7 +157,7 @@ final class StreamDelivery {
                 metrics.skipped(d, written - c.deliveredSeq());
                 return new Outcome(moved, written < head, null);
             }
-            return new Outcome(c, false, null); // its rows are being written: the next wake brings them
+            return new Outcome(c, false, null, true); // its rows are being written: looked at again a tick later
         }
         List<RecordStore.Streamed> events = new ArrayList<>(run.size());
         for (RecordStore.Streamed r : run) {
@@ -153,7 +177,8 @@ final class StreamDelivery {
             LOG.debug("stream {} could not deliver seqs {}.. of {}: {}", d.id(), run.get(0).seq(), workspace, error);
             StreamStore.Cursor failed = new StreamStore.Cursor(d.id(), workspace, c.deliveredSeq(),
                     c.deliveredAcceptedMicros(), written, c.delivered(), c.failed() + 1, c.skipped(),
-                    error.length() > 500 ? error.substring(0, 500) : error, now, micros(run.get(0).acceptedAtMicros()),
+                    error.length() > 500 ? error.substring(0, 500) : error, now, run.get(0).acceptedAtMicros() > 0
+                            ? micros(run.get(0).acceptedAtMicros()) : c.pendingSince() != null ? c.pendingSince() : now,
                     c.lastDeliveredAt(), c.warnedFor());
             failed = warnIfAtRisk(workspace, d, failed, head);
             store.write(failed);
@@ -176,11 +201,11 @@ final class StreamDelivery {
         long acceptedMicros = last.acceptedAtMicros() > 0 ? last.acceptedAtMicros() : c.deliveredAcceptedMicros();
         StreamStore.Cursor moved = new StreamStore.Cursor(d.id(), workspace, last.seq(), acceptedMicros,
                 newWritten, c.delivered() + events.size(), c.failed(), c.skipped() + skipped, c.lastError(),
-                c.lastErrorAt(), more ? micros(acceptedMicros) : null,
+                c.lastErrorAt(), more ? (acceptedMicros > 0 ? micros(acceptedMicros) : clock.instant()) : null,
                 events.isEmpty() ? c.lastDeliveredAt() : clock.instant(), warnedFor);
         store.write(moved);
-        metrics.delivered(d, events.size(), skipped, System.nanoTime() - started, events.isEmpty() ? 0
-                : ChronoUnit.MICROS.between(micros(last.acceptedAtMicros()), clock.instant()));
+        metrics.delivered(d, events.size(), skipped, System.nanoTime() - started, events.isEmpty()
+                || last.acceptedAtMicros() <= 0 ? -1 : ChronoUnit.MICROS.between(micros(last.acceptedAtMicros()), clock.instant()));
         return new Outcome(moved, more, null);
     }
 
@@ -258,7 +283,7 @@ final class StreamDelivery {
         LOG.warn("stream {} placed legal hold {} on {} until it has received its records", d.id(), hold.id(), workspace);
     }
 
-    private void releaseHold(String workspace, StreamDestination d) {
+    void releaseHold(String workspace, StreamDestination d) {
         for (dev.codexledger.compliance.LegalHolds.Hold hold : holds.list(workspace)) {
             if (hold.name().equals(holdName(d)) && hold.releasedAt() == null) {
                 holds.release(workspace, hold.id(), "stream:" + d.id());
@@ -313,6 +338,8 @@ final class StreamDelivery {
 
     /** Closes the sinks of destinations that are gone. */
     void forgetRemoved() {
+        running.keySet().removeIf(id -> store.find(id).isEmpty());
+        metrics.forget(id -> store.find(id).isEmpty());
         sinks.keySet().removeIf(id -> {
             if (store.find(id).isEmpty()) {
                 sinks.get(id).getValue().close();

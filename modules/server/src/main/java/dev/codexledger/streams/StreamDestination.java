@@ -222,11 +222,11 @@ public record StreamDestination(String id, String name, String workspace, Kind k
     }
 
     private static ObjectNode hec(ObjectNode in, StreamSecrets secrets) {
-        known(in, "splunk_hec.", Set.of("url", "token", "index", "sourcetype", "source", "host"));
+        known(in, "splunk_hec.", Set.of("url", "token", "index", "sourcetype", "source", "host", "channel"));
         ObjectNode out = JSON.createObjectNode();
         out.put("url", url(in, "splunk_hec."));
         out.set("token", secrets.seal(in.get("token"), "splunk_hec.token"));
-        for (String optional : List.of("index", "sourcetype", "source", "host")) {
+        for (String optional : List.of("index", "sourcetype", "source", "host", "channel")) {
             if (in.has(optional)) {
                 String value = text(in, optional, true, "splunk_hec.");
                 if (value.length() > 200) {
@@ -265,7 +265,11 @@ public record StreamDestination(String id, String name, String workspace, Kind k
             throw new BadRequest(prefix + "url", "not a URL: " + e.getMessage());
         }
         if (uri.getScheme() == null || !List.of("http", "https").contains(uri.getScheme()) || uri.getHost() == null) {
-            throw new BadRequest(prefix + "url", "an absolute http(s) URL expected, e.g. https://siem.example.com:8088");
+            throw new BadRequest(prefix + "url", "an absolute https URL expected, e.g. https://siem.example.com:8088");
+        }
+        if (uri.getScheme().equals("http") && !List.of("127.0.0.1", "localhost", "[::1]", "::1").contains(uri.getHost())) {
+            // the secret travels with every request: plain http only to a forwarder on the same machine
+            throw new BadRequest(prefix + "url", "https is required (plain http only to this machine, 127.0.0.1)");
         }
         return value;
     }

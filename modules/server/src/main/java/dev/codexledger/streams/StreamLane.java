@@ -127,6 +127,8 @@ public final class StreamLane {
                     context.getLog().warn("stream {} cannot deliver {}'s records, retrying with backoff: {}",
                             done.destination(), workspace, done.outcome().error());
                 }
+            } else if (done.outcome() != null && done.outcome().waiting()) {
+                track.nextAttemptMillis = now + TICK.toMillis(); // rows still being written, or no thread free
             } else {
                 if (track.failures > 0) {
                     context.getLog().info("stream {} delivers {}'s records again after {} failed attempts",
@@ -137,7 +139,7 @@ public final class StreamLane {
                     track.nextAttemptMillis = 0;
                 }
             }
-            if (done.outcome() != null) {
+            if (done.outcome() != null && done.outcome().cursor() != null) {
                 track.cursor = done.outcome().cursor();
                 writtenHead = Math.max(writtenHead, track.cursor.headSeq());
                 hintHead = Math.max(hintHead, writtenHead);

@@ -39,7 +39,7 @@ final class StreamMetrics {
         if (skipped > 0) {
             skipped(d, skipped);
         }
-        if (records > 0) {
+        if (records > 0 && ackedAfterAcceptMicros >= 0) {
             Timer.builder("ledger.stream.delivery").description("time of one acknowledged delivery (one batch)")
                     .tags(tags(d)).register(metrics.registry()).record(nanos, TimeUnit.NANOSECONDS);
             Timer.builder("ledger.stream.delay").description("from a batch's last record accepted to its acknowledgement"
@@ -73,6 +73,11 @@ final class StreamMetrics {
         }
         lag.computeIfAbsent(d.id(), id -> new ConcurrentHashMap<>()).put(workspace,
                 new long[] {behind, behind > 0 && pendingSince != null ? pendingSince.getEpochSecond() : 0});
+    }
+
+    /** Lag of destinations that are gone is 0 from now on. */
+    void forget(java.util.function.Predicate<String> gone) {
+        lag.keySet().removeIf(gone);
     }
 
     void laneStopped(String workspace) {

@@ -96,9 +96,13 @@ public final class StreamRoutes {
                     return access.authorize(key, Endpoint.STREAMS_LIST, scope, () -> answer(() -> {
                         ArrayNode list = JSON.createArrayNode();
                         for (StreamDestination d : streams.list()) {
-                            boolean visible = key.orgWide() || key.workspace().equals(d.workspace());
-                            if (visible && (filter.isEmpty() || d.covers(filter.get()))) {
-                                list.add(streams.status(d));
+                            if (key.orgWide() || key.workspace().equals(d.workspace())) {
+                                if (filter.isEmpty() || d.covers(filter.get())) {
+                                    list.add(streams.status(d, filter));
+                                }
+                            } else if (d.workspace() == null) {
+                                // an org-wide destination, as it concerns the caller's workspace only
+                                list.add(streams.status(d, Optional.of(key.workspace())));
                             }
                         }
                         ObjectNode out = JSON.createObjectNode();

@@ -28,11 +28,25 @@ public final class StreamSecrets {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Only variables with this prefix may be named by {@code {"env": NAME}}. */
+    static final String ENV_PREFIX = "LEDGER_STREAM_SECRET_";
     private final Optional<SecretKeySpec> key;
     private final Function<String, String> environment;
+    private final Optional<Path> filesDir;
 
     /** {@code base64Key}: 32 bytes in base64, or empty (then only references are accepted). */
     public StreamSecrets(String base64Key, Function<String, String> environment) {
+        this(base64Key, environment, "");
+    }
+
+    /**
+     * {@code filesDir}: the only directory {@code {"file": PATH}} may name (empty: no file references) — a
+     * reference is read on the node and sent to the destination's host, so it must not reach anything else
+     * the node can read (its environment, its own keys).
+     */
+    public StreamSecrets(String base64Key, Function<String, String> environment, String filesDir) {
+        this.filesDir = filesDir == null || filesDir.isBlank() ? Optional.empty()
+                : Optional.of(Path.of(filesDir).toAbsolutePath().normalize());
         if (base64Key == null || base64Key.isBlank()) {
             this.key = Optional.empty();
         } else {
@@ -57,13 +71,22 @@ public final class StreamSecrets {
             throw new BadRequest(field, "required: the secret, or {\"env\": NAME} / {\"file\": PATH} naming where each node reads it");
         }
         if (given.isObject()) {
-            if (given.size() == 1 && given.path("env").isTextual() && given.get("env").asText().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            if (given.size() == 1 && given.path("env").isTextual()) {
+                if (!given.get("env").asText().matches(ENV_PREFIX + "[A-Za-z0-9_]+")) {
+                    throw new BadRequest(field, "a variable reference must name a variable starting with " + ENV_PREFIX
+                            + " (the node's other variables are not for destinations to read)");
+                }
                 return JSON.createObjectNode().put("env", given.get("env").asText());
             }
-            if (given.size() == 1 && given.path("file").isTextual() && given.get("file").asText().startsWith("/")) {
+            if (given.size() == 1 && given.path("file").isTextual()) {
+                if (allowedFile(given.get("file").asText()).isEmpty()) {
+                    throw new BadRequest(field, filesDir.isEmpty()
+                            ? "file references are off: set ledger.streams.secret-files-dir (LEDGER_STREAM_SECRET_FILES_DIR)"
+                            : "a file reference must be a file in " + filesDir.get());
+                }
                 return JSON.createObjectNode().put("file", given.get("file").asText());
             }
-            throw new BadRequest(field, "a reference is {\"env\": NAME} (a variable name) or {\"file\": ABSOLUTE_PATH}");
+            throw new BadRequest(field, "a reference is {\"env\": \"" + ENV_PREFIX + "…\"} or {\"file\": PATH}");
         }
         if (!given.isTextual() || given.asText().isEmpty()) {
             throw new BadRequest(field, "expected the secret as a non-empty string, or a reference {\"env\": NAME} / {\"file\": PATH}");
@@ -88,9 +111,27 @@ public final class StreamSecrets {
         }
     }
 
+    /** The referenced file, if it is inside the secret files directory (after resolving links). */
+    private Optional<Path> allowedFile(String name) {
+        if (filesDir.isEmpty() || !name.startsWith("/")) {
+            return Optional.empty();
+        }
+        Path path = Path.of(name).normalize();
+        try {
+            Path real = Files.exists(path) ? path.toRealPath() : path;
+            Path dir = Files.exists(filesDir.get()) ? filesDir.get().toRealPath() : filesDir.get();
+            return real.startsWith(dir) && !real.equals(dir) ? Optional.of(real) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The secret's value on this node (thrown as a delivery failure when it cannot be read). */
     String open(JsonNode stored, String field) {
         if (stored.has("env")) {
+            if (!stored.get("env").asText().startsWith(ENV_PREFIX)) {
+                throw new IllegalStateException(field + ": only variables starting with " + ENV_PREFIX + " are read");
+            }
             String value = environment.apply(stored.get("env").asText());
             if (value == null || value.isEmpty()) {
                 throw new IllegalStateException(field + ": environment variable " + stored.get("env").asText()
@@ -99,8 +140,13 @@ public final class StreamSecrets {
             return value;
         }
         if (stored.has("file")) {
+            Optional<Path> file = allowedFile(stored.get("file").asText());
+            if (file.isEmpty()) {
+                throw new IllegalStateException(field + ": " + stored.get("file").asText() + " is not in the secret files"
+                        + " directory of this node");
+            }
             try {
-                return Files.readString(Path.of(stored.get("file").asText()), StandardCharsets.UTF_8).strip();
+                return Files.readString(file.get(), StandardCharsets.UTF_8).strip();
             } catch (IOException e) {
                 throw new IllegalStateException(field + ": cannot read " + stored.get("file").asText() + ": " + e, e);
             }

@@ -66,7 +66,8 @@ public final class Streams implements AfterWrite.Follower {
                                 dev.codexledger.records.HeldRecords held) {
         StreamStore store = new StreamStore(session, keyspace);
         store.refresh();
-        StreamSecrets secrets = new StreamSecrets(config.getString("ledger.streams.secrets-key"), System::getenv);
+        StreamSecrets secrets = new StreamSecrets(config.getString("ledger.streams.secrets-key"), System::getenv,
+                config.getString("ledger.streams.secret-files-dir"));
         StreamMetrics metrics = new StreamMetrics(ledgerMetrics, clock);
         StreamDelivery delivery = new StreamDelivery(store, records, secrets, ttlOf, recordSink, metrics, clock,
                 config.getDuration("ledger.records.search-accept-skew"), config.getDuration("ledger.streams.delivery-timeout"),
@@ -157,7 +158,8 @@ public final class Streams implements AfterWrite.Follower {
             long nowMicros = ChronoUnit.MICROS.between(Instant.EPOCH, now);
             heads.forEach((workspace, head) -> {
                 if (head > 0) {
-                    store.write(new StreamStore.Cursor(id, workspace, head, nowMicros, head, 0, 0, 0, null, null, null,
+                    // the head the fence names may still be having its rows written: not a written head
+                    store.write(new StreamStore.Cursor(id, workspace, head, nowMicros, 0, 0, 0, 0, null, null, null,
                             null, null));
                 }
             });
@@ -184,8 +186,8 @@ public final class Streams implements AfterWrite.Follower {
         return store.all();
     }
 
+    /** As this node last read them (every second, and at once after a change made here). */
     public Optional<StreamDestination> find(String id) {
-        store.refresh();
         return store.find(id);
     }
 
@@ -217,7 +219,16 @@ public final class Streams implements AfterWrite.Follower {
                 return false;
             }
         }
+        StreamDestination d = store.find(id).orElseThrow();
+        java.util.Set<String> covered = new java.util.TreeSet<>();
+        store.cursorsOf(id).forEach(c -> covered.add(c.workspace()));
+        if (d.workspace() != null) {
+            covered.add(d.workspace());
+        }
         store.delete(id);
+        if (d.holdUndelivered()) { // its hold keeps nothing for anyone any more
+            covered.forEach(workspace -> delivery.releaseHold(workspace, d));
+        }
         return true;
     }
 
@@ -227,10 +238,20 @@ public final class Streams implements AfterWrite.Follower {
      * deliveries and the last error.
      */
     public ObjectNode status(StreamDestination d) {
+        return status(d, Optional.empty());
+    }
+
+    /** As {@link #status(StreamDestination)}, about one workspace only (an org-wide destination as one workspace's admin sees it). */
+    public ObjectNode status(StreamDestination d, Optional<String> only) {
         ObjectNode view = d.view();
-        Map<String, Long> heads = d.workspace() == null ? store.heads() : Map.of(d.workspace(), store.head(d.workspace()));
+        String one = only.orElse(d.workspace());
+        Map<String, Long> heads = one == null ? store.heads() : Map.of(one, store.head(one));
         Map<String, StreamStore.Cursor> cursors = new HashMap<>();
-        store.cursorsOf(d.id()).forEach(c -> cursors.put(c.workspace(), c));
+        store.cursorsOf(d.id()).forEach(c -> {
+            if (only.isEmpty() || only.get().equals(c.workspace())) {
+                cursors.put(c.workspace(), c);
+            }
+        });
         ArrayNode rows = JSON.createArrayNode();
         long lagRecords = 0;
         long lagSeconds = 0;

@@ -158,7 +158,7 @@ class DashboardIT {
         // a SIEM stream of acme, paused since before the records: all of them wait for it
         LedgerClient.Reply stream = admin.post("/v1/admin/streams", "application/json", "{\"name\":\"soc\","
                 + "\"workspace\":\"acme\",\"type\":\"https\",\"start\":\"beginning\",\"https\":{\"url\":"
-                + "\"http://127.0.0.1:9/never\",\"secret\":{\"env\":\"SOC_SECRET\"}}}");
+                + "\"http://127.0.0.1:9/never\",\"secret\":{\"env\":\"LEDGER_STREAM_SECRET_SOC\"}}}");
         assertEquals(201, stream.status(), stream.raw().body());
         assertEquals(200, admin.post("/v1/admin/streams/" + stream.body().get("id").asText() + "/pause",
                 "application/json", "").status());

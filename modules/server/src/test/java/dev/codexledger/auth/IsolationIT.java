@@ -298,7 +298,7 @@ class IsolationIT {
     /** A paused HTTPS destination of the workspace (its secret a reference: nothing is delivered). */
     private static String streamBody(String workspace) {
         return "{\"name\":\"probe\",\"workspace\":\"" + workspace + "\",\"type\":\"https\","
-                + "\"https\":{\"url\":\"http://127.0.0.1:9/never\",\"secret\":{\"env\":\"NO_SUCH_SECRET\"}}}";
+                + "\"https\":{\"url\":\"http://127.0.0.1:9/never\",\"secret\":{\"env\":\"LEDGER_STREAM_SECRET_PROBE\"}}}";
     }
 
     /** A fresh stream destination of the workspace, made (and paused) by the org admin. */

@@ -38,16 +38,16 @@ class StreamDestinationTest {
 
     @Test
     void withoutAKeyOnlyReferencesAreAccepted() throws Exception {
-        StreamSecrets secrets = new StreamSecrets("", Map.of("HOOK_SECRET", "from-env")::get);
+        StreamSecrets secrets = new StreamSecrets("", Map.of("LEDGER_STREAM_SECRET_HOOK", "from-env")::get);
         BadRequest refused = assertThrows(BadRequest.class, () -> StreamDestination.parse(JSON.readTree("""
                 {"name": "h", "type": "https", "https": {"url": "https://x", "secret": "inline"}}"""),
                 "dst_2", Instant.EPOCH, "key:x", secrets));
         assertEquals("https.secret", refused.field());
         StreamDestination d = StreamDestination.parse(JSON.readTree("""
-                {"name": "h", "type": "https", "https": {"url": "https://x", "secret": {"env": "HOOK_SECRET"}}}"""),
+                {"name": "h", "type": "https", "https": {"url": "https://x", "secret": {"env": "LEDGER_STREAM_SECRET_HOOK"}}}"""),
                 "dst_2", Instant.EPOCH, "key:x", secrets);
         assertEquals("from-env", secrets.open(d.config().get("secret"), "https.secret"));
-        assertTrue(d.view().toString().contains("HOOK_SECRET"), "a reference is not a secret");
+        assertTrue(d.view().toString().contains("LEDGER_STREAM_SECRET_HOOK"), "a reference is not a secret");
     }
 
     @Test

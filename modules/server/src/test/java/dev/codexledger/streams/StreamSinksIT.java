@@ -84,14 +84,16 @@ class StreamSinksIT {
         }, "blackhole");
         accepting.setDaemon(true);
         accepting.start();
-        tokenFile = Files.createTempFile("hec-token", ".txt");
+        Path secretsDir = Files.createTempDirectory("stream-secrets");
+        tokenFile = secretsDir.resolve("hec-token.txt");
         Files.writeString(tokenFile, HEC_TOKEN + "\n");
         node = TestNodes.start(SharedCassandra.contactPoint(), TestNodes.newKeyspace("streamsinks"), Map.of(
                 "ledger.streams.secrets-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
                 "ledger.streams.sweep-interval", "1s",
                 "ledger.streams.max-backoff", "1s",
                 "ledger.streams.delivery-timeout", "5s",
-                "ledger.records.min-ttl", "20s"));
+                "ledger.records.min-ttl", "20s",
+                "ledger.streams.secret-files-dir", secretsDir.toString()));
         admin = new LedgerClient(node.httpAddress(), TestNodes.ADMIN_KEY);
     }
 
@@ -104,6 +106,7 @@ class StreamSinksIT {
             socket.close();
         }
         Files.deleteIfExists(tokenFile);
+        Files.deleteIfExists(tokenFile.getParent());
     }
 
     private static void hecRequest(HttpExchange exchange) throws IOException {
@@ -366,6 +369,12 @@ class StreamSinksIT {
                 + " \"https\": {\"url\": \"https://x\", \"secret\": \"s\"}}", "workspace");
         cases.put("{\"name\": \"x\", \"type\": \"https\", \"https\": {\"url\": \"https://x\", \"secret\": \"s\"},"
                 + " \"start\": \"yesterday\"}", "start");
+        cases.put("{\"name\": \"x\", \"type\": \"splunk_hec\", \"splunk_hec\": {\"url\": \"https://x\","
+                + " \"token\": {\"env\": \"LEDGER_STREAM_SECRETS_KEY\"}}}", "splunk_hec.token");
+        cases.put("{\"name\": \"x\", \"type\": \"splunk_hec\", \"splunk_hec\": {\"url\": \"https://x\","
+                + " \"token\": {\"file\": \"/etc/passwd\"}}}", "splunk_hec.token");
+        cases.put("{\"name\": \"x\", \"type\": \"https\", \"https\": {\"url\": \"http://siem.example.com/in\","
+                + " \"secret\": \"s\"}}", "https.url");
         int before = admin.get("/v1/admin/streams").body().get("data").size();
         cases.forEach((body, field) -> {
             LedgerClient.Reply reply = admin.post("/v1/admin/streams", "application/json", body);
