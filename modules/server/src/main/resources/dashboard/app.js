@@ -13,7 +13,7 @@
     ['cli_ide_users', 'CLI and IDE extension users'],
     ['budget_by_team', 'Budget consumption by team'],
   ];
-  const session = { workspace: null, key: null };
+  const session = { workspace: null, key: null, person: null };
   const charts = {};
   let users = [];
   let sort = { key: 'credits', dir: 'desc' };
@@ -30,7 +30,8 @@
   }
 
   async function call(path) {
-    const response = await fetch(path, { headers: { Authorization: 'Bearer ' + session.key } });
+    // signed in with SSO: the session cookie (HttpOnly) goes with every same-origin request instead of a key
+    const response = await fetch(path, { headers: session.key ? { Authorization: 'Bearer ' + session.key } : {} });
     if (!response.ok) {
       let body = null;
       try { body = await response.json(); } catch (e) { /* not JSON */ }
@@ -97,19 +98,44 @@
     session.key = key;
     await json(analytics('/usage?limit=1'));
     sessionStorage.setItem('ledger.workspace', workspace);
-    sessionStorage.setItem('ledger.key', key);
+    if (key) sessionStorage.setItem('ledger.key', key);
     $('sign-in').hidden = true;
     $('app').hidden = false;
     $('sign-out').hidden = false;
-    $('whoami').textContent = 'workspace ' + workspace;
+    $('whoami').textContent = (session.person ? session.person + ' · ' : '') + 'workspace ' + workspace;
     renderExports();
     await refresh();
   }
 
-  function signOut() {
+  async function signOut() {
     sessionStorage.removeItem('ledger.workspace');
     sessionStorage.removeItem('ledger.key');
+    if (session.person) {
+      await fetch('/auth/logout', { method: 'POST' });
+    }
     location.reload();
+  }
+
+  /** Single sign-on: offer it when the ledger has it; when signed in, choose among the granted workspaces. */
+  async function offerSso() {
+    const config = await (await fetch('/auth/config')).json();
+    if (!config.sso) return false;
+    $('sso').hidden = false;
+    const answer = await fetch('/auth/session');
+    if (!answer.ok) return false;
+    const me = await answer.json();
+    session.person = me.name || me.subject;
+    $('sign-in-form').hidden = true;
+    $('sso').hidden = true;
+    $('sso-workspace-form').hidden = false;
+    $('sso-name').textContent = session.person;
+    const concrete = [...new Set(me.grants.map((g) => g.workspace).filter((w) => w !== '*'))];
+    $('sso-workspaces').replaceChildren(...concrete.map((w) => { const o = document.createElement('option'); o.value = w; return o; }));
+    if (concrete.length > 0) $('sso-workspace').value = concrete[0];
+    if (concrete.length === 1 && !me.grants.some((g) => g.workspace === '*')) {
+      await signIn(concrete[0], null);
+    }
+    return true;
   }
 
   // ---------------------------------------------------------------- analytics
@@ -463,9 +489,21 @@
     $('search-export').addEventListener('click', () => {
       download('/v1/workspaces/' + ws() + '/records/export?' + searchQuery().toString(), session.workspace + '-audit.jsonl');
     });
+    $('sso-workspace-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      $('sso-error').textContent = '';
+      try {
+        await signIn($('sso-workspace').value.trim(), null);
+      } catch (e) {
+        $('sso-error').textContent = e.status === 403 ? 'Your groups give no access to this workspace\'s analytics.' : e.message;
+      }
+    });
+    $('sso-sign-out').addEventListener('click', signOut);
     const saved = sessionStorage.getItem('ledger.key');
     if (saved) {
       signIn(sessionStorage.getItem('ledger.workspace'), saved).catch(() => signOut());
+    } else {
+      offerSso().catch((e) => { $('sign-in-error').textContent = 'Single sign-on: ' + e.message; });
     }
   });
 })();
