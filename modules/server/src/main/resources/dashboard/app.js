@@ -111,7 +111,11 @@
     sessionStorage.removeItem('ledger.workspace');
     sessionStorage.removeItem('ledger.key');
     if (session.person) {
-      await fetch('/auth/logout', { method: 'POST' });
+      const answer = await fetch('/auth/logout', { method: 'POST', headers: { 'X-Ledger-Csrf': '1' } });
+      const body = answer.ok ? await answer.json() : {};
+      if (body.end_session_url) { // signed out here; the identity provider may still remember the person
+        sessionStorage.setItem('ledger.idp-logout', body.end_session_url);
+      }
     }
     location.reload();
   }
@@ -121,6 +125,11 @@
     const config = await (await fetch('/auth/config')).json();
     if (!config.sso) return false;
     $('sso').hidden = false;
+    const idpLogout = sessionStorage.getItem('ledger.idp-logout');
+    if (idpLogout) { // after a sign-out: offer to end the identity provider's session too (shared machines)
+      $('sso-idp-logout').href = idpLogout;
+      $('sso-idp-logout').hidden = false;
+    }
     const answer = await fetch('/auth/session');
     if (!answer.ok) return false;
     const me = await answer.json();

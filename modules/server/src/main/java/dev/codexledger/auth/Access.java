@@ -65,9 +65,19 @@ public final class Access {
             if (token.isEmpty() && sso.isPresent()) { // a person signed in with SSO: the session cookie
                 return org.apache.pekko.http.javadsl.server.Directives.optionalCookie(SsoRoutes.SESSION_COOKIE,
                         cookie -> cookie.isEmpty() ? refuse(endpoint, workspaceHint, token, ip)
-                                : onSuccess(sso.get().find(cookie.get().value()), session -> session.isPresent()
-                                ? inner.apply(sso.get().keyFor(session.get(), workspaceHint))
-                                : refuse(endpoint, workspaceHint, token, ip)));
+                                : org.apache.pekko.http.javadsl.server.Directives.extractMethod(method ->
+                                org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName(
+                                        SsoRoutes.CSRF_HEADER, csrf -> {
+                                    boolean reads = method.name().equals("GET") || method.name().equals("HEAD");
+                                    if (!reads && csrf.isEmpty()) { // a change needs the header no cross-site form can send
+                                        return complete(ApiErrors.error(StatusCodes.FORBIDDEN, "a change made with the"
+                                                + " session cookie needs the header " + SsoRoutes.CSRF_HEADER,
+                                                SsoRoutes.CSRF_HEADER));
+                                    }
+                                    return onSuccess(sso.get().find(cookie.get().value()), session -> session.isPresent()
+                                            ? inner.apply(sso.get().keyFor(session.get(), workspaceHint))
+                                            : refuse(endpoint, workspaceHint, token, ip));
+                                })));
             }
             return refuse(endpoint, workspaceHint, token, ip);
         }));
@@ -85,8 +95,10 @@ public final class Access {
 
     /** Lets an authenticated key through to one workspace, or answers 403/429. */
     public Route authorize(ApiKey key, Endpoint endpoint, String workspace, Supplier<Route> inner) {
+        // a person's key is bound when the workspace is known (it may hold roles on several workspaces)
+        ApiKey bound = sso.isPresent() ? sso.get().rebind(key, workspace) : key;
         return extractClientIP(ip -> {
-            Optional<HttpResponse> refusal = check(key, endpoint, workspace, remote(ip));
+            Optional<HttpResponse> refusal = check(bound, endpoint, workspace, remote(ip));
             if (refusal.isPresent()) {
                 return complete(refusal.get());
             }

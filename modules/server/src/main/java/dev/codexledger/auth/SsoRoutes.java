@@ -54,7 +54,10 @@ public final class SsoRoutes {
 
     private static final Logger LOG = LoggerFactory.getLogger(SsoRoutes.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    public static final String SESSION_COOKIE = "ledger_session";
+    /** {@code __Host-}: Secure, Path=/ and no Domain, so no sibling site can set or shadow it. */
+    public static final String SESSION_COOKIE = "__Host-ledger_session";
+    /** Sent with every cookie-authenticated request that changes something (a custom header: no cross-site form can). */
+    public static final String CSRF_HEADER = "X-Ledger-Csrf";
     static final String LOGIN_COOKIE = "ledger_sso_login";
     private static final long LOGIN_SECONDS = 600;
 
@@ -93,8 +96,11 @@ public final class SsoRoutes {
                         ? complete(notSignedIn())
                         : org.apache.pekko.http.javadsl.server.Directives.onSuccess(sessions.find(cookie.get().value()),
                                 found -> complete(found.map(this::sessionView).orElseGet(SsoRoutes::notSignedIn)))))),
-                path("logout", () -> post(() -> optionalCookie(SESSION_COOKIE, cookie -> extractClientIP(ip ->
-                        Blocking.answer(blocking, () -> logout(cookie.map(c -> c.value()), remote(ip)))))))));
+                path("logout", () -> post(() -> org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName(
+                        CSRF_HEADER, csrf -> csrf.isEmpty()
+                                ? complete(ApiErrors.error(StatusCodes.FORBIDDEN, "send " + CSRF_HEADER + ": 1", CSRF_HEADER))
+                                : optionalCookie(SESSION_COOKIE, cookie -> extractClientIP(ip ->
+                                Blocking.answer(blocking, () -> logout(cookie.map(c -> c.value()), remote(ip))))))))));
     }
 
     private static String remote(org.apache.pekko.http.javadsl.model.RemoteAddress ip) {
@@ -107,8 +113,9 @@ public final class SsoRoutes {
 
     private HttpResponse login(Map<String, String> params) {
         String returnTo = params.getOrDefault("return_to", "/");
-        if (!returnTo.startsWith("/") || returnTo.startsWith("//") || returnTo.contains("\\")) {
-            returnTo = "/"; // only back into this site
+        // only back into this site: a plain path (no control characters a browser would drop, no // or \)
+        if (!returnTo.matches("/[A-Za-z0-9/_.~?=&%#-]*") || returnTo.startsWith("//")) {
+            returnTo = "/";
         }
         String state = OidcClient.random();
         String nonce = OidcClient.random();
@@ -133,14 +140,15 @@ public final class SsoRoutes {
     private HttpResponse callback(Map<String, String> params, Optional<String> pendingCookie, String remote) {
         Optional<JsonNode> pending = pendingCookie.flatMap(this::verified)
                 .filter(p -> p.path("expires").asLong() >= clock.instant().getEpochSecond());
-        AuthAudit.Caller caller = new AuthAudit.Caller("sso", null, remote);
+        // no person is known before the ID token is verified: what fails before that is logged, not recorded
+        // (anyone can call this URL; a record each would let them fill the org's log)
         if (pending.isEmpty() || !pending.get().path("state").asText().equals(params.get("state"))) {
-            denied(caller, null, List.of(), "the sign-in's state does not match (expired, or not started here)");
+            LOG.info("sign-in from {} refused: its state does not match (expired, or not started here)", remote);
             return page(StatusCodes.BAD_REQUEST, "Sign-in failed", "This sign-in expired or was not started here. "
                     + "Start again.");
         }
         if (params.containsKey("error") || !params.containsKey("code")) {
-            denied(caller, null, List.of(), "the provider answered " + params.getOrDefault("error", "no code"));
+            LOG.info("sign-in from {} refused by the provider", remote);
             return page(StatusCodes.FORBIDDEN, "Sign-in failed", "The identity provider did not sign you in.");
         }
         OidcClient.Identity identity;
@@ -148,7 +156,7 @@ public final class SsoRoutes {
             identity = oidc.redeem(params.get("code"), pending.get().get("verifier").asText(),
                     pending.get().get("nonce").asText());
         } catch (Exception e) {
-            denied(caller, null, List.of(), "the ID token was refused: " + e.getMessage());
+            LOG.warn("sign-in from {} refused: the ID token was not accepted: {}", remote, e.toString());
             return page(StatusCodes.FORBIDDEN, "Sign-in failed", "The identity provider's answer could not be verified.");
         }
         List<SsoSettings.Role> roles = settings.rolesOf(identity.groups());
@@ -217,7 +225,10 @@ public final class SsoRoutes {
                 .addHeader(RawHeader.create("Cache-Control", "no-store"));
     }
 
-    /** {@code payload.hmac}, both base64url: the login's secrets, readable only by this ledger's nodes. */
+    /**
+     * {@code payload.hmac}: the login's state, nonce and verifier, signed so that only this ledger's nodes
+     * can have made it (signed, not encrypted: the browser that holds it may read it).
+     */
     private String sign(String payload) {
         String body = Base64.getUrlEncoder().withoutPadding().encodeToString(payload.getBytes(StandardCharsets.UTF_8));
         return body + "." + dev.codexledger.http.SignedWebhook.hmacSha256Hex(settings.cookieSecret(),

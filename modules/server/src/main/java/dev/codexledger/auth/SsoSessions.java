@@ -75,6 +75,7 @@ public final class SsoSessions {
             session.execute(end.bind((int) left, clock.instant(), hash(id)));
         }
         cache.remove(hash(id));
+        byKeyId.remove("sso-" + hash(id).substring(0, 16));
         return found;
     }
 
@@ -111,6 +112,18 @@ public final class SsoSessions {
      * {@code *} covers every workspace); without a workspace, the org-wide roles' (or, if it has none, its
      * first workspace's, which org-level endpoints then refuse as for a workspace key).
      */
+    /** The sessions behind the keys made recently, to bind them again once the workspace is known. */
+    private final Map<String, Session> byKeyId = new ConcurrentHashMap<>();
+
+    /**
+     * A person's key bound to the workspace a request is about (for endpoints that learn it only from the
+     * body or the object they act on); any other key as it is.
+     */
+    public ApiKey rebind(ApiKey key, String workspace) {
+        Session s = key.id().startsWith("sso-") ? byKeyId.get(key.id()) : null;
+        return s == null ? key : keyFor(s, Optional.of(workspace));
+    }
+
     public ApiKey keyFor(Session s, Optional<String> workspace) {
         List<SsoSettings.Role> roles = settings.rolesOf(s.groups());
         String bound;
@@ -127,7 +140,12 @@ public final class SsoSessions {
                 scopes.addAll(role.scopes());
             }
         }
-        return new ApiKey("sso-" + s.hash().substring(0, 16), "sso:" + s.subject(), bound, scopes,
-                Digest.sha256(s.hash()), s.createdAt(), "sso", s.expiresAt(), null);
+        String id = "sso-" + s.hash().substring(0, 16);
+        if (byKeyId.size() > 10_000) {
+            byKeyId.clear();
+        }
+        byKeyId.put(id, s);
+        return new ApiKey(id, "sso:" + s.subject(), bound, scopes, Digest.sha256(s.hash()), s.createdAt(), "sso",
+                s.expiresAt(), null);
     }
 }

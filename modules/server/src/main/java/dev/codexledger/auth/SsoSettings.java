@@ -41,6 +41,14 @@ public record SsoSettings(String issuer, String clientId, String clientSecret, U
             new SecureRandom().nextBytes(secret);
         } else {
             secret = Base64.getDecoder().decode(configured.trim());
+            if (secret.length < 32) {
+                throw new IllegalArgumentException("ledger.sso.cookie-secret must be at least 32 bytes (base64)");
+            }
+        }
+        if (!issuer.isBlank() && configured.isBlank()) {
+            org.slf4j.LoggerFactory.getLogger(SsoSettings.class).warn("ledger.sso.cookie-secret"
+                    + " (LEDGER_SSO_COOKIE_SECRET) is not set: a sign-in must end on the node where it began; set the"
+                    + " same secret on every node of a cluster");
         }
         String redirect = sso.getString("redirect-uri");
         if (!issuer.isBlank() && (redirect.isBlank() || sso.getString("client-id").isBlank())) {

@@ -96,11 +96,36 @@ public final class PolicyStore {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        boolean applied = session.execute(insert.bind(workspace, next, text, change, setBy, now)).wasApplied();
-        if (!applied) {
+        if (!insertOnce(workspace, next, text, change, setBy, now)) {
             throw new Concurrent(current(workspace).version());
         }
         return new Version(workspace, next, document, change, setBy, now);
+    }
+
+    /**
+     * Stores version {@code next} unless it exists; true when this call's row is the one stored. A Paxos
+     * round lost to a contending change can time out with its outcome unknown: the same insert is then run
+     * again, which completes any round in progress first and answers the row that is there, ours or not.
+     */
+    private boolean insertOnce(String workspace, long next, String text, String change, String setBy, Instant now) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                com.datastax.oss.driver.api.core.cql.ResultSet result = session.execute(
+                        insert.bind(workspace, next, text, change, setBy, now));
+                if (result.wasApplied()) {
+                    return true;
+                }
+                Row existing = result.one();
+                return attempt > 1 && existing != null && text.equals(existing.getString("document"))
+                        && now.equals(existing.getInstant("set_at")) && java.util.Objects.equals(setBy,
+                        existing.getString("set_by"));
+            } catch (com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException e) {
+                if (attempt >= 3 || (e.getWriteType() != com.datastax.oss.driver.api.core.servererrors.WriteType.CAS
+                        && e.getWriteType() != com.datastax.oss.driver.api.core.servererrors.WriteType.SIMPLE)) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static Version version(Row row) {

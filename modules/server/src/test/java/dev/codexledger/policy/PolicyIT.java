@@ -144,10 +144,9 @@ class PolicyIT {
             String set = "{\"requirement_sets\": {\"s" + i + "\": {\"allowed_sandbox_modes\": [\"read-only\"]}}}";
             racing.add(CompletableFuture.supplyAsync(() -> put(ws + "?expected_version=0", set)));
         }
-        long won = racing.stream().map(CompletableFuture::join).filter(r -> r.status() == 200).count();
-        long refused = racing.stream().map(CompletableFuture::join).filter(r -> r.status() == 409).count();
-        assertEquals(1, won, "one change made from version 0");
-        assertEquals(7, refused);
+        List<Integer> statuses = racing.stream().map(CompletableFuture::join).map(LedgerClient.Reply::status).toList();
+        assertEquals(1, statuses.stream().filter(s -> s == 200).count(), "one change made from version 0: " + statuses);
+        assertEquals(7, statuses.stream().filter(s -> s == 409).count(), "the others told to retry: " + statuses);
         assertEquals(List.of(1L), versions(ws));
     }
 

@@ -38,7 +38,8 @@ public final class SharedCassandra implements BeforeAllCallback, AfterAllCallbac
             return;
         }
         // every test class keeps a keyspace of its own (~30 tables each) on this node for the whole run: with
-        // 1 GiB it ran out of heap late in the suite (a CI run at 9883e94, during ClusterIT); 2 GiB of 24
+        // 1 GiB it ran out of heap late in the suite (a CI run at 9883e94, during ClusterIT), and with 2 GiB
+        // once 43 keyspaces were there and StreamKafkaIT wrote its 50,000 records (a CI run at 035834f); 3 GiB of 24
         Path dataDir = Files.createDirectories(testDataDir().resolve("shared-" + System.nanoTime()));
         node = LocalCassandra.start(LocalCassandra.Settings.defaults(runtimeLib(), dataDir)
                 .withHeapMb(SHARED_HEAP_MB)
@@ -80,7 +81,7 @@ public final class SharedCassandra implements BeforeAllCallback, AfterAllCallbac
     }
 
     /** Heap of the node all test classes share. */
-    private static final int SHARED_HEAP_MB = 2048;
+    private static final int SHARED_HEAP_MB = 3072;
 
     /** A node of its own, for tests that stop and start Cassandra; the caller closes it. */
     public static LocalCassandra startNode(String name) throws Exception {
