@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -39,9 +38,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -54,8 +50,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class DashboardIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
     private static LedgerNode.Running node;
@@ -68,28 +62,14 @@ class DashboardIT {
 
     @BeforeAll
     static void start() throws Exception {
-        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        if (System.getenv("CI") != null) {
-            assertTrue(installed, ".ci/run installs chromium and chromium-driver");
-        }
-        Assumptions.assumeTrue(installed, "needs Debian's chromium and chromium-driver");
+        dev.codexledger.testing.HeadlessChromium.assumeInstalled();
         node = TestNodes.start(SharedCassandra.contactPoint(), TestNodes.newKeyspace("dashboard"));
         LedgerClient admin = new LedgerClient(node.httpAddress(), TestNodes.ADMIN_KEY);
         load(admin);
         key = Keys.create(admin, "acme", "dashboard viewer", "analytics.read", "compliance.read", "admin").secret();
 
         downloads = Files.createTempDirectory("ledger-downloads");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--window-size=1366,900",
-                "--user-data-dir=" + Files.createTempDirectory("ledger-chromium"));
-        options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
-                "download.prompt_for_download", false));
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-        browser = new ChromeDriver(service, options);
+        browser = dev.codexledger.testing.HeadlessChromium.start(downloads);
         Files.createDirectories(SCREENSHOTS);
     }
 

@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,9 +33,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -50,8 +46,6 @@ class SsoIT {
 
     private static final String OIDC_PROVIDER = "9.13.3";
     private static final Path NPM = Path.of("target", "oidc-npm").toAbsolutePath();
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
     private static Process provider;
     private static LedgerNode.Running node;
@@ -61,11 +55,7 @@ class SsoIT {
 
     @BeforeAll
     static void start() throws Exception {
-        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        if (System.getenv("CI") != null) {
-            assertTrue(installed, ".ci/run installs chromium and chromium-driver");
-        }
-        Assumptions.assumeTrue(installed, "needs Debian's chromium and chromium-driver");
+        dev.codexledger.testing.HeadlessChromium.assumeInstalled();
         if (!Files.isDirectory(NPM.resolve("node_modules/oidc-provider"))) {
             Files.createDirectories(NPM);
             Process npm = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--prefix", NPM.toString(),
@@ -112,13 +102,7 @@ class SsoIT {
                             .mapToLong(bucket -> bucket.get("turns").asLong()).sum() == 2);
         }
 
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1366,900", "--user-data-dir=" + Files.createTempDirectory("ledger-sso-chromium"));
-        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build(), options);
+        browser = dev.codexledger.testing.HeadlessChromium.start(null);
     }
 
     @AfterAll
