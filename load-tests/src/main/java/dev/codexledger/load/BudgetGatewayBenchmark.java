@@ -51,6 +51,28 @@ public final class BudgetGatewayBenchmark {
 
     private BudgetGatewayBenchmark() {}
 
+    /** CPU of a phase: the machine's (all cores), this JVM's (node and load generator) and Cassandra's. */
+    private record CpuUse(CpuSampler machine, long cassandraPid, double cassandraAtStart, long startNanos) {
+        static CpuUse start(long cassandraPid) {
+            return new CpuUse(new CpuSampler(), cassandraPid, ProcessCpu.seconds(cassandraPid), System.nanoTime());
+        }
+
+        String done(String phase, long requests) {
+            double wall = (System.nanoTime() - startNanos) / 1e9;
+            int cores = Runtime.getRuntime().availableProcessors();
+            double busy = machine.machineBusyNanosSinceStart() / 1e9;
+            double jvm = machine.processNanosSinceStart() / 1e9;
+            double cassandra = ProcessCpu.seconds(cassandraPid) - cassandraAtStart;
+            String row = String.format("| %s | %d | %.0f %% | %.2f | %.1f | %.1f | %.1f |", phase, requests,
+                    100 * busy / (cores * wall), busy / wall, 1e6 * jvm / requests, 1e6 * cassandra / requests,
+                    1e6 * busy / requests);
+            System.out.println("cpu " + row);
+            return row;
+        }
+    }
+
+    private static final List<String> cpuUse = new ArrayList<>();
+
     public static void main(String[] args) throws Exception {
         Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
         Set<String> parts = Set.of(System.getProperty("parts", "gateways,cold,remote").split(","));
@@ -79,11 +101,18 @@ public final class BudgetGatewayBenchmark {
                     System.out.println("warm-up");
                     open(base, ping(base), pairs, Duration.ofSeconds(10), GATEWAYS, "warm-up ping");
                     pairs(base, pairs / 2, Duration.ofSeconds(15), "warm-up pairs");
+                    long cassandraPid = cassandra.pid();
+                    CpuUse cpu = CpuUse.start(cassandraPid);
                     phases.add(open(base, ping(base), 2 * pairs, phase, GATEWAYS,
                             "constant endpoint (POST /v1/ping), " + 2 * pairs + " requests/s"));
+                    cpuUse.add(cpu.done(phases.get(phases.size() - 1).name(), phases.get(phases.size() - 1).ok()));
+                    cpu = CpuUse.start(cassandraPid);
                     Phase[] both = pairs(base, pairs, phase, "reserve + settle, " + pairs + " pairs/s offered");
+                    cpuUse.add(cpu.done(both[1].name() + " (reserve and settle: 2 requests each)", 2 * both[1].ok()));
                     phases.addAll(List.of(both));
+                    cpu = CpuUse.start(cassandraPid);
                     phases.add(open(base, ping(base), 2 * pairs, phase, GATEWAYS, "constant endpoint, again"));
+                    cpuUse.add(cpu.done(phases.get(phases.size() - 1).name(), phases.get(phases.size() - 1).ok()));
                     notes.add(accounting(http, base));
                 }
                 if (parts.contains("cold")) {
@@ -423,6 +452,11 @@ public final class BudgetGatewayBenchmark {
                     .orElse(Double.NaN);
             section.append(String.format("%nReservation p99 ÷ the constant endpoint's p99 (mean of its two phases):"
                     + " **%.2f×**.%n", reservations.p99() / ping));
+            section.append("\nCPU in the same phases (machine: every process, the load generator's 64 threads included;"
+                    + " this JVM: the node and the load generator, which share it):\n\n"
+                    + "| phase | requests answered | machine busy | cores busy | this JVM, CPU µs per request |"
+                    + " Cassandra, CPU µs per request | machine, CPU µs per request |\n|---|---:|---:|---:|---:|---:|---:|\n");
+            cpuUse.forEach(row -> section.append(row).append('\n'));
         }
         if (cold.length > 0) {
             section.append(String.format("%nCold budget, 64 reservations at once, %d rounds (each on a node started"

@@ -111,6 +111,7 @@ public final class ClusterBenchmark {
         Failover.Settings failover = new Failover.Settings(Integer.getInteger("failover.workspaces", 30),
                 Integer.getInteger("failover.batch", 10), Long.getLong("failover.interval.ms", 500),
                 Long.getLong("failover.hedge.ms", 200), Long.getLong("failover.attempt.timeout.ms", 2000),
+                Integer.getInteger("failover.in.flight", 1),
                 Duration.ofSeconds(Long.getLong("failover.warmup.seconds", 20)),
                 Duration.ofSeconds(Long.getLong("failover.steady.seconds", 6)),
                 Duration.ofSeconds(Long.getLong("failover.observe.seconds", 90)));
@@ -506,13 +507,14 @@ public final class ClusterBenchmark {
                             + " (they have to move as well), and (after the first) load earlier workspaces, half of them"
                             + " hosted by it (new ones would all go to the node restarted last). Per workspace the killed"
                             + " node hosted: the time from the kill to the first 200 for an attempt sent after the kill. A batch not yet acknowledged"
-                            + " is sent again every %d ms (same ids; each attempt given up after %d ms), so a workspace's"
-                            + " return is seen within ~%d ms. The killed node is then started again and the next repetition"
+                            + " is sent again, like an OTLP exporter, with at most %d attempt(s) in flight per client (same"
+                            + " ids; each attempt given up after %d ms, the next one at most %d ms after a failure; an attempt"
+                            + " buffered while the workspace moves is answered as soon as it is back). The killed node is then started again and the next repetition"
                             + " begins once it is ready (new shards are allocated to it first, so the cluster is balanced again"
                             + " without shards moving under the next measurement). %d repetition(s) per setting.%n%n",
                     failoverHeap, fo.warmUp().toSeconds(), fo.workspaces(), fo.batch(), fo.intervalMillis(),
                     fo.steady().toSeconds(),
-                    fo.hedgeMillis(), fo.attemptTimeoutMillis(), fo.hedgeMillis(), repeats));
+                    fo.inFlight(), fo.attemptTimeoutMillis(), fo.hedgeMillis(), repeats));
             s.append("| setting | killed node | workspace recoveries | p50 | p99 | max | not back within "
                     + fo.observe().toSeconds() + " s | median: killed node unreachable | down | removed |"
                     + " other workspaces' longest wait between acks |\n");

@@ -31,10 +31,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * to its first acknowledged write sent after the kill; then the node is started again and, once it is
  * ready, the next repetition.
  *
- * <p>While a batch is not acknowledged its client sends it again every {@code hedgeMillis} (same ids: a
- * repeat is answered 200 with the records counted as duplicates), each attempt given up after
- * {@code attemptTimeoutMillis}, so a workspace's return is seen within about {@code hedgeMillis} of the
- * moment it accepts writes again, whatever happened to the attempts sent while it could not.
+ * <p>While a batch is not acknowledged its client sends it again (same ids: a repeat is answered 200 with
+ * the records counted as duplicates), like an OTLP exporter: at most {@code inFlight} attempts outstanding
+ * (an exporter has one export in flight), each given up after {@code attemptTimeoutMillis}, a failed one
+ * followed by the next after at most {@code hedgeMillis}; with {@code inFlight} above one a new attempt
+ * goes out every {@code hedgeMillis} while earlier ones wait (hedging: each is one more request the
+ * recovering nodes have to handle). An attempt buffered by sharding while the workspace moves is answered
+ * as soon as it accepts writes again, so its return is seen within about {@code attemptTimeoutMillis} at
+ * worst (an attempt sent to the dead node before its removal is lost and times out).
  */
 final class Failover {
 
@@ -42,7 +46,7 @@ final class Failover {
 
     /** How the load and the measurement run. */
     record Settings(int workspaces, int batch, long intervalMillis, long hedgeMillis, long attemptTimeoutMillis,
-                    Duration warmUp, Duration steady, Duration observe) {}
+                    int inFlight, Duration warmUp, Duration steady, Duration observe) {}
 
     /** One kill and what followed, times in seconds from the kill. */
     record Repetition(int number, int victim, boolean victimWasOldest, int victimWorkspaces, int workspaces,
@@ -462,13 +466,24 @@ final class Failover {
             long giveUp = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
             List<Attempt> outstanding = new ArrayList<>();
             while (System.nanoTime() < giveUp) {
-                int[] now = targets;
-                int node = now[Math.floorMod(turn++, now.length)];
-                outstanding.add(new Attempt(System.nanoTime(), node, send(node, bytes)));
+                if (outstanding.size() < settings.inFlight()) {
+                    int[] now = targets;
+                    int node = now[Math.floorMod(turn++, now.length)];
+                    outstanding.add(new Attempt(System.nanoTime(), node, send(node, bytes)));
+                }
                 long tick = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.hedgeMillis());
-                while (!outstanding.isEmpty()) {
+                while (true) {
                     long left = tick - System.nanoTime();
                     if (left <= 0) {
+                        break;
+                    }
+                    if (outstanding.isEmpty()) { // the last attempt failed: the next one at the tick
+                        try {
+                            TimeUnit.NANOSECONDS.sleep(left);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
                         break;
                     }
                     try {

@@ -90,6 +90,7 @@ public final class LedgerNode {
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
             PekkoManagement.get(system.classicSystem()).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
             ClusterFormation.join(system, config);
+            dev.codexledger.cluster.RefusedConnectionDowning.start(system, config, metrics.registry());
             NodeStatus.get(system.classicSystem()).serving(session);
             return new Running(system, address, httpSettings.scheme(), features.generatedAdminKey);
         } catch (Exception | Error e) {

@@ -182,6 +182,10 @@ public final class WorkspaceLedger
      * ignored.
      */
     private int incarnation;
+    /** When this incarnation started, recovered and claimed (System.nanoTime), for the start-up log line. */
+    private final long startedNanos = System.nanoTime();
+    private long recoveredNanos;
+    private long claimedNanos;
     /** Appends that arrived while busy; handled together next. Bounded by the IngestGate in front. */
     private final ArrayDeque<Append> queued = new ArrayDeque<>();
 
@@ -246,6 +250,7 @@ public final class WorkspaceLedger
      */
     private void claim(LedgerState state) {
         incarnation++;
+        recoveredNanos = System.nanoTime();
         // a journal failure restarted the ledger: erasures waiting for their event are told so
         awaitingCleanup.forEach(a -> a.replyTo().tell(new Forgotten(a.inLastBatch(), "the ledger restarted")));
         awaitingCleanup.clear();
@@ -270,6 +275,7 @@ public final class WorkspaceLedger
             return Effect().stop().thenNoReply();
         }
         epoch = claimed.epoch();
+        claimedNanos = System.nanoTime();
         // what was recovered is the fenced history (the claim checked its head): its tree may be signed once
         // its tiles are surely written, so up to the last batch now, and with it once it is written again
         fencedTree = state.lastBatch().isEmpty() || state.tree() == null ? state.tree()
@@ -285,6 +291,7 @@ public final class WorkspaceLedger
             return Effect().noReply();
         }
         busy = false;
+        logReady(state, claimedNanos);
         // appends queued before a restart are still here: go on with them
         return startNext(state);
     }
@@ -582,7 +589,25 @@ public final class WorkspaceLedger
             return Effect().stop().thenNoReply();
         }
         fencedTree = state.tree();
+        logReady(state, System.nanoTime());
         return startNext(state);
+    }
+
+    /**
+     * Where a start's time went, once the ledger serves (recovery, fence claim, last batch written again):
+     * at INFO when it took a second or more (a failover or a slow store shows here), else at DEBUG.
+     */
+    private void logReady(LedgerState state, long readyNanos) {
+        long total = (readyNanos - startedNanos) / 1_000_000;
+        String format = "workspace {} ready after {} ms (incarnation {}): recovered to seq {} in {} ms, fence claimed in {}"
+                + " ms, last batch written again in {} ms, {} appends waiting";
+        Object[] args = {workspace, total, incarnation, state.nextSeq() - 1, (recoveredNanos - startedNanos) / 1_000_000,
+                (claimedNanos - recoveredNanos) / 1_000_000, (readyNanos - claimedNanos) / 1_000_000, queued.size()};
+        if (total >= 1000) {
+            context.getLog().info(format, args);
+        } else {
+            context.getLog().debug(format, args);
+        }
     }
 
     private ReplyEffect<LedgerEvent, LedgerState> onGetHead(LedgerState state, GetHead get) {

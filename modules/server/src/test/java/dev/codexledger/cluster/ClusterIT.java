@@ -165,8 +165,16 @@ class ClusterIT {
         IngestLoad load = load(workspaces);
         try {
             load.awaitMore(600, Duration.ofMinutes(2));
+            String killed = cluster.address(2);
             cluster.kill(2);
             step("node 2 killed");
+            // its port now refuses connections: a survivor downs it without waiting for the resolver
+            Eventually.assertThat(Duration.ofSeconds(60), () -> assertFalse(
+                    cluster.members(0).containsKey(killed), "node 2 downed and removed"));
+            step("node 2 removed");
+            assertTrue(cluster.logs(0).contains("downing " + killed + ": its remote port refused")
+                            || cluster.logs(1).contains("downing " + killed + ": its remote port refused"),
+                    "a survivor downed the killed node because its port refused connections");
             load.awaitMore(600, Duration.ofMinutes(2));
             cluster.restart(2);
             load.awaitMore(300, Duration.ofMinutes(2));
@@ -316,6 +324,10 @@ class ClusterIT {
                     cluster.members(0).containsKey(cluster.address(frozen)), "node 1 downed and removed"));
             load.awaitMore(600, Duration.ofMinutes(2));
             step("node 1 removed");
+            for (int survivor : new int[] {0, 2}) { // a frozen process still accepts connections: the resolver downed it
+                assertFalse(cluster.logs(survivor).contains("downing " + cluster.address(frozen) + ": its remote port"),
+                        "node 1 was frozen, not gone: not downed for refusing connections");
+            }
             cluster.resume(frozen);
             assertTrue(cluster.awaitExit(frozen, Duration.ofSeconds(60)), "woken up downed, it leaves its JVM");
             step("node 1 exited");
