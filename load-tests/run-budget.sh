@@ -6,6 +6,8 @@
 #            endpoint at the same request rate; 64 reservations at once on a cold budget (COLD_ROUNDS rounds, 3);
 #            checks and forward-auth on the budget's node and on another node of a two-node cluster at
 #            REMOTE_RATE requests/s (5000). GATEWAY_PHASE_SECONDS=20 by default.
+# EXTRA_JAVA_OPTS: more options for the benchmark JVMs (e.g. -Dlocal-cassandra.paxos-variant=v1 for the local
+# Cassandra's Paxos v1, the variant before v2 became this project's default).
 # PARTS=checks,gateways (both, the default) or one of them; GATEWAY_PARTS=gateways,cold,remote (the default).
 # On the shared build machine run it under the build lock: flock /tmp/ledger-build.lock load-tests/run-budget.sh
 set -euo pipefail
@@ -17,12 +19,12 @@ fi
 PARTS="${PARTS:-checks,gateways}"
 CP="load-tests/target/load-tests-0.1.0-SNAPSHOT.jar:load-tests/target/lib/*"
 if [[ ",$PARTS," == *",checks,"* ]]; then
-  java -Xmx4g -Djava.util.concurrent.ForkJoinPool.common.parallelism=4 -Drate="${RATE:-10000}" \
+  java -Xmx4g -Djava.util.concurrent.ForkJoinPool.common.parallelism=4 ${EXTRA_JAVA_OPTS:-} -Drate="${RATE:-10000}" \
     -Dbusy.rate="${BUSY_RATE:-${RATE:-10000}}" -Dphase.seconds="${PHASE_SECONDS:-30}" \
     -Dcassandra.heap.mb="${CASSANDRA_HEAP_MB:-3072}" -cp "$CP" dev.codexledger.load.BudgetBenchmark "$ROOT"
 fi
 if [[ ",$PARTS," == *",gateways,"* ]]; then
-  java -Xmx4g -Djava.util.concurrent.ForkJoinPool.common.parallelism=4 -Dpairs="${PAIRS:-5000}" \
+  java -Xmx4g -Djava.util.concurrent.ForkJoinPool.common.parallelism=4 ${EXTRA_JAVA_OPTS:-} -Dpairs="${PAIRS:-5000}" \
     -Dremote.rate="${REMOTE_RATE:-5000}" -Dcold.rounds="${COLD_ROUNDS:-3}" \
     -Dparts="${GATEWAY_PARTS:-gateways,cold,remote}" -Dphase.seconds="${GATEWAY_PHASE_SECONDS:-20}" \
     -Dcassandra.heap.mb="${CASSANDRA_HEAP_MB:-3072}" -cp "$CP" dev.codexledger.load.BudgetGatewayBenchmark "$ROOT"

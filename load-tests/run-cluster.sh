@@ -7,7 +7,8 @@
 # to read the CPU numbers. On the shared build machine run it under the build lock:
 #   flock /tmp/ledger-build.lock load-tests/run-cluster.sh
 # Options (environment): STEPS=1,2,3,4  PHASE_SECONDS=30 WARMUP_SECONDS=50 (doubled for three nodes) IDLE_SECONDS=10
-#   WORKERS=8 BATCH=500 WORKSPACES=50  HOP_SECONDS=15 HOP_ROUNDS=2  REPEATS=5 FAILOVER_SETTINGS=default,tuned
+#   WORKERS=8 BATCH=500 WORKSPACES=50  HOP_SECONDS=15 HOP_ROUNDS=2  REPEATS=5 FAILOVER_SETTINGS=default,resolver-only (tuned: also the
+#   shorter heartbeat pause and stable-after below)
 #   FAILOVER_WORKSPACES=30 FAILOVER_WARMUP_SECONDS=20 IN_FLIGHT=1 (attempts per client at once; 10 = the hedging
 #   client of earlier runs, a new attempt every 200 ms) TUNED_HEARTBEAT_PAUSE=1s TUNED_STABLE_AFTER=2s
 #   CASSANDRA_HEAP_MB=1024 LEDGER_HEAP=1g FAILOVER_HEAP=384m  SKIP_BUILD=1 (use what is built)  WRITE=false (print only)
@@ -28,7 +29,7 @@ exec java -Xmx1g -Djava.util.concurrent.ForkJoinPool.common.parallelism=4 \
   -Didle.seconds="${IDLE_SECONDS:-10}" \
   -Dworkers="${WORKERS:-8}" -Dbatch="${BATCH:-500}" -Dworkspaces="${WORKSPACES:-50}" \
   -Dhop.seconds="${HOP_SECONDS:-15}" -Dhop.rounds="${HOP_ROUNDS:-2}" \
-  -Dfailover.repeats="${REPEATS:-5}" -Dfailover.settings="${FAILOVER_SETTINGS:-default,tuned}" \
+  -Dfailover.repeats="${REPEATS:-5}" -Dfailover.settings="${FAILOVER_SETTINGS:-default,resolver-only}" \
   -Dfailover.workspaces="${FAILOVER_WORKSPACES:-30}" -Dfailover.in.flight="${IN_FLIGHT:-1}" -Dfailover.warmup.seconds="${FAILOVER_WARMUP_SECONDS:-20}" \
   -Dtuned.heartbeat.pause="${TUNED_HEARTBEAT_PAUSE:-1s}" -Dtuned.stable.after="${TUNED_STABLE_AFTER:-2s}" \
   -Dcassandra.heap.mb="${CASSANDRA_HEAP_MB:-1024}" -Dledger.heap="${LEDGER_HEAP:-1g}" \

@@ -192,11 +192,21 @@ public final class ClusterBenchmark {
                                 "LEDGER_CASSANDRA_CONTACT_POINTS", ring.contactPointsString(),
                                 "LEDGER_CASSANDRA_REPLICATION", RF3,
                                 "LEDGER_CASSANDRA_KEYSPACE", "bench_failover"));
-                        Set<String> settings = Set.of(System.getProperty("failover.settings", "default,tuned").split(","));
+                        Set<String> settings = Set.of(System.getProperty("failover.settings", "default,resolver-only").split(","));
                         if (settings.contains("default")) {
                             step("4. failover, default failure detection: three ledger JVMs (-Xmx" + failoverHeap + ")", t0);
                             failovers.add(failover(env, failoverHeap, work.resolve("logs-failover-default"), failover,
                                     "fo-default", numberOfShards, defaultFailureDetection(), repeats));
+                        }
+                        if (settings.contains("resolver-only")) {
+                            // the same defaults without down-when-refused: the failure detector and the resolver alone
+                            Map<String, String> without = new LinkedHashMap<>(env);
+                            without.put("LEDGER_DOWN_WHEN_REFUSED", "off");
+                            step("4. failover, resolver only (LEDGER_DOWN_WHEN_REFUSED=off): the ledger cluster started"
+                                    + " again", t0);
+                            failovers.add(failover(without, failoverHeap, work.resolve("logs-failover-resolver-only"),
+                                    failover, "fo-resolver", numberOfShards, "resolver only (the defaults without"
+                                            + " down-when-refused)", repeats));
                         }
                         env.put("LEDGER_ACCEPTABLE_HEARTBEAT_PAUSE", tunedPause);
                         env.put("LEDGER_SBR_STABLE_AFTER", tunedStable);
@@ -353,7 +363,7 @@ public final class ClusterBenchmark {
     /** The node's own failure detection and downing settings, as the label of the default run. */
     private static String defaultFailureDetection() {
         com.typesafe.config.Config cluster = ConfigFactory.load().getConfig("pekko.cluster");
-        return "default (heartbeat pause " + cluster.getString("failure-detector.acceptable-heartbeat-pause")
+        return "default (down when refused, heartbeat pause " + cluster.getString("failure-detector.acceptable-heartbeat-pause")
                 + ", stable-after " + cluster.getString("split-brain-resolver.stable-after") + ", removal margin "
                 + cluster.getString("down-removal-margin") + ", " + cluster.getInt("sharding.number-of-shards")
                 + " shards)";
