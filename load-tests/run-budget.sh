@@ -6,8 +6,7 @@
 #            endpoint at the same request rate; 64 reservations at once on a cold budget (COLD_ROUNDS rounds, 3);
 #            checks and forward-auth on the budget's node and on another node of a two-node cluster at
 #            REMOTE_RATE requests/s (5000). GATEWAY_PHASE_SECONDS=20 by default.
-# EXTRA_JAVA_OPTS: more options for the benchmark JVMs (e.g. -Dlocal-cassandra.paxos-variant=v1 for the local
-# Cassandra's Paxos v1, the variant before v2 became this project's default).
+# EXTRA_JAVA_OPTS: more options for the benchmark JVMs (e.g. a JFR recording: -XX:StartFlightRecording=...).
 # PARTS=checks,gateways (both, the default) or one of them; GATEWAY_PARTS=gateways,cold,remote (the default).
 # On the shared build machine run it under the build lock: flock /tmp/ledger-build.lock load-tests/run-budget.sh
 set -euo pipefail

@@ -33,22 +33,10 @@ final class CassandraYaml {
                 memtable_heap_space: %dMiB
                 memtable_offheap_space: %dMiB
                 concurrent_compactors: 1
-                # Paxos v2 (Cassandra 4.1+): a lightweight transaction in two round trips instead of four;
-                # the ledger's writer fences run one per acknowledged write
-                paxos_variant: %s
                 authenticator: AllowAllAuthenticator
                 authorizer: AllowAllAuthorizer
                 %s""".formatted(clusterName(membership), TOKENS_PER_NODE, commitLog.yaml(), seeds(ports, membership),
-                ports.storagePort(), ports.nativePort(), memtableMb, memtableMb, paxosVariant(), ringKeys(membership));
-    }
-
-    /** {@code v2}, or what {@code -Dlocal-cassandra.paxos-variant} says (v1: to measure the difference). */
-    static String paxosVariant() {
-        String variant = System.getProperty("local-cassandra.paxos-variant", "v2");
-        if (!variant.equals("v1") && !variant.equals("v2")) {
-            throw new IllegalArgumentException("local-cassandra.paxos-variant must be v1 or v2, not " + variant);
-        }
-        return variant;
+                ports.storagePort(), ports.nativePort(), memtableMb, memtableMb, ringKeys(membership));
     }
 
     private static String clusterName(Membership membership) {
