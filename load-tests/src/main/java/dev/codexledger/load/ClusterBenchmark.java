@@ -111,7 +111,7 @@ public final class ClusterBenchmark {
         Failover.Settings failover = new Failover.Settings(Integer.getInteger("failover.workspaces", 30),
                 Integer.getInteger("failover.batch", 10), Long.getLong("failover.interval.ms", 500),
                 Long.getLong("failover.hedge.ms", 200), Long.getLong("failover.attempt.timeout.ms", 2000),
-                Integer.getInteger("failover.in.flight", 1),
+                Math.max(1, Integer.getInteger("failover.in.flight", 1)),
                 Duration.ofSeconds(Long.getLong("failover.warmup.seconds", 20)),
                 Duration.ofSeconds(Long.getLong("failover.steady.seconds", 6)),
                 Duration.ofSeconds(Long.getLong("failover.observe.seconds", 90)));

@@ -53,9 +53,12 @@ import org.slf4j.LoggerFactory;
  * before: a connection accepted (a frozen process: the kernel still completes the handshake), a
  * timeout or an unreachable host (a machine or network down, a partition). Safety does not rest on
  * this: a downed node exits, and the writer fences refuse anything a late writer still tries
- * (docs/architecture.md, "One writer, fenced"). A node downs another only while the members it still
- * sees alive are a majority, so a node cut off from the others never downs them this way. Only for the
- * TCP transports ({@code tcp}, {@code tls-tcp}): under Aeron (UDP) a TCP port says nothing.
+ * (docs/architecture.md, "One writer, fenced"). A node downs another only when that member is the only
+ * one it suspects, in a cluster of three or more: a node cut off from the others (which all look dead
+ * from it) or several members gone at once are left to the resolver. A firewall rule that rejects
+ * (rather than drops) the cluster's traffic looks like a dead process: such a partition of one node is
+ * settled here as the resolver would settle it, only sooner. Only for the TCP transports ({@code tcp},
+ * {@code tls-tcp}): under Aeron (UDP) a TCP port says nothing.
  */
 public final class RefusedConnectionDowning {
 
@@ -72,9 +75,10 @@ public final class RefusedConnectionDowning {
             boolean tcp = transport.equals("tcp") || transport.equals("tls-tcp");
             Settings settings = new Settings(c.getBoolean("enabled") && tcp, c.getDuration("interval"),
                     c.getInt("refusals"), c.getDuration("connect-timeout"), c.getInt("probed-members"));
-            if (settings.refusals < 1 || settings.probedMembers < 1) {
+            if (settings.refusals < 1 || settings.probedMembers < 1 || settings.interval.toMillis() < 1
+                    || settings.connectTimeout.toMillis() < 1) {
                 throw new IllegalArgumentException("ledger.cluster.down-when-refused: refusals and probed-members"
-                        + " must be at least 1");
+                        + " must be at least 1, interval and connect-timeout more than 0");
             }
             return settings;
         }
@@ -128,11 +132,13 @@ public final class RefusedConnectionDowning {
     }
 
     /**
-     * Whether the members this node still sees alive (not unreachable, not refusing) are a majority of
-     * the members: only then may it down one.
+     * Whether a member that refuses connections may be downed here: it is the only member this node
+     * suspects (no other one unreachable, refusing, or downed and not yet removed), and the others are
+     * a majority of the members counted with it. Anything bigger (several members gone at once, this
+     * node cut off from others) is left to the split brain resolver, which sees the whole picture.
      */
-    static boolean majorityAlive(int members, int suspected) {
-        return (members - suspected) * 2 > members;
+    static boolean mayDown(int members, int otherSuspects) {
+        return otherSuspects == 0 && members >= 3;
     }
 
     static Outcome probe(String host, int port, Duration timeout) {
@@ -156,6 +162,8 @@ public final class RefusedConnectionDowning {
         private final Set<UniqueAddress> inFlight = new HashSet<>();
         private final Map<UniqueAddress, Integer> refusedInARow = new HashMap<>();
         private final Set<UniqueAddress> done = new HashSet<>();
+        /** Members refusing while this node may not down them: logged once until they answer or leave. */
+        private final Set<UniqueAddress> leftToResolver = new HashSet<>();
 
         Prober(ActorContext<Command> context, Settings settings, Counter downed) {
             this.context = context;
@@ -186,6 +194,13 @@ public final class RefusedConnectionDowning {
                     .build();
         }
 
+        /** Every member not yet removed, whatever its status (downed, exiting included). */
+        private static List<Member> allMembers(ClusterEvent.CurrentClusterState state) {
+            List<Member> members = new ArrayList<>();
+            state.getMembers().forEach(members::add);
+            return members;
+        }
+
         private List<Member> probedStatusMembers(ClusterEvent.CurrentClusterState state) {
             List<Member> members = new ArrayList<>();
             state.getMembers().forEach(m -> {
@@ -199,15 +214,18 @@ public final class RefusedConnectionDowning {
         private void tick() {
             Member self = cluster.selfMember();
             if (self.status() != MemberStatus.up()) {
+                refusedInARow.clear();
                 return;
             }
             List<Member> members = probedStatusMembers(cluster.state());
             Set<UniqueAddress> current = new HashSet<>();
             members.forEach(m -> current.add(m.uniqueAddress()));
-            refusedInARow.keySet().retainAll(current);
             done.retainAll(current);
-            for (UniqueAddress target : followers(List.copyOf(current), self.uniqueAddress(),
-                    settings.probedMembers())) {
+            leftToResolver.retainAll(current);
+            List<UniqueAddress> targets = followers(List.copyOf(current), self.uniqueAddress(), settings.probedMembers());
+            // "in a row" means probes of consecutive ticks: a member no longer probed here starts again at zero
+            refusedInARow.keySet().retainAll(new HashSet<>(targets));
+            for (UniqueAddress target : targets) {
                 Optional<String> host = target.address().getHost();
                 Optional<Integer> port = target.address().getPort();
                 if (host.isEmpty() || port.isEmpty() || done.contains(target) || !inFlight.add(target)) {
@@ -224,6 +242,7 @@ public final class RefusedConnectionDowning {
             inFlight.remove(probed.member());
             if (probed.outcome() != Outcome.REFUSED) {
                 refusedInARow.remove(probed.member());
+                leftToResolver.remove(probed.member());
                 return;
             }
             int refused = refusedInARow.merge(probed.member(), 1, Integer::sum);
@@ -231,24 +250,28 @@ public final class RefusedConnectionDowning {
                 return;
             }
             ClusterEvent.CurrentClusterState state = cluster.state();
-            List<Member> members = probedStatusMembers(state);
-            Optional<Member> target = members.stream()
-                    .filter(m -> m.uniqueAddress().equals(probed.member())).findFirst();
-            if (target.isEmpty() || cluster.selfMember().status() != MemberStatus.up()) {
+            boolean present = probedStatusMembers(state).stream()
+                    .anyMatch(m -> m.uniqueAddress().equals(probed.member()));
+            if (!present || cluster.selfMember().status() != MemberStatus.up()) {
                 return;
             }
-            Set<UniqueAddress> suspected = new HashSet<>();
-            state.getUnreachable().forEach(m -> suspected.add(m.uniqueAddress()));
-            refusedInARow.forEach((member, count) -> {
-                if (count >= settings.refusals()) {
-                    suspected.add(member);
+            List<Member> members = allMembers(state);
+            Set<UniqueAddress> others = new HashSet<>();
+            state.getUnreachable().forEach(m -> others.add(m.uniqueAddress()));
+            members.forEach(m -> {
+                if (!PROBED.contains(m.status())) { // downed or exiting, not yet removed
+                    others.add(m.uniqueAddress());
                 }
             });
-            long suspectedMembers = members.stream().filter(m -> suspected.contains(m.uniqueAddress())).count();
-            if (!majorityAlive(members.size(), (int) suspectedMembers)) {
-                log.warn("member {} refuses connections, but only {} of {} members look alive from here: leaving it"
-                        + " to the split brain resolver", probed.member().address(),
-                        members.size() - suspectedMembers, members.size());
+            others.addAll(refusedInARow.keySet());
+            others.remove(probed.member());
+            others.remove(cluster.selfMember().uniqueAddress());
+            if (!mayDown(members.size(), others.size())) {
+                if (leftToResolver.add(probed.member())) {
+                    log.warn("member {} refuses connections, but {} other member(s) of {} look gone or unreachable from"
+                            + " here: leaving it to the split brain resolver", probed.member().address(), others.size(),
+                            members.size());
+                }
                 return;
             }
             done.add(probed.member());
@@ -263,8 +286,10 @@ public final class RefusedConnectionDowning {
 
         /**
          * Quarantines the dead incarnation, so the cluster sees it terminated at once (a downed member is
-         * removed only once it is unreachable or terminated). Artery's {@code quarantine} is marked
-         * {@code @InternalStableApi}: kept stable for tools outside Pekko.
+         * removed only once it is unreachable or terminated). {@code RemoteActorRefProvider.quarantine} is
+         * Pekko's internal API (it calls Artery's {@code @InternalStableApi} {@code quarantine}): pinned by
+         * the Pekko version in pom.xml, and ClusterIT fails if the killed node is no longer removed this way.
+         * Without it the member is still downed, and removed once the failure detector sees it unreachable.
          */
         private void quarantine(UniqueAddress member) {
             try {

@@ -595,9 +595,13 @@ public final class WorkspaceLedger
 
     /**
      * Where a start's time went, once the ledger serves (recovery, fence claim, last batch written again):
-     * at INFO when it took a second or more (a failover or a slow store shows here), else at DEBUG.
+     * at INFO when it took a second or more (a failover or a slow store shows here), else at DEBUG. Only the
+     * first incarnation: a restart after a journal failure recovers in the same actor, whose start is older.
      */
     private void logReady(LedgerState state, long readyNanos) {
+        if (incarnation != 1) {
+            return;
+        }
         long total = (readyNanos - startedNanos) / 1_000_000;
         String format = "workspace {} ready after {} ms (incarnation {}): recovered to seq {} in {} ms, fence claimed in {}"
                 + " ms, last batch written again in {} ms, {} appends waiting";

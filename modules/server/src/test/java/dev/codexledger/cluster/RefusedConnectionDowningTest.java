@@ -39,12 +39,12 @@ class RefusedConnectionDowningTest {
     }
 
     @Test
-    void onlyASideThatStillSeesAMajorityAliveDowns() {
-        assertTrue(RefusedConnectionDowning.majorityAlive(3, 1));
-        assertFalse(RefusedConnectionDowning.majorityAlive(3, 2));
-        assertFalse(RefusedConnectionDowning.majorityAlive(2, 1), "two members: left to the resolver");
-        assertTrue(RefusedConnectionDowning.majorityAlive(5, 2));
-        assertFalse(RefusedConnectionDowning.majorityAlive(4, 2));
+    void onlyTheSoleSuspectOfAClusterOfThreeOrMoreIsDowned() {
+        assertTrue(RefusedConnectionDowning.mayDown(3, 0));
+        assertTrue(RefusedConnectionDowning.mayDown(5, 0));
+        assertFalse(RefusedConnectionDowning.mayDown(3, 1), "another member gone too: the resolver decides");
+        assertFalse(RefusedConnectionDowning.mayDown(5, 2), "several at once: the resolver decides");
+        assertFalse(RefusedConnectionDowning.mayDown(2, 0), "two members: no majority without it");
     }
 
     @Test
@@ -71,7 +71,9 @@ class RefusedConnectionDowningTest {
         assertEquals(Duration.ofMillis(500), settings.interval());
         var udp = ConfigFactory.parseString("pekko.remote.artery.transport = aeron-udp").withFallback(config);
         assertFalse(RefusedConnectionDowning.Settings.fromConfig(udp).enabled());
-        var bad = ConfigFactory.parseString("ledger.cluster.down-when-refused.refusals = 0").withFallback(config);
-        assertThrows(IllegalArgumentException.class, () -> RefusedConnectionDowning.Settings.fromConfig(bad));
+        for (String wrong : List.of("refusals = 0", "probed-members = 0", "interval = 0s", "connect-timeout = 0s")) {
+            var bad = ConfigFactory.parseString("ledger.cluster.down-when-refused." + wrong).withFallback(config);
+            assertThrows(IllegalArgumentException.class, () -> RefusedConnectionDowning.Settings.fromConfig(bad), wrong);
+        }
     }
 }
