@@ -150,11 +150,18 @@ public final class ClusterBenchmark {
                     CLEANUP.remove(stopCassandra);
                 }
             }
+            // the failover step alone may run over fewer Cassandra nodes (less CPU taken from the ledger JVMs)
+            int ringNodes = Integer.getInteger("failover.ring.nodes", 3);
+            if (ringNodes != 3 && (steps.contains("2") || steps.contains("3") || ringNodes < 1)) {
+                throw new IllegalArgumentException("RING_NODES other than 3 only with STEPS=4, and at least 1");
+            }
+            String replication = ringNodes >= 3 ? RF3
+                    : "{'class': 'SimpleStrategy', 'replication_factor': " + ringNodes + "}";
             if (steps.contains("2") || steps.contains("3") || steps.contains("4")) {
-                step("starting a ring of three Cassandra nodes (RF 3)", t0);
+                step("starting a ring of " + ringNodes + " Cassandra node(s) (RF " + Math.min(3, ringNodes) + ")", t0);
                 LocalCassandraRing ring = LocalCassandraRing.start(LocalCassandraRing.defaults(lib,
                         Files.createDirectories(work.resolve("ring"))).withHeapMb(cassandraHeap)
-                        .withStartTimeout(Duration.ofMinutes(4)), 3);
+                        .withStartTimeout(Duration.ofMinutes(4)), ringNodes);
                 Runnable stopRing = () -> ring.nodes().forEach(LocalCassandraRing.Node::kill);
                 CLEANUP.add(stopRing);
                 try {
@@ -190,7 +197,7 @@ public final class ClusterBenchmark {
                     if (steps.contains("4")) {
                         Map<String, String> env = new LinkedHashMap<>(Map.of(
                                 "LEDGER_CASSANDRA_CONTACT_POINTS", ring.contactPointsString(),
-                                "LEDGER_CASSANDRA_REPLICATION", RF3,
+                                "LEDGER_CASSANDRA_REPLICATION", replication,
                                 "LEDGER_CASSANDRA_KEYSPACE", "bench_failover"));
                         Set<String> settings = Set.of(System.getProperty("failover.settings", "default,resolver-only").split(","));
                         if (settings.contains("default")) {
